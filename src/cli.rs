@@ -1,0 +1,266 @@
+//! Command-line interface: flags are parsed and validated here once, then handed to the
+//! library as plain values. Exit statuses follow CONTRACT.md: 0 pass, 1 findings at or above
+//! `--fail-on`, 2 bad input, 3 incomplete.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use ipnet::IpNet;
+
+use crate::arn::AlbArn;
+use crate::collect::{AwsOptions, Collector};
+use crate::error::{Error, Result};
+use crate::eval::{evaluate, Options};
+use crate::model::{Snapshot, SNAPSHOT_FORMAT};
+use crate::report::{self, FailOn};
+use crate::rules;
+
+/// Finds which AWS setting breaks which path through an Application Load Balancer.
+#[derive(Debug, Parser)]
+#[command(name = "alb-audit", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Audit ALBs (live, read-only) or a saved snapshot, and report what breaks which path.
+    Audit(AuditArgs),
+    /// Save everything an audit reads to a JSON snapshot, for offline audits and bug reports.
+    Snapshot(SnapshotArgs),
+    /// List the rule catalogue.
+    Rules {
+        /// Print the catalogue as Markdown (the source of docs/rules.md).
+        #[arg(long)]
+        markdown: bool,
+    },
+    /// Show one rule's documentation.
+    Explain {
+        /// A rule code, e.g. ALB104.
+        rule: String,
+    },
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("source").required(true).args(["alb_arn", "snapshot"]))]
+struct AuditArgs {
+    /// ARN of an Application Load Balancer (repeatable).
+    #[arg(long = "alb-arn", value_name = "ARN")]
+    alb_arn: Vec<String>,
+    /// Audit a snapshot file instead of calling AWS.
+    #[arg(long, value_name = "FILE", conflicts_with = "alb_arn")]
+    snapshot: Option<PathBuf>,
+    /// Clients that must get through, as CIDR blocks (repeatable; IPv4 or IPv6).
+    #[arg(long = "client-cidr", value_name = "CIDR")]
+    client_cidr: Vec<String>,
+    /// Report format [default: text on a terminal, json otherwise].
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Lowest severity that makes the exit status 1.
+    #[arg(long, value_enum, default_value = "error")]
+    fail_on: FailOn,
+    #[command(flatten)]
+    aws: AwsArgs,
+}
+
+#[derive(Debug, Args)]
+struct SnapshotArgs {
+    /// ARN of an Application Load Balancer (repeatable).
+    #[arg(long = "alb-arn", value_name = "ARN", required = true)]
+    alb_arn: Vec<String>,
+    /// The snapshot file to write.
+    #[arg(long, value_name = "FILE")]
+    output: PathBuf,
+    #[command(flatten)]
+    aws: AwsArgs,
+}
+
+#[derive(Debug, Args)]
+struct AwsArgs {
+    /// AWS region [default: the region in the ARN].
+    #[arg(long)]
+    region: Option<String>,
+    /// Named profile from the shared AWS config.
+    #[arg(long)]
+    profile: Option<String>,
+    /// Custom endpoint for every AWS call (the SDK's AWS_ENDPOINT_URL works too).
+    #[arg(long, value_name = "URL")]
+    endpoint_url: Option<String>,
+}
+
+impl From<&AwsArgs> for AwsOptions {
+    fn from(a: &AwsArgs) -> Self {
+        AwsOptions {
+            region: a.region.clone(),
+            profile: a.profile.clone(),
+            endpoint_url: a.endpoint_url.clone(),
+        }
+    }
+}
+
+/// Report formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// The contract's JSON report.
+    Json,
+    /// A report for people.
+    Text,
+}
+
+/// Runs a parsed command line and returns the exit status.
+pub fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Rules { markdown } => {
+            let text = if markdown {
+                rules::catalogue_markdown()
+            } else {
+                rules::catalogue_text()
+            };
+            print_stdout(&text)?;
+            Ok(0)
+        }
+        Command::Explain { rule } => {
+            let r = rules::find(&rule).ok_or(Error::UnknownRule(rule))?;
+            print_stdout(&rules::explain(r))?;
+            Ok(0)
+        }
+        Command::Audit(args) => audit(args),
+        Command::Snapshot(args) => {
+            let arns = parse_arns(&args.alb_arn)?;
+            let snapshot = runtime()?.block_on(collect(&arns, &args.aws))?;
+            let mut json = serde_json::to_string_pretty(&snapshot)
+                .map_err(|e| Error::Usage(format!("cannot serialise snapshot: {e}")))?;
+            json.push('\n');
+            write_file(&args.output, &json)?;
+            Ok(0)
+        }
+    }
+}
+
+fn audit(args: AuditArgs) -> Result<u8> {
+    let client_cidrs = parse_cidrs(&args.client_cidr)?;
+    let snapshot = match &args.snapshot {
+        Some(path) => load_snapshot(path)?,
+        None => {
+            let arns = parse_arns(&args.alb_arn)?;
+            runtime()?.block_on(collect(&arns, &args.aws))?
+        }
+    };
+    let outcomes = evaluate(&snapshot, &Options { client_cidrs });
+    let generated_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    let report = report::build(&snapshot, outcomes, args.fail_on, generated_at);
+    let format = args.format.unwrap_or(
+        if args.output.is_none() && std::io::stdout().is_terminal() {
+            Format::Text
+        } else {
+            Format::Json
+        },
+    );
+    let rendered = match format {
+        Format::Json => report.to_json(),
+        Format::Text => report::text::render(&report),
+    };
+    match &args.output {
+        Some(path) => write_file(path, &rendered)?,
+        None => print_stdout(&rendered)?,
+    }
+    Ok(report.exit_code(args.fail_on))
+}
+
+async fn collect(arns: &[AlbArn], aws: &AwsArgs) -> Result<Snapshot> {
+    let collector = Collector::new(&aws.into(), &arns[0].region).await;
+    collector.collect(arns).await
+}
+
+fn parse_arns(raw: &[String]) -> Result<Vec<AlbArn>> {
+    let arns = raw
+        .iter()
+        .map(|a| AlbArn::parse(a.trim()))
+        .collect::<Result<Vec<_>>>()?;
+    if arns.is_empty() {
+        return Err(Error::Usage("give at least one --alb-arn".into()));
+    }
+    if let Some(other) = arns.iter().find(|a| a.region != arns[0].region) {
+        return Err(Error::Usage(format!(
+            "all --alb-arn must be in one region: {} is in {}, {} in {}",
+            arns[0].arn, arns[0].region, other.arn, other.region
+        )));
+    }
+    Ok(arns)
+}
+
+fn parse_cidrs(raw: &[String]) -> Result<Vec<IpNet>> {
+    raw.iter()
+        .map(|c| {
+            let value = c.trim();
+            let net: IpNet = value
+                .parse()
+                .or_else(|_| value.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map_err(|e| Error::BadCidr {
+                    value: c.clone(),
+                    why: e.to_string(),
+                })?;
+            if net != net.trunc() {
+                return Err(Error::BadCidr {
+                    value: c.clone(),
+                    why: format!("host bits are set; did you mean {}?", net.trunc()),
+                });
+            }
+            Ok(net)
+        })
+        .collect()
+}
+
+/// Reads and checks a snapshot file.
+pub fn load_snapshot(path: &Path) -> Result<Snapshot> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::SnapshotRead {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let snapshot: Snapshot = serde_json::from_str(&text).map_err(|e| Error::SnapshotFormat {
+        path: path.to_path_buf(),
+        why: e.to_string(),
+    })?;
+    if snapshot.format == 0 || snapshot.format > SNAPSHOT_FORMAT {
+        return Err(Error::SnapshotFormat {
+            path: path.to_path_buf(),
+            why: format!(
+                "format {} is not supported by this alb-audit (it reads format {SNAPSHOT_FORMAT})",
+                snapshot.format
+            ),
+        });
+    }
+    Ok(snapshot)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Config(format!("cannot start the async runtime: {e}")))
+}
+
+fn write_file(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).map_err(|source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn print_stdout(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        // A closed pipe (`| head`) is the reader's choice, not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(|source| Error::Write {
+            path: PathBuf::from("<stdout>"),
+            source,
+        }),
+    }
+}

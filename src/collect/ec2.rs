@@ -1,0 +1,268 @@
+//! EC2 reads converted to the model: VPCs, subnets, route tables, gateways, security groups,
+//! network ACLs, network interfaces and instances. CIDR strings AWS returns are parsed here;
+//! one that does not parse is skipped rather than failing the whole read.
+
+use std::net::IpAddr;
+
+use aws_sdk_ec2::types as t;
+use ipnet::IpNet;
+
+use crate::model::{
+    AclEntry, Gateway, Instance, NetworkAcl, NetworkInterface, Route, RouteState, RouteTable,
+    SecurityGroup, SgRule, Subnet, Vpc,
+};
+
+fn net(s: Option<&str>) -> Option<IpNet> {
+    s?.parse().ok()
+}
+
+/// Converts a VPC, keeping its associated CIDR blocks.
+pub fn vpc(v: &t::Vpc) -> Vpc {
+    let mut cidrs: Vec<IpNet> = v
+        .cidr_block_association_set()
+        .iter()
+        .filter(|a| {
+            a.cidr_block_state()
+                .and_then(|s| s.state())
+                .is_none_or(|s| s.as_str() == "associated")
+        })
+        .filter_map(|a| net(a.cidr_block()))
+        .collect();
+    if cidrs.is_empty() {
+        cidrs.extend(net(v.cidr_block()));
+    }
+    cidrs.extend(
+        v.ipv6_cidr_block_association_set()
+            .iter()
+            .filter(|a| {
+                a.ipv6_cidr_block_state()
+                    .and_then(|s| s.state())
+                    .is_none_or(|s| s.as_str() == "associated")
+            })
+            .filter_map(|a| net(a.ipv6_cidr_block())),
+    );
+    Vpc {
+        id: v.vpc_id().unwrap_or_default().to_string(),
+        cidrs,
+    }
+}
+
+/// Converts a subnet.
+pub fn subnet(s: &t::Subnet) -> Subnet {
+    let mut cidrs: Vec<IpNet> = net(s.cidr_block()).into_iter().collect();
+    cidrs.extend(
+        s.ipv6_cidr_block_association_set()
+            .iter()
+            .filter_map(|a| net(a.ipv6_cidr_block())),
+    );
+    Subnet {
+        id: s.subnet_id().unwrap_or_default().to_string(),
+        vpc_id: s.vpc_id().unwrap_or_default().to_string(),
+        availability_zone: s.availability_zone().unwrap_or_default().to_string(),
+        cidrs,
+    }
+}
+
+/// Converts a route table with its explicit subnet associations.
+pub fn route_table(rt: &t::RouteTable) -> RouteTable {
+    let assocs = rt.associations();
+    let mut subnet_ids: Vec<String> = assocs
+        .iter()
+        .filter_map(|a| a.subnet_id().map(str::to_string))
+        .collect();
+    subnet_ids.sort();
+    RouteTable {
+        id: rt.route_table_id().unwrap_or_default().to_string(),
+        vpc_id: rt.vpc_id().unwrap_or_default().to_string(),
+        main: assocs.iter().any(|a| a.main().unwrap_or(false)),
+        subnet_ids,
+        routes: rt.routes().iter().filter_map(route).collect(),
+    }
+}
+
+fn route(r: &t::Route) -> Option<Route> {
+    let destination =
+        net(r.destination_cidr_block()).or_else(|| net(r.destination_ipv6_cidr_block()));
+    let destination_prefix_list = r.destination_prefix_list_id().map(str::to_string);
+    if destination.is_none() && destination_prefix_list.is_none() {
+        return None;
+    }
+    let target = [
+        r.gateway_id(),
+        r.nat_gateway_id(),
+        r.transit_gateway_id(),
+        r.vpc_peering_connection_id(),
+        r.egress_only_internet_gateway_id(),
+        r.network_interface_id(),
+        r.instance_id(),
+        r.local_gateway_id(),
+        r.carrier_gateway_id(),
+        r.core_network_arn(),
+    ]
+    .into_iter()
+    .flatten()
+    .next()
+    .unwrap_or("unknown")
+    .to_string();
+    let state = match r.state() {
+        Some(t::RouteState::Blackhole) => RouteState::Blackhole,
+        Some(t::RouteState::Active) | None => RouteState::Active,
+        Some(_) => RouteState::Unknown,
+    };
+    Some(Route {
+        destination,
+        destination_prefix_list,
+        target,
+        state,
+    })
+}
+
+fn attached(state: Option<&t::AttachmentStatus>) -> bool {
+    state.is_none_or(|s| matches!(s.as_str(), "attached" | "available"))
+}
+
+/// Converts an internet gateway.
+pub fn internet_gateway(g: &t::InternetGateway) -> Gateway {
+    Gateway {
+        id: g.internet_gateway_id().unwrap_or_default().to_string(),
+        attached_vpcs: g
+            .attachments()
+            .iter()
+            .filter(|a| attached(a.state()))
+            .filter_map(|a| a.vpc_id().map(str::to_string))
+            .collect(),
+    }
+}
+
+/// Converts a virtual private gateway.
+pub fn vpn_gateway(g: &t::VpnGateway) -> Gateway {
+    Gateway {
+        id: g.vpn_gateway_id().unwrap_or_default().to_string(),
+        attached_vpcs: g
+            .vpc_attachments()
+            .iter()
+            .filter(|a| attached(a.state()))
+            .filter_map(|a| a.vpc_id().map(str::to_string))
+            .collect(),
+    }
+}
+
+/// Converts a security group.
+pub fn security_group(g: &t::SecurityGroup) -> SecurityGroup {
+    SecurityGroup {
+        id: g.group_id().unwrap_or_default().to_string(),
+        name: g.group_name().unwrap_or_default().to_string(),
+        vpc_id: g.vpc_id().unwrap_or_default().to_string(),
+        ingress: g.ip_permissions().iter().map(permission).collect(),
+        egress: g.ip_permissions_egress().iter().map(permission).collect(),
+    }
+}
+
+fn permission(p: &t::IpPermission) -> SgRule {
+    let mut cidrs: Vec<IpNet> = p
+        .ip_ranges()
+        .iter()
+        .filter_map(|r| net(r.cidr_ip()))
+        .collect();
+    cidrs.extend(p.ipv6_ranges().iter().filter_map(|r| net(r.cidr_ipv6())));
+    SgRule {
+        protocol: p.ip_protocol().unwrap_or("-1").to_string(),
+        from_port: p.from_port(),
+        to_port: p.to_port(),
+        cidrs,
+        prefix_lists: p
+            .prefix_list_ids()
+            .iter()
+            .filter_map(|l| l.prefix_list_id().map(str::to_string))
+            .collect(),
+        groups: p
+            .user_id_group_pairs()
+            .iter()
+            .filter_map(|g| g.group_id().map(str::to_string))
+            .collect(),
+    }
+}
+
+/// Converts a network ACL.
+pub fn network_acl(a: &t::NetworkAcl) -> NetworkAcl {
+    let mut subnet_ids: Vec<String> = a
+        .associations()
+        .iter()
+        .filter_map(|s| s.subnet_id().map(str::to_string))
+        .collect();
+    subnet_ids.sort();
+    NetworkAcl {
+        id: a.network_acl_id().unwrap_or_default().to_string(),
+        vpc_id: a.vpc_id().unwrap_or_default().to_string(),
+        default: a.is_default().unwrap_or(false),
+        subnet_ids,
+        entries: a.entries().iter().filter_map(acl_entry).collect(),
+    }
+}
+
+fn acl_entry(e: &t::NetworkAclEntry) -> Option<AclEntry> {
+    Some(AclEntry {
+        rule_number: e.rule_number()?,
+        egress: e.egress().unwrap_or(false),
+        protocol: e.protocol().unwrap_or("-1").to_string(),
+        allow: matches!(e.rule_action(), Some(t::RuleAction::Allow)),
+        cidr: net(e.cidr_block()).or_else(|| net(e.ipv6_cidr_block()))?,
+        from_port: e.port_range().and_then(|r| r.from()),
+        to_port: e.port_range().and_then(|r| r.to()),
+    })
+}
+
+/// Converts a network interface.
+pub fn network_interface(n: &t::NetworkInterface) -> NetworkInterface {
+    let mut addresses: Vec<IpAddr> = n
+        .private_ip_addresses()
+        .iter()
+        .filter_map(|a| a.private_ip_address()?.parse().ok())
+        .collect();
+    if addresses.is_empty() {
+        addresses.extend(
+            n.private_ip_address()
+                .and_then(|a| a.parse::<IpAddr>().ok()),
+        );
+    }
+    addresses.extend(
+        n.ipv6_addresses()
+            .iter()
+            .filter_map(|a| a.ipv6_address()?.parse::<IpAddr>().ok()),
+    );
+    NetworkInterface {
+        id: n.network_interface_id().unwrap_or_default().to_string(),
+        description: n.description().unwrap_or_default().to_string(),
+        subnet_id: n.subnet_id().unwrap_or_default().to_string(),
+        availability_zone: n.availability_zone().unwrap_or_default().to_string(),
+        addresses,
+        security_groups: n
+            .groups()
+            .iter()
+            .filter_map(|g| g.group_id().map(str::to_string))
+            .collect(),
+    }
+}
+
+/// Converts an instance.
+pub fn instance(i: &t::Instance) -> Instance {
+    Instance {
+        id: i.instance_id().unwrap_or_default().to_string(),
+        state: i
+            .state()
+            .and_then(|s| s.name())
+            .map(|n| n.as_str().to_string())
+            .unwrap_or_else(|| "unknown".to_string()),
+        subnet_id: i.subnet_id().map(str::to_string),
+        availability_zone: i
+            .placement()
+            .and_then(|p| p.availability_zone())
+            .map(str::to_string),
+        private_ip: i.private_ip_address().and_then(|a| a.parse().ok()),
+        security_groups: i
+            .security_groups()
+            .iter()
+            .filter_map(|g| g.group_id().map(str::to_string))
+            .collect(),
+    }
+}

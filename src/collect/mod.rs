@@ -1,0 +1,732 @@
+//! Collection: the only module that talks to AWS and knows SDK types. It reads everything the
+//! paths need in four rounds of concurrent, batched, paginated Describe*/Get* calls and returns
+//! the plain [`Snapshot`]. A read that fails becomes a [`crate::model::Gap`], never an abort,
+//! except for an unknown load balancer, which is bad input.
+//!
+//! Rounds: (1) the load balancers; (2) their listeners and target groups, and the network of
+//! their VPCs (one call per resource type for all VPCs); (3) listener rules, target health and
+//! prefix-list entries; (4) instances and interfaces behind targets, and any target group that
+//! only a rule names.
+
+mod ec2;
+mod elb;
+mod failure;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region};
+use aws_sdk_ec2::types::Filter;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use futures::future::join_all;
+
+use crate::arn::AlbArn;
+use crate::error::{Error, Result};
+use crate::model::{
+    Dataset, Gap, IpAddressType, LoadBalancer, Network, Scheme, Snapshot, TargetGroup, TargetType,
+    SNAPSHOT_FORMAT,
+};
+use failure::gap;
+
+/// The most values EC2 accepts in one filter, and ELB in one ARN list.
+const EC2_FILTER_VALUES: usize = 200;
+const ELB_ARNS_PER_CALL: usize = 20;
+
+/// Where and as whom to call AWS.
+#[derive(Clone, Debug, Default)]
+pub struct AwsOptions {
+    /// `--region`; defaults to the region in the first ARN.
+    pub region: Option<String>,
+    /// `--profile`.
+    pub profile: Option<String>,
+    /// `--endpoint-url`; the SDK also reads `AWS_ENDPOINT_URL`.
+    pub endpoint_url: Option<String>,
+}
+
+/// SDK clients for one region.
+pub struct Collector {
+    elb: aws_sdk_elasticloadbalancingv2::Client,
+    ec2: aws_sdk_ec2::Client,
+    region: String,
+}
+
+impl Collector {
+    /// Builds clients from the SDK's default chain, with adaptive retry for throttling and
+    /// per-call timeouts so that a hung call becomes a gap.
+    pub async fn new(options: &AwsOptions, default_region: &str) -> Self {
+        let region = options
+            .region
+            .clone()
+            .unwrap_or_else(|| default_region.to_string());
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(region.clone()))
+            .retry_config(RetryConfig::adaptive().with_max_attempts(5))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .operation_attempt_timeout(Duration::from_secs(20))
+                    .operation_timeout(Duration::from_secs(90))
+                    .build(),
+            );
+        if let Some(profile) = &options.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(url) = &options.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let config = loader.load().await;
+        Collector {
+            elb: aws_sdk_elasticloadbalancingv2::Client::new(&config),
+            ec2: aws_sdk_ec2::Client::new(&config),
+            region,
+        }
+    }
+
+    /// Reads the named ALBs and everything on their paths.
+    pub async fn collect(&self, arns: &[AlbArn]) -> Result<Snapshot> {
+        let mut snap = Snapshot {
+            format: SNAPSHOT_FORMAT,
+            region: self.region.clone(),
+            ..Snapshot::default()
+        };
+        // Round 1.
+        let mut lbs = self.load_balancers(arns, &mut snap.gaps).await?;
+        let read: Vec<&LoadBalancer> = lbs.iter().filter(|lb| !lb.vpc_id.is_empty()).collect();
+        let vpc_ids: BTreeSet<String> = read.iter().map(|lb| lb.vpc_id.clone()).collect();
+        let descriptions: Vec<String> = arns.iter().map(AlbArn::interface_description).collect();
+
+        // Round 2.
+        let (listeners, lb_groups, network) = tokio::join!(
+            join_all(read.iter().map(|lb| self.listeners(&lb.arn))),
+            join_all(read.iter().map(|lb| self.target_groups_of(&lb.arn))),
+            self.network(&vpc_ids, &descriptions),
+        );
+        let (mut network, network_gaps) = network;
+        snap.gaps.extend(network_gaps);
+        let read_arns: Vec<String> = read.iter().map(|lb| lb.arn.clone()).collect();
+        let mut listeners_by_lb = BTreeMap::new();
+        for (arn, result) in read_arns.iter().zip(listeners) {
+            match result {
+                Ok(ls) => {
+                    listeners_by_lb.insert(arn.clone(), ls);
+                }
+                Err(g) => snap.gaps.push(g),
+            }
+        }
+        let mut groups: BTreeMap<String, TargetGroup> = BTreeMap::new();
+        let mut users: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (arn, result) in read_arns.iter().zip(lb_groups) {
+            match result {
+                Ok(tgs) => {
+                    for tg in tgs {
+                        users.entry(tg.arn.clone()).or_default().insert(arn.clone());
+                        groups.insert(tg.arn.clone(), tg);
+                    }
+                }
+                Err(g) => snap.gaps.push(g),
+            }
+        }
+
+        // Round 3.
+        let listener_refs: Vec<(String, String)> = listeners_by_lb
+            .iter()
+            .flat_map(|(lb, ls)| ls.iter().map(move |l| (lb.clone(), l.arn.clone())))
+            .collect();
+        let prefix_ids = referenced_prefix_lists(&network);
+        let tg_arns: Vec<String> = groups.keys().cloned().collect();
+        let (rules, health, prefix_lists) = tokio::join!(
+            join_all(listener_refs.iter().map(|(_, l)| self.rules(l))),
+            join_all(tg_arns.iter().map(|tg| self.target_health(tg))),
+            join_all(prefix_ids.iter().map(|pl| self.prefix_list(pl))),
+        );
+        for ((lb, listener_arn), result) in listener_refs.iter().zip(rules) {
+            match result {
+                Ok(rules) => {
+                    if let Some(l) = listeners_by_lb
+                        .get_mut(lb)
+                        .and_then(|ls| ls.iter_mut().find(|l| &l.arn == listener_arn))
+                    {
+                        elb::add_rule_forwards(l, &rules);
+                    }
+                }
+                Err(mut g) => {
+                    g.load_balancer = Some(lb.clone());
+                    snap.gaps.push(g);
+                }
+            }
+        }
+        for (arn, result) in tg_arns.iter().zip(health) {
+            match result {
+                Ok(targets) => {
+                    if let Some(tg) = groups.get_mut(arn) {
+                        tg.targets = targets;
+                    }
+                }
+                Err(g) => snap.gaps.extend(per_user(&g, users.get(arn))),
+            }
+        }
+        for result in prefix_lists {
+            match result {
+                Ok(pl) => {
+                    network.prefix_lists.insert(pl.id.clone(), pl);
+                }
+                Err(g) => snap.gaps.push(g),
+            }
+        }
+
+        // Round 4.
+        let forwarded: BTreeSet<(String, String)> = listeners_by_lb
+            .iter()
+            .flat_map(|(lb, ls)| {
+                ls.iter()
+                    .flat_map(|l| &l.forwards)
+                    .map(move |f| (f.target_group_arn.clone(), lb.clone()))
+            })
+            .collect();
+        for (tg, lb) in &forwarded {
+            users.entry(tg.clone()).or_default().insert(lb.clone());
+        }
+        let unknown: Vec<String> = forwarded
+            .iter()
+            .map(|(tg, _)| tg.clone())
+            .filter(|tg| !groups.contains_key(tg))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let instance_ids: BTreeSet<String> = groups
+            .values()
+            .filter(|g| g.target_type == TargetType::Instance)
+            .flat_map(|g| g.targets.iter().map(|t| t.id.clone()))
+            .collect();
+        let ips: BTreeSet<String> = groups
+            .values()
+            .filter(|g| g.target_type == TargetType::Ip)
+            .flat_map(|g| g.targets.iter().map(|t| t.id.clone()))
+            .collect();
+        let (extra, instances, interfaces) = tokio::join!(
+            self.extra_target_groups(&unknown),
+            self.instances(&instance_ids),
+            self.interfaces_at(&ips, &vpc_ids),
+        );
+        match extra {
+            Ok(tgs) => {
+                for tg in tgs {
+                    groups.insert(tg.arn.clone(), tg);
+                }
+            }
+            Err(g) => snap.gaps.push(g),
+        }
+        match instances {
+            Ok(list) => network
+                .instances
+                .extend(list.into_iter().map(|i| (i.id.clone(), i))),
+            Err(g) => snap.gaps.push(g),
+        }
+        match interfaces {
+            Ok(list) => network
+                .network_interfaces
+                .extend(list.into_iter().map(|n| (n.id.clone(), n))),
+            Err(g) => snap.gaps.push(g),
+        }
+
+        for lb in &mut lbs {
+            if let Some(mut ls) = listeners_by_lb.remove(&lb.arn) {
+                ls.sort_by_key(|l| l.port);
+                lb.listeners = ls;
+            }
+        }
+        snap.load_balancers = lbs;
+        snap.target_groups = groups;
+        snap.network = network;
+        snap.gaps
+            .sort_by(|a, b| (&a.api, &a.load_balancer).cmp(&(&b.api, &b.load_balancer)));
+        snap.gaps.dedup();
+        Ok(snap)
+    }
+
+    async fn load_balancers(
+        &self,
+        arns: &[AlbArn],
+        gaps: &mut Vec<Gap>,
+    ) -> Result<Vec<LoadBalancer>> {
+        let chunks: Vec<&[AlbArn]> = arns.chunks(ELB_ARNS_PER_CALL).collect();
+        let results = join_all(chunks.iter().map(|chunk| {
+            self.elb
+                .describe_load_balancers()
+                .set_load_balancer_arns(Some(chunk.iter().map(|a| a.arn.clone()).collect()))
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+        }))
+        .await;
+        let mut out = Vec::new();
+        for (chunk, result) in chunks.iter().zip(results) {
+            match result {
+                Ok(found) => {
+                    for lb in &found {
+                        if !elb::is_application(lb) {
+                            return Err(Error::NotApplication {
+                                arn: lb.load_balancer_arn().unwrap_or_default().to_string(),
+                                kind: "Network or Gateway",
+                            });
+                        }
+                        out.push(elb::load_balancer(lb));
+                    }
+                }
+                Err(e) if matches!(e.code(), Some("LoadBalancerNotFound" | "ValidationError")) => {
+                    let arn = self.first_unknown(chunk).await;
+                    return Err(Error::UnknownLoadBalancer {
+                        arn,
+                        detail: e.message().unwrap_or("not found").to_string(),
+                    });
+                }
+                Err(e) => {
+                    for a in chunk.iter() {
+                        gaps.push(gap(
+                            Dataset::LoadBalancers,
+                            "elasticloadbalancing:DescribeLoadBalancers",
+                            &e,
+                            Some(&a.arn),
+                        ));
+                        out.push(placeholder(a));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Names the ARN AWS does not know when a batch of several was refused.
+    async fn first_unknown(&self, chunk: &[AlbArn]) -> String {
+        if chunk.len() > 1 {
+            for a in chunk {
+                let one = self
+                    .elb
+                    .describe_load_balancers()
+                    .load_balancer_arns(&a.arn)
+                    .send()
+                    .await;
+                if one.is_err() {
+                    return a.arn.clone();
+                }
+            }
+        }
+        chunk
+            .iter()
+            .map(|a| a.arn.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    async fn listeners(&self, lb: &str) -> Result<Vec<crate::model::Listener>, Gap> {
+        self.elb
+            .describe_listeners()
+            .load_balancer_arn(lb)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map(|ls| ls.iter().filter_map(elb::listener).collect())
+            .map_err(|e| {
+                gap(
+                    Dataset::Listeners,
+                    "elasticloadbalancing:DescribeListeners",
+                    &e,
+                    Some(lb),
+                )
+            })
+    }
+
+    async fn rules(
+        &self,
+        listener: &str,
+    ) -> Result<Vec<aws_sdk_elasticloadbalancingv2::types::Rule>, Gap> {
+        self.elb
+            .describe_rules()
+            .listener_arn(listener)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| {
+                gap(
+                    Dataset::ListenerRules,
+                    "elasticloadbalancing:DescribeRules",
+                    &e,
+                    None,
+                )
+            })
+    }
+
+    async fn target_groups_of(&self, lb: &str) -> Result<Vec<TargetGroup>, Gap> {
+        self.elb
+            .describe_target_groups()
+            .load_balancer_arn(lb)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map(|tgs| tgs.iter().map(elb::target_group).collect())
+            .map_err(|e| {
+                gap(
+                    Dataset::TargetGroups,
+                    "elasticloadbalancing:DescribeTargetGroups",
+                    &e,
+                    Some(lb),
+                )
+            })
+    }
+
+    /// Target groups only a rule names (not returned by the per-ALB read), with their health.
+    async fn extra_target_groups(&self, arns: &[String]) -> Result<Vec<TargetGroup>, Gap> {
+        let mut out = Vec::new();
+        for chunk in arns.chunks(ELB_ARNS_PER_CALL) {
+            let tgs = self
+                .elb
+                .describe_target_groups()
+                .set_target_group_arns(Some(chunk.to_vec()))
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .map_err(|e| {
+                    gap(
+                        Dataset::TargetGroups,
+                        "elasticloadbalancing:DescribeTargetGroups",
+                        &e,
+                        None,
+                    )
+                })?;
+            let mut groups: Vec<TargetGroup> = tgs.iter().map(elb::target_group).collect();
+            let health = join_all(groups.iter().map(|g| self.target_health(&g.arn))).await;
+            for (g, h) in groups.iter_mut().zip(health) {
+                g.targets = h?;
+            }
+            out.extend(groups);
+        }
+        Ok(out)
+    }
+
+    async fn target_health(&self, tg: &str) -> Result<Vec<crate::model::Target>, Gap> {
+        let out = self
+            .elb
+            .describe_target_health()
+            .target_group_arn(tg)
+            .send()
+            .await
+            .map_err(|e| {
+                gap(
+                    Dataset::TargetHealth,
+                    "elasticloadbalancing:DescribeTargetHealth",
+                    &e,
+                    None,
+                )
+            })?;
+        let mut targets: Vec<_> = out
+            .target_health_descriptions()
+            .iter()
+            .filter_map(elb::target)
+            .collect();
+        targets.sort_by(|a, b| (&a.id, a.port).cmp(&(&b.id, b.port)));
+        Ok(targets)
+    }
+
+    /// Every network resource type of the VPCs, one paginated call per type, concurrently.
+    async fn network(
+        &self,
+        vpcs: &BTreeSet<String>,
+        descriptions: &[String],
+    ) -> (Network, Vec<Gap>) {
+        let mut network = Network::default();
+        let mut gaps = Vec::new();
+        if vpcs.is_empty() {
+            return (network, gaps);
+        }
+        let ids: Vec<String> = vpcs.iter().cloned().collect();
+        let by_vpc = |name: &str| {
+            Filter::builder()
+                .name(name)
+                .set_values(Some(ids.clone()))
+                .build()
+        };
+        let ec2 = &self.ec2;
+        let (v, s, rt, igw, vgw, sg, acl, eni) = tokio::join!(
+            ec2.describe_vpcs()
+                .set_vpc_ids(Some(ids.clone()))
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect(),
+            ec2.describe_subnets()
+                .filters(by_vpc("vpc-id"))
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect(),
+            ec2.describe_route_tables()
+                .filters(by_vpc("vpc-id"))
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect(),
+            ec2.describe_internet_gateways()
+                .filters(by_vpc("attachment.vpc-id"))
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect(),
+            ec2.describe_vpn_gateways()
+                .filters(by_vpc("attachment.vpc-id"))
+                .send(),
+            ec2.describe_security_groups()
+                .filters(by_vpc("vpc-id"))
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect(),
+            ec2.describe_network_acls()
+                .filters(by_vpc("vpc-id"))
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect(),
+            ec2.describe_network_interfaces()
+                .filters(
+                    Filter::builder()
+                        .name("description")
+                        .set_values(Some(descriptions.to_vec()))
+                        .build()
+                )
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect(),
+        );
+        macro_rules! take {
+            ($result:expr, $dataset:expr, $api:expr, $field:ident, $conv:path, $id:ident) => {
+                match $result {
+                    Ok(items) => {
+                        for item in items.iter() {
+                            let m = $conv(item);
+                            network.$field.insert(m.$id.clone(), m);
+                        }
+                    }
+                    Err(e) => gaps.push(gap($dataset, $api, &e, None)),
+                }
+            };
+        }
+        take!(v, Dataset::Vpcs, "ec2:DescribeVpcs", vpcs, ec2::vpc, id);
+        take!(
+            s,
+            Dataset::Subnets,
+            "ec2:DescribeSubnets",
+            subnets,
+            ec2::subnet,
+            id
+        );
+        take!(
+            rt,
+            Dataset::RouteTables,
+            "ec2:DescribeRouteTables",
+            route_tables,
+            ec2::route_table,
+            id
+        );
+        take!(
+            igw,
+            Dataset::InternetGateways,
+            "ec2:DescribeInternetGateways",
+            internet_gateways,
+            ec2::internet_gateway,
+            id
+        );
+        take!(
+            vgw.map(|o| o.vpn_gateways.unwrap_or_default()),
+            Dataset::VpnGateways,
+            "ec2:DescribeVpnGateways",
+            vpn_gateways,
+            ec2::vpn_gateway,
+            id
+        );
+        take!(
+            sg,
+            Dataset::SecurityGroups,
+            "ec2:DescribeSecurityGroups",
+            security_groups,
+            ec2::security_group,
+            id
+        );
+        take!(
+            acl,
+            Dataset::NetworkAcls,
+            "ec2:DescribeNetworkAcls",
+            network_acls,
+            ec2::network_acl,
+            id
+        );
+        take!(
+            eni,
+            Dataset::NetworkInterfaces,
+            "ec2:DescribeNetworkInterfaces",
+            network_interfaces,
+            ec2::network_interface,
+            id
+        );
+        (network, gaps)
+    }
+
+    async fn prefix_list(&self, id: &str) -> Result<crate::model::PrefixList, Gap> {
+        let entries = self
+            .ec2
+            .get_managed_prefix_list_entries()
+            .prefix_list_id(id)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| {
+                gap(
+                    Dataset::PrefixLists,
+                    "ec2:GetManagedPrefixListEntries",
+                    &e,
+                    None,
+                )
+            })?;
+        Ok(crate::model::PrefixList {
+            id: id.to_string(),
+            name: String::new(),
+            cidrs: entries
+                .iter()
+                .filter_map(|e| e.cidr()?.parse().ok())
+                .collect(),
+        })
+    }
+
+    async fn instances(&self, ids: &BTreeSet<String>) -> Result<Vec<crate::model::Instance>, Gap> {
+        let ids: Vec<String> = ids.iter().cloned().collect();
+        let calls = ids.chunks(EC2_FILTER_VALUES).map(|chunk| {
+            self.ec2
+                .describe_instances()
+                .filters(
+                    Filter::builder()
+                        .name("instance-id")
+                        .set_values(Some(chunk.to_vec()))
+                        .build(),
+                )
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+        });
+        let mut out = Vec::new();
+        for result in join_all(calls).await {
+            let reservations =
+                result.map_err(|e| gap(Dataset::Instances, "ec2:DescribeInstances", &e, None))?;
+            out.extend(
+                reservations
+                    .iter()
+                    .flat_map(|r| r.instances())
+                    .map(ec2::instance),
+            );
+        }
+        Ok(out)
+    }
+
+    /// The interfaces that own IP targets' addresses inside the audited VPCs.
+    async fn interfaces_at(
+        &self,
+        ips: &BTreeSet<String>,
+        vpcs: &BTreeSet<String>,
+    ) -> Result<Vec<crate::model::NetworkInterface>, Gap> {
+        let ips: Vec<String> = ips.iter().cloned().collect();
+        let calls = ips.chunks(EC2_FILTER_VALUES).map(|chunk| {
+            self.ec2
+                .describe_network_interfaces()
+                .filters(
+                    Filter::builder()
+                        .name("addresses.private-ip-address")
+                        .set_values(Some(chunk.to_vec()))
+                        .build(),
+                )
+                .filters(
+                    Filter::builder()
+                        .name("vpc-id")
+                        .set_values(Some(vpcs.iter().cloned().collect()))
+                        .build(),
+                )
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+        });
+        let mut out = Vec::new();
+        for result in join_all(calls).await {
+            let enis = result.map_err(|e| {
+                gap(
+                    Dataset::NetworkInterfaces,
+                    "ec2:DescribeNetworkInterfaces",
+                    &e,
+                    None,
+                )
+            })?;
+            out.extend(enis.iter().map(ec2::network_interface));
+        }
+        Ok(out)
+    }
+}
+
+/// Prefix lists named by security group rules or route destinations.
+fn referenced_prefix_lists(network: &Network) -> BTreeSet<String> {
+    let from_groups = network
+        .security_groups
+        .values()
+        .flat_map(|g| g.ingress.iter().chain(&g.egress))
+        .flat_map(|r| r.prefix_lists.iter().cloned());
+    let from_routes = network
+        .route_tables
+        .values()
+        .flat_map(|t| &t.routes)
+        .filter_map(|r| r.destination_prefix_list.clone());
+    from_groups.chain(from_routes).collect()
+}
+
+/// A gap repeated for every ALB that uses a target group.
+fn per_user(g: &Gap, users: Option<&BTreeSet<String>>) -> Vec<Gap> {
+    match users {
+        Some(lbs) if !lbs.is_empty() => lbs
+            .iter()
+            .map(|lb| Gap {
+                load_balancer: Some(lb.clone()),
+                ..g.clone()
+            })
+            .collect(),
+        _ => vec![g.clone()],
+    }
+}
+
+/// An ALB whose description could not be read: named from its ARN, everything else unknown.
+fn placeholder(arn: &AlbArn) -> LoadBalancer {
+    LoadBalancer {
+        arn: arn.arn.clone(),
+        name: arn
+            .resource_id
+            .split('/')
+            .nth(1)
+            .unwrap_or_default()
+            .to_string(),
+        scheme: Scheme::Unknown,
+        ip_address_type: IpAddressType::Unknown,
+        vpc_id: String::new(),
+        dns_name: String::new(),
+        availability_zones: Vec::new(),
+        security_groups: Vec::new(),
+        listeners: Vec::new(),
+    }
+}

@@ -1,0 +1,151 @@
+//! The vocabulary rules speak and reports print: findings, severities, symptoms and the
+//! checks that could not be evaluated. Field names are the JSON report's (CONTRACT.md).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// How bad a finding is; ordered so that `Note < Warning < Error`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing; often by design.
+    Note,
+    /// Likely a problem.
+    Warning,
+    /// Breaks a path.
+    Error,
+}
+
+impl Severity {
+    /// The lowercase name used in every format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// What a client sees when the finding's path is broken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Symptom {
+    /// Every connection to the ALB times out.
+    Timeout,
+    /// Connections to some ALB nodes time out.
+    IntermittentTimeout,
+    /// Bad gateway: the target closed or reset the connection.
+    #[serde(rename = "http-502")]
+    Http502,
+    /// Service unavailable: no target to send to.
+    #[serde(rename = "http-503")]
+    Http503,
+    /// Gateway timeout: no ALB node reaches the target.
+    #[serde(rename = "http-504")]
+    Http504,
+    /// Gateway timeout from some ALB nodes only.
+    #[serde(rename = "intermittent-http-504")]
+    IntermittentHttp504,
+}
+
+impl Symptom {
+    /// The contract's name for the symptom.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Symptom::Timeout => "timeout",
+            Symptom::IntermittentTimeout => "intermittent-timeout",
+            Symptom::Http502 => "http-502",
+            Symptom::Http503 => "http-503",
+            Symptom::Http504 => "http-504",
+            Symptom::IntermittentHttp504 => "intermittent-http-504",
+        }
+    }
+}
+
+/// One broken (or notable) piece of configuration on one path.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Rule code, e.g. ALB104.
+    pub rule: String,
+    /// Rule name, e.g. public-subnet-no-igw-route.
+    pub name: String,
+    /// error, warning or note.
+    pub severity: Severity,
+    /// The rule's one-line title.
+    pub title: String,
+    /// What is wrong here, and what the client sees.
+    pub message: String,
+    /// The id or ARN to change.
+    pub resource: String,
+    /// The AZ of the broken ALB node, or null.
+    pub availability_zone: Option<String>,
+    /// The listener or target port involved, or null.
+    pub port: Option<u16>,
+    /// The target id, or null.
+    pub target: Option<String>,
+    /// What the client sees, or null.
+    pub symptom: Option<Symptom>,
+    /// The configuration that decided it.
+    pub evidence: Map<String, Value>,
+    /// How to fix it.
+    pub remediation: String,
+}
+
+impl Finding {
+    /// Sets the Availability Zone.
+    pub fn zone(mut self, zone: impl Into<String>) -> Self {
+        self.availability_zone = Some(zone.into());
+        self
+    }
+
+    /// Sets the port.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = Some(port);
+        self
+    }
+
+    /// Sets the target.
+    pub fn target(mut self, target: impl Into<String>) -> Self {
+        self.target = Some(target.into());
+        self
+    }
+
+    /// Sets the symptom.
+    pub fn symptom(mut self, symptom: Symptom) -> Self {
+        self.symptom = Some(symptom);
+        self
+    }
+
+    /// Overrides the rule's default severity.
+    pub fn severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+
+    /// Adds one evidence field.
+    pub fn evidence(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.evidence.insert(key.to_string(), value.into());
+        self
+    }
+
+    /// The order findings are reported in: rule, zone, port, resource, target.
+    pub fn sort_key(&self) -> impl Ord + '_ {
+        (
+            &self.rule,
+            &self.availability_zone,
+            self.port,
+            &self.resource,
+            &self.target,
+        )
+    }
+}
+
+/// A check that did not run, or ran on part of the data, and why: never a silent pass.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct NotEvaluated {
+    /// The rule code.
+    pub check: String,
+    /// What was missing, e.g. `ec2:DescribeNetworkAcls: AccessDenied`.
+    pub reason: String,
+}

@@ -1,0 +1,510 @@
+//! The plain model of what was collected. It is also the snapshot format: `snapshot` writes
+//! it as JSON and `audit --snapshot` reads it back, so every rule can be replayed offline.
+//!
+//! Nothing here knows an SDK type. Maps are `BTreeMap` so a snapshot serialises the same way
+//! twice. Enumerations keep an `Unknown` variant: a value a newer API invents must not make
+//! an old snapshot unreadable.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+use serde::{Deserialize, Serialize};
+
+/// Snapshot format version written by this build; bumped when the shape changes.
+pub const SNAPSHOT_FORMAT: u32 = 1;
+
+/// Everything one audit run saw: the load balancers, their target groups, the network they
+/// sit in, and what could not be read.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Snapshot format version ([`SNAPSHOT_FORMAT`]).
+    pub format: u32,
+    /// The region the resources live in.
+    pub region: String,
+    /// The audited Application Load Balancers.
+    pub load_balancers: Vec<LoadBalancer>,
+    /// Every target group a listener of an audited ALB forwards to, by ARN.
+    #[serde(default)]
+    pub target_groups: BTreeMap<String, TargetGroup>,
+    /// The VPC resources on the paths.
+    #[serde(default)]
+    pub network: Network,
+    /// Data that could not be read, and why.
+    #[serde(default)]
+    pub gaps: Vec<Gap>,
+}
+
+/// A data set the collector reads with one kind of API call; rules name the ones they need.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dataset {
+    /// elasticloadbalancing:DescribeLoadBalancers
+    LoadBalancers,
+    /// elasticloadbalancing:DescribeListeners
+    Listeners,
+    /// elasticloadbalancing:DescribeRules
+    ListenerRules,
+    /// elasticloadbalancing:DescribeTargetGroups
+    TargetGroups,
+    /// elasticloadbalancing:DescribeTargetHealth
+    TargetHealth,
+    /// ec2:DescribeVpcs
+    Vpcs,
+    /// ec2:DescribeSubnets
+    Subnets,
+    /// ec2:DescribeRouteTables
+    RouteTables,
+    /// ec2:DescribeInternetGateways
+    InternetGateways,
+    /// ec2:DescribeVpnGateways
+    VpnGateways,
+    /// ec2:DescribeSecurityGroups
+    SecurityGroups,
+    /// ec2:GetManagedPrefixListEntries
+    PrefixLists,
+    /// ec2:DescribeNetworkAcls
+    NetworkAcls,
+    /// ec2:DescribeNetworkInterfaces
+    NetworkInterfaces,
+    /// ec2:DescribeInstances
+    Instances,
+    /// A value the snapshot names that this build does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+/// One failed read: which data set, through which API, why, and for which ALB (`None`: all).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gap {
+    /// What is missing.
+    pub dataset: Dataset,
+    /// The API call that failed, as `service:Action`.
+    pub api: String,
+    /// The error code or a one-line description.
+    pub error: String,
+    /// The ALB whose data is missing, or `None` when it is missing for every ALB.
+    #[serde(default)]
+    pub load_balancer: Option<String>,
+}
+
+/// Whether clients reach the ALB from the internet or only from private networks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scheme {
+    /// Public addresses, reached through an internet gateway.
+    InternetFacing,
+    /// Private addresses, reached from the VPC or connected networks.
+    Internal,
+    /// A scheme this build does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+/// Which address families the ALB's nodes answer on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IpAddressType {
+    /// IPv4 only.
+    Ipv4,
+    /// IPv4 and IPv6.
+    Dualstack,
+    /// IPv6 public, IPv4 private only.
+    DualstackWithoutPublicIpv4,
+    /// A type this build does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+/// One Application Load Balancer and its listeners.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LoadBalancer {
+    /// Its ARN.
+    pub arn: String,
+    /// Its name.
+    pub name: String,
+    /// internet-facing or internal.
+    pub scheme: Scheme,
+    /// ipv4 or dualstack.
+    pub ip_address_type: IpAddressType,
+    /// The VPC it lives in.
+    pub vpc_id: String,
+    /// Its DNS name.
+    #[serde(default)]
+    pub dns_name: String,
+    /// One enabled subnet per Availability Zone: each holds one ALB node.
+    pub availability_zones: Vec<ZoneSubnet>,
+    /// Its security groups.
+    #[serde(default)]
+    pub security_groups: Vec<String>,
+    /// Its listeners, in port order.
+    #[serde(default)]
+    pub listeners: Vec<Listener>,
+}
+
+/// An enabled Availability Zone and the ALB subnet in it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ZoneSubnet {
+    /// Zone name, e.g. us-east-1a.
+    pub zone: String,
+    /// The subnet the ALB node sits in.
+    pub subnet_id: String,
+}
+
+/// A listener: the port clients connect to, and where its actions forward.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Listener {
+    /// Its ARN.
+    pub arn: String,
+    /// The port clients connect to.
+    pub port: u16,
+    /// HTTP or HTTPS.
+    #[serde(default)]
+    pub protocol: String,
+    /// Every target group its default action or rules forward to.
+    #[serde(default)]
+    pub forwards: Vec<Forward>,
+}
+
+/// One way a listener sends requests to a target group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Forward {
+    /// The target group ARN.
+    pub target_group_arn: String,
+    /// `default` or the rule's priority.
+    pub via: String,
+    /// The weight in a weighted forward, if any.
+    #[serde(default)]
+    pub weight: Option<i32>,
+}
+
+/// What a target group's targets are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TargetType {
+    /// EC2 instances, addressed by their primary private IP.
+    Instance,
+    /// IP addresses, in the VPC or reached through it.
+    Ip,
+    /// Lambda functions: no network path to check.
+    Lambda,
+    /// Another ALB.
+    Alb,
+    /// A type this build does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+/// A target group and its registered targets.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TargetGroup {
+    /// Its ARN.
+    pub arn: String,
+    /// Its name.
+    pub name: String,
+    /// instance, ip, lambda or alb.
+    pub target_type: TargetType,
+    /// The traffic protocol (HTTP, HTTPS), if any.
+    #[serde(default)]
+    pub protocol: Option<String>,
+    /// The traffic port, if any (Lambda groups have none).
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// The VPC, if any.
+    #[serde(default)]
+    pub vpc_id: Option<String>,
+    /// `traffic-port` or a port number.
+    #[serde(default = "traffic_port")]
+    pub health_check_port: String,
+    /// Registered targets.
+    #[serde(default)]
+    pub targets: Vec<Target>,
+}
+
+fn traffic_port() -> String {
+    "traffic-port".to_string()
+}
+
+/// A registered target and its health as the ALB sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Target {
+    /// Instance id, IP address or Lambda ARN.
+    pub id: String,
+    /// The port, when it overrides the group's.
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// The registered zone: `all` for IP targets outside the VPC.
+    #[serde(default)]
+    pub availability_zone: Option<String>,
+    /// Health state: healthy, unhealthy, initial, unused, draining, unavailable.
+    #[serde(default)]
+    pub state: Option<String>,
+    /// Health reason code, e.g. Target.Timeout.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Health description.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// The VPC resources on the paths, by id.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Network {
+    /// VPCs and their CIDR blocks.
+    #[serde(default)]
+    pub vpcs: BTreeMap<String, Vpc>,
+    /// Subnets.
+    #[serde(default)]
+    pub subnets: BTreeMap<String, Subnet>,
+    /// Route tables.
+    #[serde(default)]
+    pub route_tables: BTreeMap<String, RouteTable>,
+    /// Internet gateways.
+    #[serde(default)]
+    pub internet_gateways: BTreeMap<String, Gateway>,
+    /// Virtual private gateways (VPN / Direct Connect).
+    #[serde(default)]
+    pub vpn_gateways: BTreeMap<String, Gateway>,
+    /// Security groups.
+    #[serde(default)]
+    pub security_groups: BTreeMap<String, SecurityGroup>,
+    /// Managed prefix lists referenced by security groups or routes.
+    #[serde(default)]
+    pub prefix_lists: BTreeMap<String, PrefixList>,
+    /// Network ACLs.
+    #[serde(default)]
+    pub network_acls: BTreeMap<String, NetworkAcl>,
+    /// The ALBs' network interfaces and those behind IP targets.
+    #[serde(default)]
+    pub network_interfaces: BTreeMap<String, NetworkInterface>,
+    /// Instances behind instance targets.
+    #[serde(default)]
+    pub instances: BTreeMap<String, Instance>,
+}
+
+/// A VPC and the address blocks that its `local` route covers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vpc {
+    /// Its id.
+    pub id: String,
+    /// Associated IPv4 and IPv6 CIDR blocks.
+    pub cidrs: Vec<IpNet>,
+}
+
+/// A subnet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subnet {
+    /// Its id.
+    pub id: String,
+    /// Its VPC.
+    pub vpc_id: String,
+    /// Its zone.
+    pub availability_zone: String,
+    /// Its IPv4 and IPv6 CIDR blocks.
+    pub cidrs: Vec<IpNet>,
+}
+
+/// Whether a route forwards or drops.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RouteState {
+    /// Forwards.
+    Active,
+    /// Drops: its target is gone.
+    Blackhole,
+    /// A state this build does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+/// A route table with the subnets that use it explicitly.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouteTable {
+    /// Its id.
+    pub id: String,
+    /// Its VPC.
+    pub vpc_id: String,
+    /// Whether it is the VPC's main table (used by subnets without an explicit association).
+    #[serde(default)]
+    pub main: bool,
+    /// Subnets explicitly associated.
+    #[serde(default)]
+    pub subnet_ids: Vec<String>,
+    /// Its routes.
+    #[serde(default)]
+    pub routes: Vec<Route>,
+}
+
+/// A route: a destination (CIDR or prefix list) and a target id (`local`, `igw-…`, `nat-…`…).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Route {
+    /// Destination CIDR block, IPv4 or IPv6.
+    #[serde(default)]
+    pub destination: Option<IpNet>,
+    /// Destination prefix list, when the route has one instead of a CIDR.
+    #[serde(default)]
+    pub destination_prefix_list: Option<String>,
+    /// The target: `local`, a gateway, NAT gateway, interface, instance or peering id.
+    pub target: String,
+    /// active or blackhole.
+    pub state: RouteState,
+}
+
+/// An internet or virtual private gateway and the VPCs it is attached to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gateway {
+    /// Its id.
+    pub id: String,
+    /// VPCs it is attached to (state `attached` / `available`).
+    #[serde(default)]
+    pub attached_vpcs: Vec<String>,
+}
+
+/// A security group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityGroup {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    #[serde(default)]
+    pub name: String,
+    /// Its VPC.
+    #[serde(default)]
+    pub vpc_id: String,
+    /// Inbound rules.
+    #[serde(default)]
+    pub ingress: Vec<SgRule>,
+    /// Outbound rules.
+    #[serde(default)]
+    pub egress: Vec<SgRule>,
+}
+
+/// One security group permission: a protocol and port range, and the peers it allows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SgRule {
+    /// `-1` (all), `tcp`, `udp`, `icmp` or a protocol number.
+    pub protocol: String,
+    /// First port (absent or -1 for all).
+    #[serde(default)]
+    pub from_port: Option<i32>,
+    /// Last port (absent or -1 for all).
+    #[serde(default)]
+    pub to_port: Option<i32>,
+    /// IPv4 and IPv6 CIDR peers.
+    #[serde(default)]
+    pub cidrs: Vec<IpNet>,
+    /// Prefix list peers.
+    #[serde(default)]
+    pub prefix_lists: Vec<String>,
+    /// Security group peers: members of these groups.
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+/// A managed prefix list's entries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrefixList {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    #[serde(default)]
+    pub name: String,
+    /// Its CIDR entries.
+    #[serde(default)]
+    pub cidrs: Vec<IpNet>,
+}
+
+/// A network ACL and the subnets it guards.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkAcl {
+    /// Its id.
+    pub id: String,
+    /// Its VPC.
+    #[serde(default)]
+    pub vpc_id: String,
+    /// Whether it is the VPC's default ACL.
+    #[serde(default)]
+    pub default: bool,
+    /// Associated subnets.
+    #[serde(default)]
+    pub subnet_ids: Vec<String>,
+    /// Its entries, both directions, as listed.
+    #[serde(default)]
+    pub entries: Vec<AclEntry>,
+}
+
+/// One network ACL entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AclEntry {
+    /// Evaluation order, lowest first; 32767 is the final `*` entry.
+    pub rule_number: i32,
+    /// Outbound when true.
+    pub egress: bool,
+    /// `-1` (all) or a protocol number such as `6`.
+    pub protocol: String,
+    /// allow when true, deny when false.
+    pub allow: bool,
+    /// The IPv4 or IPv6 CIDR it matches.
+    pub cidr: IpNet,
+    /// First port (TCP/UDP), absent for all.
+    #[serde(default)]
+    pub from_port: Option<i32>,
+    /// Last port (TCP/UDP), absent for all.
+    #[serde(default)]
+    pub to_port: Option<i32>,
+}
+
+/// A network interface: an ALB node or the interface behind an IP target.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkInterface {
+    /// Its id.
+    pub id: String,
+    /// Its description (`ELB app/NAME/ID` for ALB nodes).
+    #[serde(default)]
+    pub description: String,
+    /// Its subnet.
+    pub subnet_id: String,
+    /// Its zone.
+    #[serde(default)]
+    pub availability_zone: String,
+    /// Private IPv4 and IPv6 addresses.
+    #[serde(default)]
+    pub addresses: Vec<IpAddr>,
+    /// Its security groups.
+    #[serde(default)]
+    pub security_groups: Vec<String>,
+}
+
+/// An EC2 instance behind an instance target.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Instance {
+    /// Its id.
+    pub id: String,
+    /// pending, running, stopping, stopped, shutting-down or terminated.
+    pub state: String,
+    /// Its primary subnet.
+    #[serde(default)]
+    pub subnet_id: Option<String>,
+    /// Its zone.
+    #[serde(default)]
+    pub availability_zone: Option<String>,
+    /// Its primary private IPv4 address: where the ALB sends traffic.
+    #[serde(default)]
+    pub private_ip: Option<IpAddr>,
+    /// Security groups of its primary interface.
+    #[serde(default)]
+    pub security_groups: Vec<String>,
+}
+
+impl Snapshot {
+    /// The gaps that hide `dataset` for the ALB `arn`.
+    pub fn gaps_for<'a>(
+        &'a self,
+        arn: &'a str,
+        dataset: Dataset,
+    ) -> impl Iterator<Item = &'a Gap> + 'a {
+        self.gaps.iter().filter(move |g| {
+            g.dataset == dataset && g.load_balancer.as_deref().is_none_or(|lb| lb == arn)
+        })
+    }
+}

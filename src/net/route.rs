@@ -1,0 +1,288 @@
+//! Route lookup: which route a destination takes from a subnet. The subnet's explicitly
+//! associated table, else the VPC's main table; longest prefix first; blackhole routes and
+//! routes to gateways that are not attached drop the traffic.
+
+use std::collections::BTreeMap;
+
+use ipnet::IpNet;
+
+use super::addr_set::AddrSet;
+use crate::model::{Network, PrefixList, Route, RouteTable};
+
+/// What a route's target is, read from its id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TargetKind {
+    /// The VPC's own range.
+    Local,
+    /// An internet gateway (`igw-`).
+    InternetGateway,
+    /// An egress-only internet gateway (`eigw-`): outbound IPv6 only.
+    EgressOnlyInternetGateway,
+    /// A NAT gateway (`nat-`): outbound only.
+    NatGateway,
+    /// A virtual private gateway (`vgw-`): VPN or Direct Connect.
+    VpnGateway,
+    /// A transit gateway (`tgw-`).
+    TransitGateway,
+    /// A VPC peering connection (`pcx-`).
+    PeeringConnection,
+    /// Anything else: an instance, interface, endpoint, local or carrier gateway.
+    Other,
+}
+
+/// Classifies a route target id.
+pub fn target_kind(target: &str) -> TargetKind {
+    match target {
+        "local" => TargetKind::Local,
+        t if t.starts_with("igw-") => TargetKind::InternetGateway,
+        t if t.starts_with("eigw-") => TargetKind::EgressOnlyInternetGateway,
+        t if t.starts_with("nat-") => TargetKind::NatGateway,
+        t if t.starts_with("vgw-") => TargetKind::VpnGateway,
+        t if t.starts_with("tgw-") => TargetKind::TransitGateway,
+        t if t.starts_with("pcx-") => TargetKind::PeeringConnection,
+        _ => TargetKind::Other,
+    }
+}
+
+/// The route table a subnet uses: its explicit association, else its VPC's main table.
+pub fn table_for_subnet<'a>(network: &'a Network, subnet_id: &str) -> Option<&'a RouteTable> {
+    let explicit = network
+        .route_tables
+        .values()
+        .find(|t| t.subnet_ids.iter().any(|s| s == subnet_id));
+    explicit.or_else(|| {
+        let vpc = &network.subnets.get(subnet_id)?.vpc_id;
+        network
+            .route_tables
+            .values()
+            .find(|t| t.main && &t.vpc_id == vpc)
+    })
+}
+
+/// A part of the looked-up destinations and the route it takes (`None`: no route covers it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteHit<'a> {
+    /// The destinations that take this route.
+    pub addrs: AddrSet,
+    /// The route, or `None` when nothing matches (dropped).
+    pub route: Option<&'a Route>,
+}
+
+/// Splits `dest` by the route each address takes in `table` (longest prefix match).
+/// Fails with the id of a destination prefix list whose entries are unknown.
+pub fn lookup<'a>(
+    table: &'a RouteTable,
+    dest: &AddrSet,
+    prefix_lists: &BTreeMap<String, PrefixList>,
+) -> Result<Vec<RouteHit<'a>>, String> {
+    let mut prefixes: Vec<(IpNet, usize)> = Vec::new();
+    for (i, route) in table.routes.iter().enumerate() {
+        if let Some(net) = route.destination {
+            prefixes.push((net, i));
+        } else if let Some(pl) = &route.destination_prefix_list {
+            let list = prefix_lists.get(pl).ok_or_else(|| pl.clone())?;
+            prefixes.extend(list.cidrs.iter().map(|net| (*net, i)));
+        }
+    }
+    // Longest prefix first; a CIDR route beats a prefix-list route of the same length.
+    prefixes.sort_by_key(|(net, i)| {
+        (
+            std::cmp::Reverse(net.prefix_len()),
+            table.routes[*i].destination.is_none(),
+        )
+    });
+    let mut remaining = dest.clone();
+    let mut parts: Vec<(AddrSet, usize)> = Vec::new();
+    for (net, i) in prefixes {
+        if remaining.is_empty() {
+            break;
+        }
+        let hit = remaining.intersection(&AddrSet::from_net(&net));
+        if hit.is_empty() {
+            continue;
+        }
+        remaining = remaining.difference(&hit);
+        match parts.iter_mut().find(|(_, j)| *j == i) {
+            Some((addrs, _)) => *addrs = addrs.union(&hit),
+            None => parts.push((hit, i)),
+        }
+    }
+    let mut hits: Vec<RouteHit<'a>> = parts
+        .into_iter()
+        .map(|(addrs, i)| RouteHit {
+            addrs,
+            route: Some(&table.routes[i]),
+        })
+        .collect();
+    if !remaining.is_empty() {
+        hits.push(RouteHit {
+            addrs: remaining,
+            route: None,
+        });
+    }
+    Ok(hits)
+}
+
+/// `DEST -> TARGET` for a report.
+pub fn describe(route: &Route) -> String {
+    let dest = match (&route.destination, &route.destination_prefix_list) {
+        (Some(net), _) => net.to_string(),
+        (None, Some(pl)) => pl.clone(),
+        (None, None) => "?".to_string(),
+    };
+    format!("{dest} -> {}", route.target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{RouteState, Subnet};
+    use proptest::prelude::*;
+    use std::net::{IpAddr, Ipv4Addr};
+
+    fn route(dest: &str, target: &str) -> Route {
+        Route {
+            destination: Some(dest.parse().unwrap()),
+            destination_prefix_list: None,
+            target: target.into(),
+            state: RouteState::Active,
+        }
+    }
+
+    fn table(routes: Vec<Route>) -> RouteTable {
+        RouteTable {
+            id: "rtb-1".into(),
+            vpc_id: "vpc-1".into(),
+            main: false,
+            subnet_ids: vec![],
+            routes,
+        }
+    }
+
+    fn set(c: &str) -> AddrSet {
+        AddrSet::from_net(&c.parse().unwrap())
+    }
+
+    #[test]
+    fn longest_prefix_wins() {
+        let t = table(vec![
+            route("0.0.0.0/0", "igw-1"),
+            route("10.0.0.0/16", "local"),
+            route("192.168.0.0/16", "vgw-1"),
+            route("192.168.5.0/24", "tgw-1"),
+        ]);
+        let hits = lookup(&t, &AddrSet::any_v4(), &BTreeMap::new()).unwrap();
+        let by_target: BTreeMap<&str, AddrSet> = hits
+            .iter()
+            .map(|h| (h.route.unwrap().target.as_str(), h.addrs.clone()))
+            .collect();
+        assert_eq!(by_target["tgw-1"], set("192.168.5.0/24"));
+        assert_eq!(
+            by_target["vgw-1"],
+            set("192.168.0.0/16").difference(&set("192.168.5.0/24"))
+        );
+        assert_eq!(by_target["local"], set("10.0.0.0/16"));
+        assert_eq!(hits.len(), 4);
+    }
+
+    #[test]
+    fn uncovered_part_has_no_route() {
+        let t = table(vec![route("10.0.0.0/16", "local")]);
+        let hits = lookup(&t, &set("0.0.0.0/0"), &BTreeMap::new()).unwrap();
+        let none: Vec<_> = hits.iter().filter(|h| h.route.is_none()).collect();
+        assert_eq!(none.len(), 1);
+        assert_eq!(
+            none[0].addrs,
+            AddrSet::any_v4().difference(&set("10.0.0.0/16"))
+        );
+        // IPv6 destinations are not covered by IPv4 routes.
+        let hits = lookup(&t, &AddrSet::any_v6(), &BTreeMap::new()).unwrap();
+        assert_eq!(hits.len(), 1);
+        assert!(hits[0].route.is_none());
+    }
+
+    #[test]
+    fn prefix_list_destinations() {
+        let mut r = route("0.0.0.0/0", "tgw-1");
+        r.destination = None;
+        r.destination_prefix_list = Some("pl-1".into());
+        let t = table(vec![r, route("0.0.0.0/0", "nat-1")]);
+        let pls = BTreeMap::from([(
+            "pl-1".to_string(),
+            PrefixList {
+                id: "pl-1".into(),
+                name: "onprem".into(),
+                cidrs: vec!["172.16.0.0/12".parse().unwrap()],
+            },
+        )]);
+        let hits = lookup(&t, &set("172.16.1.0/24"), &pls).unwrap();
+        assert_eq!(hits[0].route.unwrap().target, "tgw-1");
+        assert_eq!(
+            lookup(&t, &set("172.16.1.0/24"), &BTreeMap::new()),
+            Err("pl-1".into())
+        );
+    }
+
+    #[test]
+    fn explicit_association_then_main_table() {
+        let mut net = Network::default();
+        net.subnets.insert(
+            "subnet-a".into(),
+            Subnet {
+                id: "subnet-a".into(),
+                vpc_id: "vpc-1".into(),
+                availability_zone: "us-east-1a".into(),
+                cidrs: vec![],
+            },
+        );
+        let mut main = table(vec![]);
+        main.id = "rtb-main".into();
+        main.main = true;
+        net.route_tables.insert("rtb-main".into(), main);
+        assert_eq!(table_for_subnet(&net, "subnet-a").unwrap().id, "rtb-main");
+        let mut explicit = table(vec![]);
+        explicit.id = "rtb-a".into();
+        explicit.subnet_ids = vec!["subnet-a".into()];
+        net.route_tables.insert("rtb-a".into(), explicit);
+        assert_eq!(table_for_subnet(&net, "subnet-a").unwrap().id, "rtb-a");
+        assert!(table_for_subnet(&net, "subnet-unknown").is_none());
+    }
+
+    #[test]
+    fn target_kinds() {
+        assert_eq!(target_kind("local"), TargetKind::Local);
+        assert_eq!(target_kind("igw-1"), TargetKind::InternetGateway);
+        assert_eq!(target_kind("eigw-1"), TargetKind::EgressOnlyInternetGateway);
+        assert_eq!(target_kind("nat-1"), TargetKind::NatGateway);
+        assert_eq!(target_kind("vgw-1"), TargetKind::VpnGateway);
+        assert_eq!(target_kind("tgw-1"), TargetKind::TransitGateway);
+        assert_eq!(target_kind("pcx-1"), TargetKind::PeeringConnection);
+        assert_eq!(target_kind("eni-1"), TargetKind::Other);
+    }
+
+    proptest! {
+        /// Against a brute-force oracle: every address takes the longest matching prefix.
+        #[test]
+        fn matches_brute_force(routes in prop::collection::vec((0u8..=255, 24u8..=32, 0usize..4), 0..8)) {
+            let targets = ["igw-1", "nat-1", "vgw-1", "tgw-1"];
+            let mut seen = std::collections::BTreeSet::new();
+            let mut rs = Vec::new();
+            for (host, len, t) in routes {
+                let net = IpNet::new(IpAddr::V4(Ipv4Addr::new(10, 0, 0, host)), len).unwrap().trunc();
+                if seen.insert(net) {
+                    rs.push(route(&net.to_string(), targets[t]));
+                }
+            }
+            let t = table(rs.clone());
+            let hits = lookup(&t, &set("10.0.0.0/24"), &BTreeMap::new()).unwrap();
+            for host in 0..=255u8 {
+                let addr = IpAddr::V4(Ipv4Addr::new(10, 0, 0, host));
+                let expected = rs.iter().filter(|r| r.destination.unwrap().contains(&addr))
+                    .max_by_key(|r| r.destination.unwrap().prefix_len());
+                let got: Vec<_> = hits.iter().filter(|h| h.addrs.contains(addr)).collect();
+                prop_assert_eq!(got.len(), 1);
+                prop_assert_eq!(got[0].route, expected);
+            }
+        }
+    }
+}

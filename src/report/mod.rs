@@ -1,0 +1,216 @@
+//! Reports: the findings of an audit, rendered as the contract's JSON or as text a person
+//! reads. Only this module knows output formats.
+
+pub mod text;
+
+use serde::{Deserialize, Serialize};
+
+use crate::eval::AlbOutcome;
+use crate::finding::{Finding, NotEvaluated, Severity};
+use crate::model::{Scheme, Snapshot, ZoneSubnet};
+
+/// The JSON report's `schema_version`.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// `--fail-on`: the lowest severity that fails the audit, or never.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// Errors fail.
+    Error,
+    /// Warnings and errors fail.
+    Warning,
+    /// Every finding fails.
+    Note,
+    /// Nothing fails (exit 0 unless incomplete).
+    Never,
+}
+
+impl FailOn {
+    /// The severity threshold, if any.
+    fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Note => Some(Severity::Note),
+            FailOn::Never => None,
+        }
+    }
+}
+
+/// `pass`, `fail` or `incomplete`, per ALB and overall.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Nothing at or above the threshold, and everything evaluated.
+    Pass,
+    /// A finding at or above the threshold.
+    Fail,
+    /// No failing finding, but something could not be evaluated: never a pass.
+    Incomplete,
+}
+
+/// The JSON report (CONTRACT.md, schema_version 1).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Always [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// Which tool wrote it.
+    pub tool: Tool,
+    /// RFC 3339 UTC time of the run.
+    pub generated_at: String,
+    /// Overall status.
+    pub status: Status,
+    /// Counts.
+    pub summary: Summary,
+    /// One entry per audited ALB.
+    pub load_balancers: Vec<AlbReport>,
+}
+
+/// The tool's name and version.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tool {
+    /// `alb-audit`.
+    pub name: String,
+    /// The crate version.
+    pub version: String,
+}
+
+/// Counts over all ALBs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// ALBs audited.
+    pub load_balancers: usize,
+    /// Findings of severity error.
+    pub error: usize,
+    /// Findings of severity warning.
+    pub warning: usize,
+    /// Findings of severity note.
+    pub note: usize,
+}
+
+/// One ALB's part of the report.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AlbReport {
+    /// ARN.
+    pub arn: String,
+    /// Name.
+    pub name: String,
+    /// internet-facing or internal.
+    pub scheme: Scheme,
+    /// VPC id.
+    pub vpc_id: String,
+    /// DNS name.
+    pub dns_name: String,
+    /// Enabled zones and their subnets.
+    pub availability_zones: Vec<ZoneSubnet>,
+    /// This ALB's status.
+    pub status: Status,
+    /// Findings.
+    pub findings: Vec<Finding>,
+    /// Checks not evaluated, and why.
+    pub not_evaluated: Vec<NotEvaluated>,
+}
+
+/// Builds the report from the evaluation of `snapshot`.
+pub fn build(
+    snapshot: &Snapshot,
+    outcomes: Vec<AlbOutcome<'_>>,
+    fail_on: FailOn,
+    generated_at: String,
+) -> Report {
+    // `never` changes the exit status only; the status still says whether errors exist.
+    let threshold = fail_on.threshold().unwrap_or(Severity::Error);
+    let load_balancers: Vec<AlbReport> = outcomes
+        .into_iter()
+        .map(|o| {
+            let status = if o.findings.iter().any(|f| f.severity >= threshold) {
+                Status::Fail
+            } else if !o.not_evaluated.is_empty() {
+                Status::Incomplete
+            } else {
+                Status::Pass
+            };
+            AlbReport {
+                arn: o.lb.arn.clone(),
+                name: o.lb.name.clone(),
+                scheme: o.lb.scheme,
+                vpc_id: o.lb.vpc_id.clone(),
+                dns_name: o.lb.dns_name.clone(),
+                availability_zones: o.lb.availability_zones.clone(),
+                status,
+                findings: o.findings,
+                not_evaluated: o.not_evaluated,
+            }
+        })
+        .collect();
+    let count = |s: Severity| {
+        load_balancers
+            .iter()
+            .flat_map(|l| &l.findings)
+            .filter(|f| f.severity == s)
+            .count()
+    };
+    let summary = Summary {
+        load_balancers: load_balancers.len(),
+        error: count(Severity::Error),
+        warning: count(Severity::Warning),
+        note: count(Severity::Note),
+    };
+    let status = if load_balancers.iter().any(|l| l.status == Status::Fail) {
+        Status::Fail
+    } else if load_balancers
+        .iter()
+        .any(|l| l.status == Status::Incomplete)
+        || (load_balancers.is_empty() && !snapshot.gaps.is_empty())
+    {
+        Status::Incomplete
+    } else {
+        Status::Pass
+    };
+    Report {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: env!("CARGO_PKG_NAME").to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        },
+        generated_at,
+        status,
+        summary,
+        load_balancers,
+    }
+}
+
+impl Report {
+    /// The process exit status the contract assigns: 1 for a finding at or above `fail_on`,
+    /// else 3 when incomplete, else 0.
+    pub fn exit_code(&self, fail_on: FailOn) -> u8 {
+        let failing = fail_on.threshold().is_some_and(|t| {
+            self.load_balancers
+                .iter()
+                .flat_map(|l| &l.findings)
+                .any(|f| f.severity >= t)
+        });
+        if failing {
+            1
+        } else if self.status == Status::Incomplete
+            || self
+                .load_balancers
+                .iter()
+                .any(|l| !l.not_evaluated.is_empty())
+        {
+            3
+        } else {
+            0
+        }
+    }
+
+    /// The report as pretty JSON with a trailing newline.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_else(|e| {
+            // Serialising plain structs of strings and numbers cannot fail; say so if it does.
+            format!("{{\"error\": \"cannot serialise report: {e}\"}}")
+        });
+        s.push('\n');
+        s
+    }
+}
