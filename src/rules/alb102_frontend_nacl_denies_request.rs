@@ -41,27 +41,33 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
         return;
     }
     let fe = ctx.frontend();
-    for (i, node) in fe.nodes.iter().enumerate() {
-        let acl = match node.acl {
-            Ok(acl) => acl,
-            Err(ref why) => {
-                out.not_evaluated(why.clone());
-                continue;
-            }
-        };
-        for (&port, verdict) in &node.acl_in {
-            let blocked = verdict.denied.intersection(&ctx.scope.clients);
-            let Some(severity) = ctx.scope.judge(&blocked) else {
+    for &port in &fe.ports {
+        let mut broken = Vec::new();
+        for (i, node) in fe.nodes.iter().enumerate() {
+            let acl = match node.acl {
+                Ok(acl) => acl,
+                Err(ref why) => {
+                    out.not_evaluated(why.clone());
+                    continue;
+                }
+            };
+            let Some(verdict) = node.acl_in.get(&port) else {
                 continue;
             };
-            let symptom = fe.symptom(i, &blocked);
+            let blocked = verdict.denied.intersection(&ctx.scope.clients);
+            if let Some(severity) = ctx.scope.judge(&blocked) {
+                broken.push((i, node, acl, verdict, blocked, severity));
+            }
+        }
+        let count = broken.len();
+        for (i, node, acl, verdict, blocked, severity) in broken {
             out.emit(
                 RULE.finding(
                     &acl.id,
                     format!(
                         "Network ACL {} of {} ({}) drops TCP {port} from {}: connections to the ALB node in {} time out ({}).",
                         acl.id, node.subnet_id, node.zone, brief(&blocked), node.zone,
-                        ctx.nodes_phrase(1)
+                        ctx.nodes_phrase(count)
                     ),
                     format!(
                         "Add an inbound entry to {} allowing TCP {port} from {}, numbered below the deny entries listed in the evidence.",
@@ -71,7 +77,7 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
                 .severity(severity)
                 .zone(node.zone)
                 .port(port)
-                .symptom(symptom)
+                .symptom(fe.symptom(i, &blocked))
                 .evidence("subnet", node.subnet_id)
                 .evidence("network_acl", acl.id.as_str())
                 .evidence("denied_by", verdict.describe())

@@ -4,7 +4,7 @@ use super::Rule;
 use crate::eval::{brief, cidr_list, AlbContext, Emitter};
 use crate::finding::Severity;
 use crate::model::Dataset;
-use crate::net::port_set::fmt_ports;
+use crate::net::port_set::{fmt_ports, PortSet};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -44,6 +44,7 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
         return;
     }
     let fe = ctx.frontend();
+    let mut broken = Vec::new();
     for (i, node) in fe.nodes.iter().enumerate() {
         let acl = match node.acl {
             Ok(acl) => acl,
@@ -53,23 +54,24 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
             }
         };
         let blocked = node.acl_out.denied.intersection(&ctx.scope.clients);
-        let Some(severity) = ctx.scope.judge(&blocked) else {
-            continue;
-        };
+        if let Some(severity) = ctx.scope.judge(&blocked) {
+            broken.push((i, node, acl, blocked, severity));
+        }
+    }
+    let count = broken.len();
+    for (i, node, acl, blocked, severity) in broken {
         let ports = node
             .acl_out
             .denials
             .values()
-            .fold(crate::net::port_set::PortSet::empty(), |acc, (_, p)| {
-                acc.union(p)
-            });
+            .fold(PortSet::empty(), |acc, (_, p)| acc.union(p));
         out.emit(
             RULE.finding(
                 &acl.id,
                 format!(
                     "Network ACL {} of {} ({}) drops responses to {} on ephemeral ports {}: the handshake with the ALB node in {} never completes and clients time out ({}).",
                     acl.id, node.subnet_id, node.zone, brief(&blocked), fmt_ports(&ports), node.zone,
-                    ctx.nodes_phrase(1)
+                    ctx.nodes_phrase(count)
                 ),
                 format!(
                     "Add an outbound entry to {} allowing TCP 1024-65535 to {}, numbered below the deny entries listed in the evidence.",

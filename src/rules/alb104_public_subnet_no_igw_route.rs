@@ -48,6 +48,7 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
         return;
     }
     let fe = ctx.frontend();
+    let mut broken = Vec::new();
     for (i, node) in fe.nodes.iter().enumerate() {
         let table = match node.table {
             Ok(t) => t,
@@ -57,9 +58,19 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
             }
         };
         let blocked = node.unrouted_set().intersection(&ctx.scope.clients);
-        let Some(severity) = ctx.scope.judge(&blocked) else {
-            continue;
-        };
+        if let Some(severity) = ctx.scope.judge(&blocked) {
+            broken.push((i, node, table, blocked, severity));
+        }
+    }
+    let igw = ctx
+        .network()
+        .internet_gateways
+        .values()
+        .find(|g| g.attached_vpcs.contains(&ctx.lb.vpc_id))
+        .map(|g| g.id.clone())
+        .unwrap_or_else(|| format!("an internet gateway attached to {}", ctx.lb.vpc_id));
+    let count = broken.len();
+    for (i, node, table, blocked, severity) in broken {
         let routes: Vec<String> = node
             .unrouted
             .iter()
@@ -68,31 +79,33 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
                 None => format!("{}: {why}", brief(addrs)),
             })
             .collect();
-        let how = match node.unrouted.first() {
-            Some((_, Some(r), _)) => format!("routes {}", describe(r).replace(" -> ", " to ")),
-            _ => format!("has no route for {}", brief(&blocked)),
-        };
-        let igw = ctx
-            .network()
-            .internet_gateways
-            .values()
-            .find(|g| g.attached_vpcs.contains(&ctx.lb.vpc_id))
-            .map(|g| g.id.clone())
-            .unwrap_or_else(|| format!("an internet gateway attached to {}", ctx.lb.vpc_id));
-        let destination = match node.unrouted.first() {
-            Some((_, Some(r), _)) => describe(r)
-                .split(" -> ")
-                .next()
-                .unwrap_or_default()
-                .to_string(),
-            _ => brief(&blocked),
+        let first_route = node.unrouted.iter().find_map(|(_, r, _)| *r);
+        let (what, destination) = match first_route {
+            Some(r) => (
+                format!(
+                    "routes {} to {}, not to an internet gateway",
+                    route_destination(r),
+                    r.target
+                ),
+                route_destination(r),
+            ),
+            None => (
+                format!(
+                    "has no route to an internet gateway for {}",
+                    brief(&blocked)
+                ),
+                brief(&blocked),
+            ),
         };
         let mut finding = RULE
             .finding(
                 node.subnet_id,
                 format!(
-                    "{} ({}) {how}, not to an internet gateway: connections to the ALB node in {} time out ({}).",
-                    node.subnet_id, node.zone, node.zone, ctx.nodes_phrase(1)
+                    "{} ({}) {what}: connections to the ALB node in {} time out ({}).",
+                    node.subnet_id,
+                    node.zone,
+                    node.zone,
+                    ctx.nodes_phrase(count)
                 ),
                 format!(
                     "Route {destination} to {igw} in {}, or move the ALB to a public subnet in {}.",
@@ -105,9 +118,17 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
             .evidence("route_table", table.id.as_str())
             .evidence("blocked", cidr_list(&blocked))
             .evidence("routes", routes);
-        if let Some((_, Some(r), _)) = node.unrouted.first() {
+        if let Some(r) = first_route {
             finding = finding.evidence("route", describe(r));
         }
         out.emit(finding);
     }
+}
+
+fn route_destination(route: &crate::model::Route) -> String {
+    route
+        .destination
+        .map(|d| d.to_string())
+        .or_else(|| route.destination_prefix_list.clone())
+        .unwrap_or_default()
 }

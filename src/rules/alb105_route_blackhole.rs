@@ -61,8 +61,8 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
                 RULE.finding(
                     &table.id,
                     format!(
-                        "{} of {} ({}) sends {} to a blackhole: connections from these clients to the ALB node in {} time out ({}).",
-                        describe(route), table.id, node.zone, brief(&blocked), node.zone, ctx.nodes_phrase(1)
+                        "{} of {} ({}) sends {} to a blackhole: connections from these clients to the ALB node in {} time out.",
+                        describe(route), table.id, node.zone, brief(&blocked), node.zone
                     ),
                     format!("Delete the route {} from {} or point it at a live target.", describe(route), table.id),
                 )

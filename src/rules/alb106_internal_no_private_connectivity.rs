@@ -5,7 +5,7 @@ use crate::eval::{brief, cidr_list, AlbContext, Emitter};
 use crate::finding::{Severity, Symptom};
 use crate::model::{Dataset, IpAddressType, RouteState, Scheme};
 use crate::net::addr_set::AddrSet;
-use crate::net::route::{lookup, target_kind, TargetKind};
+use crate::net::route::{describe, lookup, target_kind, TargetKind};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -69,6 +69,7 @@ fn explicit(ctx: &AlbContext, out: &mut Emitter) {
         return;
     }
     let fe = ctx.frontend();
+    let mut broken = Vec::new();
     for (i, node) in fe.nodes.iter().enumerate() {
         let table = match node.table {
             Ok(t) => t,
@@ -78,14 +79,17 @@ fn explicit(ctx: &AlbContext, out: &mut Emitter) {
             }
         };
         let blocked = node.unrouted_set().intersection(&ctx.scope.clients);
-        if blocked.is_empty() {
-            continue;
+        if !blocked.is_empty() {
+            broken.push((i, node, table, blocked));
         }
+    }
+    let count = broken.len();
+    for (i, node, table, blocked) in broken {
         let routes: Vec<String> = node
             .unrouted
             .iter()
             .map(|(a, r, why)| match r {
-                Some(r) => format!("{} ({}): {why}", crate::net::route::describe(r), brief(a)),
+                Some(r) => format!("{} ({}): {why}", describe(r), brief(a)),
                 None => format!("{}: {why}", brief(a)),
             })
             .collect();
@@ -94,7 +98,7 @@ fn explicit(ctx: &AlbContext, out: &mut Emitter) {
                 node.subnet_id,
                 format!(
                     "{} ({}) has no route through a VPN/Direct Connect gateway, transit gateway or peering connection for {}: their connections to the ALB node in {} time out ({}).",
-                    node.subnet_id, node.zone, brief(&blocked), node.zone, ctx.nodes_phrase(1)
+                    node.subnet_id, node.zone, brief(&blocked), node.zone, ctx.nodes_phrase(count)
                 ),
                 format!(
                     "Add a route for {} through the VPN/Direct Connect gateway, transit gateway or peering connection to {}.",
@@ -160,6 +164,10 @@ fn default(ctx: &AlbContext, out: &mut Emitter) {
         .iter()
         .fold(AddrSet::empty(), |acc, (_, _, c)| acc.union(c));
     let fe = ctx.frontend();
+    let lacking = coverage
+        .iter()
+        .filter(|(_, _, c)| !all.difference(c).is_empty())
+        .count();
     for (i, table_id, covered) in &coverage {
         let node = &fe.nodes[*i];
         if all.is_empty() {
@@ -191,7 +199,7 @@ fn default(ctx: &AlbContext, out: &mut Emitter) {
                 node.subnet_id,
                 format!(
                     "{} ({}) does not route {} through private connectivity, although other subnets of the ALB do: clients there time out at the ALB node in {} ({}).",
-                    node.subnet_id, node.zone, brief(&missing), node.zone, ctx.nodes_phrase(1)
+                    node.subnet_id, node.zone, brief(&missing), node.zone, ctx.nodes_phrase(lacking)
                 ),
                 format!(
                     "Add the routes for {} that the other ALB subnets have to {}, or associate the subnet with their route table.",

@@ -1,0 +1,184 @@
+//! Golden tests over fixtures/: every snapshot world is audited by the real binary in every
+//! variant its cases.json lists, and the JSON and text reports must equal the committed
+//! goldens (`UPDATE_GOLDEN=1 cargo test --test fixtures` rewrites them after a reviewed change).
+//! A table below also states, per world, exactly which rules fire, so that "fires here and
+//! nowhere else" is readable without opening a golden.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// Runs the binary on a snapshot and returns (exit code, stdout).
+fn audit(snapshot: &Path, args: &[String], format: &str) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_alb-audit"))
+        .arg("audit")
+        .arg("--snapshot")
+        .arg(snapshot)
+        .args(args)
+        .args(["--format", format])
+        .output()
+        .expect("run alb-audit");
+    assert!(
+        out.stderr.is_empty(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).expect("utf-8 report"),
+    )
+}
+
+/// The report with the run-dependent fields pinned.
+fn normalise(report: &str) -> Value {
+    let mut v: Value = serde_json::from_str(report).expect("JSON report");
+    v["generated_at"] = Value::from("GENERATED_AT");
+    v["tool"]["version"] = Value::from("VERSION");
+    v
+}
+
+fn compare_or_update(path: &Path, actual: &str) {
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(path)
+        .unwrap_or_else(|_| panic!("missing golden {} (UPDATE_GOLDEN=1 writes it)", path.display()));
+    assert_eq!(expected, actual, "golden {} differs", path.display());
+}
+
+/// Every (world, variant) with its report.
+fn all_cases() -> Vec<(String, String, i32, Value, String)> {
+    let mut out = Vec::new();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(fixtures_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("snapshot.json").exists())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let cases: BTreeMap<String, Vec<String>> =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("cases.json")).unwrap())
+                .unwrap();
+        for (case, args) in cases {
+            let snapshot = dir.join("snapshot.json");
+            let (code, json) = audit(&snapshot, &args, "json");
+            let (text_code, text) = audit(&snapshot, &args, "text");
+            assert_eq!(code, text_code, "{name}/{case}: exit differs by format");
+            let report = normalise(&json);
+            let pretty = serde_json::to_string_pretty(&report).unwrap() + "\n";
+            compare_or_update(&dir.join("expected").join(format!("{case}.json")), &pretty);
+            compare_or_update(&dir.join("expected").join(format!("{case}.txt")), &text);
+            out.push((name.clone(), case, code, report, text));
+        }
+    }
+    out
+}
+
+fn fired(report: &Value) -> BTreeSet<String> {
+    report["load_balancers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|lb| lb["findings"].as_array().unwrap())
+        .map(|f| {
+            format!(
+                "{}:{}:{}",
+                f["rule"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+                f["availability_zone"].as_str().unwrap_or("-")
+            )
+        })
+        .collect()
+}
+
+/// (world/variant, exit code, findings as RULE:SEVERITY:ZONE).
+const EXPECTED: &[(&str, i32, &[&str])] = &[
+    ("acl-read-denied/default", 3, &[]),
+    ("dualstack-without-ipv6-route/default", 1, &["ALB104:error:us-east-1a", "ALB104:error:us-east-1b"]),
+    ("healthy-internet-facing/default", 0, &[]),
+    ("healthy-internet-facing/office-client", 0, &[]),
+    ("igw-detached/default", 1, &["ALB104:error:us-east-1a", "ALB104:error:us-east-1b"]),
+    ("internal-tgw-blackhole/default", 1, &["ALB105:warning:us-east-1b", "ALB106:error:us-east-1b"]),
+    ("internal-vpc-only/default", 0, &["ALB106:note:us-east-1a", "ALB106:note:us-east-1b"]),
+    ("internal-vpc-only/onprem-client", 1, &["ALB106:error:us-east-1a", "ALB106:error:us-east-1b"]),
+    ("internal-vpn-everywhere/default", 0, &[]),
+    ("internal-vpn-everywhere/onprem-client", 0, &[]),
+    ("internal-vpn-in-one-az/default", 1, &["ALB106:error:us-east-1b"]),
+    ("internal-vpn-in-one-az/onprem-client", 1, &["ALB106:error:us-east-1b"]),
+    ("nacl-denies-request-everywhere/default", 1, &["ALB102:error:us-east-1a", "ALB102:error:us-east-1b"]),
+    ("nacl-denies-request-in-one-az/default", 1, &["ALB102:error:us-east-1b"]),
+    ("nacl-no-ephemeral-response/default", 1, &["ALB103:error:us-east-1a", "ALB103:error:us-east-1b"]),
+    ("nat-route-in-every-az/default", 1, &["ALB104:error:us-east-1a", "ALB104:error:us-east-1b"]),
+    ("nat-route-in-one-az/default", 1, &["ALB104:error:us-east-1b"]),
+    ("no-listeners/default", 1, &["ALB107:error:-"]),
+    ("route-blackhole/default", 0, &["ALB105:warning:us-east-1b"]),
+    ("sg-office-only/default", 0, &["ALB101:note:-"]),
+    ("sg-office-only/home-client", 1, &["ALB101:error:-"]),
+    ("sg-office-only/office-client", 0, &[]),
+    ("sg-wrong-port/default", 1, &["ALB101:error:-"]),
+];
+
+#[test]
+fn fixtures_match_goldens_and_fire_exactly_where_expected() {
+    let cases = all_cases();
+    let seen: BTreeSet<String> = cases.iter().map(|(n, c, ..)| format!("{n}/{c}")).collect();
+    let listed: BTreeSet<String> = EXPECTED.iter().map(|(k, ..)| k.to_string()).collect();
+    assert_eq!(seen, listed, "every fixture case needs a row in EXPECTED, and vice versa");
+    for (name, case, code, report, text) in &cases {
+        let key = format!("{name}/{case}");
+        let (_, want_code, want) = EXPECTED.iter().find(|(k, ..)| *k == key).unwrap();
+        let want: BTreeSet<String> = want.iter().map(|s| s.to_string()).collect();
+        assert_eq!(&fired(report), &want, "{key}: findings");
+        assert_eq!(code, want_code, "{key}: exit code");
+        let status = report["status"].as_str().unwrap();
+        let expected_status = match code {
+            0 => "pass",
+            1 => "fail",
+            _ => "incomplete",
+        };
+        assert_eq!(status, expected_status, "{key}: status");
+        assert!(text.contains("Frontend: client -> ALB node"), "{key}: text report");
+    }
+}
+
+/// The article's case, spelled out: ALB104 in B only, intermittent, naming the NAT route.
+#[test]
+fn nat_route_in_one_az_is_the_article_case() {
+    let snapshot = fixtures_dir().join("nat-route-in-one-az/snapshot.json");
+    let (code, json) = audit(&snapshot, &[], "json");
+    assert_eq!(code, 1);
+    let report = normalise(&json);
+    let findings = report["load_balancers"][0]["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1);
+    let f = &findings[0];
+    assert_eq!(f["rule"], "ALB104");
+    assert_eq!(f["resource"], "subnet-0bb");
+    assert_eq!(f["availability_zone"], "us-east-1b");
+    assert_eq!(f["symptom"], "intermittent-timeout");
+    assert_eq!(f["evidence"]["route_table"], "rtb-0dd");
+    assert_eq!(f["evidence"]["route"], "0.0.0.0/0 -> nat-0cc");
+    for field in [
+        "rule", "name", "severity", "title", "message", "resource", "availability_zone", "port",
+        "target", "symptom", "evidence", "remediation",
+    ] {
+        assert!(f.get(field).is_some(), "finding lacks {field}");
+    }
+}
+
+/// Replaying a snapshot twice gives the same report (maps are ordered, findings sorted).
+#[test]
+fn reports_are_deterministic() {
+    let snapshot = fixtures_dir().join("internal-tgw-blackhole/snapshot.json");
+    let (_, a) = audit(&snapshot, &[], "json");
+    let (_, b) = audit(&snapshot, &[], "json");
+    assert_eq!(normalise(&a), normalise(&b));
+}
