@@ -49,8 +49,12 @@ fn compare_or_update(path: &Path, actual: &str) {
         std::fs::write(path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(path)
-        .unwrap_or_else(|_| panic!("missing golden {} (UPDATE_GOLDEN=1 writes it)", path.display()));
+    let expected = std::fs::read_to_string(path).unwrap_or_else(|_| {
+        panic!(
+            "missing golden {} (UPDATE_GOLDEN=1 writes it)",
+            path.display()
+        )
+    });
     assert_eq!(expected, actual, "golden {} differs", path.display());
 }
 
@@ -103,22 +107,70 @@ fn fired(report: &Value) -> BTreeSet<String> {
 /// (world/variant, exit code, findings as RULE:SEVERITY:ZONE).
 const EXPECTED: &[(&str, i32, &[&str])] = &[
     ("acl-read-denied/default", 3, &[]),
-    ("dualstack-without-ipv6-route/default", 1, &["ALB104:error:us-east-1a", "ALB104:error:us-east-1b"]),
+    (
+        "dualstack-without-ipv6-route/default",
+        1,
+        &["ALB104:error:us-east-1a", "ALB104:error:us-east-1b"],
+    ),
     ("healthy-internet-facing/default", 0, &[]),
     ("healthy-internet-facing/office-client", 0, &[]),
-    ("igw-detached/default", 1, &["ALB104:error:us-east-1a", "ALB104:error:us-east-1b"]),
-    ("internal-tgw-blackhole/default", 1, &["ALB105:warning:us-east-1b", "ALB106:error:us-east-1b"]),
-    ("internal-vpc-only/default", 0, &["ALB106:note:us-east-1a", "ALB106:note:us-east-1b"]),
-    ("internal-vpc-only/onprem-client", 1, &["ALB106:error:us-east-1a", "ALB106:error:us-east-1b"]),
+    (
+        "igw-detached/default",
+        1,
+        &["ALB104:error:us-east-1a", "ALB104:error:us-east-1b"],
+    ),
+    (
+        "internal-tgw-blackhole/default",
+        1,
+        &["ALB105:warning:us-east-1b", "ALB106:error:us-east-1b"],
+    ),
+    (
+        "internal-vpc-only/default",
+        0,
+        &["ALB106:note:us-east-1a", "ALB106:note:us-east-1b"],
+    ),
+    (
+        "internal-vpc-only/onprem-client",
+        1,
+        &["ALB106:error:us-east-1a", "ALB106:error:us-east-1b"],
+    ),
     ("internal-vpn-everywhere/default", 0, &[]),
     ("internal-vpn-everywhere/onprem-client", 0, &[]),
-    ("internal-vpn-in-one-az/default", 1, &["ALB106:error:us-east-1b"]),
-    ("internal-vpn-in-one-az/onprem-client", 1, &["ALB106:error:us-east-1b"]),
-    ("nacl-denies-request-everywhere/default", 1, &["ALB102:error:us-east-1a", "ALB102:error:us-east-1b"]),
-    ("nacl-denies-request-in-one-az/default", 1, &["ALB102:error:us-east-1b"]),
-    ("nacl-no-ephemeral-response/default", 1, &["ALB103:error:us-east-1a", "ALB103:error:us-east-1b"]),
-    ("nat-route-in-every-az/default", 1, &["ALB104:error:us-east-1a", "ALB104:error:us-east-1b"]),
-    ("nat-route-in-one-az/default", 1, &["ALB104:error:us-east-1b"]),
+    (
+        "internal-vpn-in-one-az/default",
+        1,
+        &["ALB106:error:us-east-1b"],
+    ),
+    (
+        "internal-vpn-in-one-az/onprem-client",
+        1,
+        &["ALB106:error:us-east-1b"],
+    ),
+    (
+        "nacl-denies-request-everywhere/default",
+        1,
+        &["ALB102:error:us-east-1a", "ALB102:error:us-east-1b"],
+    ),
+    (
+        "nacl-denies-request-in-one-az/default",
+        1,
+        &["ALB102:error:us-east-1b"],
+    ),
+    (
+        "nacl-no-ephemeral-response/default",
+        1,
+        &["ALB103:error:us-east-1a", "ALB103:error:us-east-1b"],
+    ),
+    (
+        "nat-route-in-every-az/default",
+        1,
+        &["ALB104:error:us-east-1a", "ALB104:error:us-east-1b"],
+    ),
+    (
+        "nat-route-in-one-az/default",
+        1,
+        &["ALB104:error:us-east-1b"],
+    ),
     ("no-listeners/default", 1, &["ALB107:error:-"]),
     ("route-blackhole/default", 0, &["ALB105:warning:us-east-1b"]),
     ("sg-office-only/default", 0, &["ALB101:note:-"]),
@@ -132,7 +184,10 @@ fn fixtures_match_goldens_and_fire_exactly_where_expected() {
     let cases = all_cases();
     let seen: BTreeSet<String> = cases.iter().map(|(n, c, ..)| format!("{n}/{c}")).collect();
     let listed: BTreeSet<String> = EXPECTED.iter().map(|(k, ..)| k.to_string()).collect();
-    assert_eq!(seen, listed, "every fixture case needs a row in EXPECTED, and vice versa");
+    assert_eq!(
+        seen, listed,
+        "every fixture case needs a row in EXPECTED, and vice versa"
+    );
     for (name, case, code, report, text) in &cases {
         let key = format!("{name}/{case}");
         let (_, want_code, want) = EXPECTED.iter().find(|(k, ..)| *k == key).unwrap();
@@ -146,7 +201,10 @@ fn fixtures_match_goldens_and_fire_exactly_where_expected() {
             _ => "incomplete",
         };
         assert_eq!(status, expected_status, "{key}: status");
-        assert!(text.contains("Frontend: client -> ALB node"), "{key}: text report");
+        assert!(
+            text.contains("Frontend: client -> ALB node"),
+            "{key}: text report"
+        );
     }
 }
 
@@ -167,8 +225,18 @@ fn nat_route_in_one_az_is_the_article_case() {
     assert_eq!(f["evidence"]["route_table"], "rtb-0dd");
     assert_eq!(f["evidence"]["route"], "0.0.0.0/0 -> nat-0cc");
     for field in [
-        "rule", "name", "severity", "title", "message", "resource", "availability_zone", "port",
-        "target", "symptom", "evidence", "remediation",
+        "rule",
+        "name",
+        "severity",
+        "title",
+        "message",
+        "resource",
+        "availability_zone",
+        "port",
+        "target",
+        "symptom",
+        "evidence",
+        "remediation",
     ] {
         assert!(f.get(field).is_some(), "finding lacks {field}");
     }

@@ -1,0 +1,240 @@
+//! A fault-injecting HTTP proxy in front of moto: it forwards every request unchanged, except
+//! that requests whose form body names a chosen `Action=` get a canned AWS error instead. It
+//! also counts the requests per action, so tests can assert the API budget.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+/// What to answer instead of forwarding.
+#[derive(Clone, Debug)]
+pub enum Fault {
+    /// An EC2 `UnauthorizedOperation` (HTTP 403).
+    Ec2Unauthorized,
+    /// An ELB `AccessDenied` (HTTP 403).
+    ElbAccessDenied,
+    /// EC2 `RequestLimitExceeded` for the first `n` calls, then forward.
+    Ec2Throttle(usize),
+    /// ELB `Throttling` for the first `n` calls, then forward.
+    ElbThrottle(usize),
+}
+
+/// A running proxy; it lives until the test process ends.
+pub struct Proxy {
+    /// `http://127.0.0.1:PORT`.
+    pub endpoint: String,
+    calls: Arc<Mutex<BTreeMap<String, usize>>>,
+}
+
+impl Proxy {
+    /// Starts a proxy to `upstream` (`http://127.0.0.1:PORT`) with `faults` by action name.
+    pub fn start(upstream: &str, faults: Vec<(&str, Fault)>) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        let upstream = upstream.trim_start_matches("http://").to_string();
+        let faults: Arc<Mutex<BTreeMap<String, Fault>>> = Arc::new(Mutex::new(
+            faults
+                .into_iter()
+                .map(|(a, f)| (a.to_string(), f))
+                .collect(),
+        ));
+        let calls = Arc::new(Mutex::new(BTreeMap::new()));
+        let counter = calls.clone();
+        thread::spawn(move || {
+            for conn in listener.incoming().flatten() {
+                let upstream = upstream.clone();
+                let faults = faults.clone();
+                let counter = counter.clone();
+                thread::spawn(move || serve(conn, &upstream, &faults, &counter));
+            }
+        });
+        Proxy { endpoint, calls }
+    }
+
+    /// Requests seen per action.
+    pub fn calls(&self) -> BTreeMap<String, usize> {
+        self.calls.lock().unwrap().clone()
+    }
+}
+
+struct Request {
+    head: String,
+    body: Vec<u8>,
+}
+
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
+    let mut head = String::new();
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let lower = line.to_ascii_lowercase();
+        if let Some(v) = lower.strip_prefix("content-length:") {
+            length = v.trim().parse().ok()?;
+        }
+        if lower.starts_with("connection:") {
+            continue; // we set our own
+        }
+        let end = line == "\r\n";
+        if end {
+            head.push_str("Connection: close\r\n\r\n");
+            break;
+        }
+        head.push_str(&line);
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    Some(Request { head, body })
+}
+
+fn action(body: &[u8]) -> String {
+    let body = String::from_utf8_lossy(body);
+    body.split('&')
+        .find_map(|kv| kv.strip_prefix("Action="))
+        .unwrap_or("?")
+        .to_string()
+}
+
+fn serve(
+    conn: TcpStream,
+    upstream: &str,
+    faults: &Mutex<BTreeMap<String, Fault>>,
+    calls: &Mutex<BTreeMap<String, usize>>,
+) {
+    let mut writer = conn.try_clone().unwrap();
+    let mut reader = BufReader::new(conn);
+    while let Some(req) = read_request(&mut reader) {
+        let action = action(&req.body);
+        *calls.lock().unwrap().entry(action.clone()).or_default() += 1;
+        let fault = {
+            let mut faults = faults.lock().unwrap();
+            match faults.get_mut(&action) {
+                Some(Fault::Ec2Throttle(0)) | Some(Fault::ElbThrottle(0)) => None,
+                Some(Fault::Ec2Throttle(n)) => {
+                    *n -= 1;
+                    Some(Fault::Ec2Throttle(1))
+                }
+                Some(Fault::ElbThrottle(n)) => {
+                    *n -= 1;
+                    Some(Fault::ElbThrottle(1))
+                }
+                Some(f) => Some(f.clone()),
+                None => None,
+            }
+        };
+        let response = match fault {
+            Some(f) => canned(&f),
+            None => match forward(upstream, &req) {
+                Some(r) => r,
+                None => return,
+            },
+        };
+        if writer.write_all(&response).is_err() {
+            return;
+        }
+    }
+}
+
+fn forward(upstream: &str, req: &Request) -> Option<Vec<u8>> {
+    let mut up = TcpStream::connect(upstream).ok()?;
+    up.write_all(req.head.as_bytes()).ok()?;
+    up.write_all(&req.body).ok()?;
+    let mut reader = BufReader::new(up);
+    // Read the status line and headers, then exactly the body, and re-frame the response with
+    // a Content-Length so the client can keep its connection.
+    let mut status = String::new();
+    reader.read_line(&mut status).ok()?;
+    let mut headers = Vec::new();
+    let mut length: Option<usize> = None;
+    let mut chunked = false;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 || line == "\r\n" {
+            break;
+        }
+        let lower = line.to_ascii_lowercase();
+        if let Some(v) = lower.strip_prefix("content-length:") {
+            length = v.trim().parse().ok();
+            continue;
+        }
+        if lower.starts_with("transfer-encoding:") {
+            chunked = lower.contains("chunked");
+            continue;
+        }
+        if lower.starts_with("connection:") {
+            continue;
+        }
+        headers.push(line);
+    }
+    let mut body = Vec::new();
+    if chunked {
+        loop {
+            let mut size = String::new();
+            reader.read_line(&mut size).ok()?;
+            let n = usize::from_str_radix(size.trim(), 16).ok()?;
+            let mut chunk = vec![0; n + 2];
+            reader.read_exact(&mut chunk).ok()?;
+            if n == 0 {
+                break;
+            }
+            body.extend_from_slice(&chunk[..n]);
+        }
+    } else if let Some(n) = length {
+        body.resize(n, 0);
+        reader.read_exact(&mut body).ok()?;
+    } else {
+        reader.read_to_end(&mut body).ok()?;
+    }
+    let mut out = status.into_bytes();
+    for h in headers {
+        out.extend_from_slice(h.as_bytes());
+    }
+    out.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
+    out.extend_from_slice(&body);
+    Some(out)
+}
+
+fn canned(fault: &Fault) -> Vec<u8> {
+    let (status, body) = match fault {
+        Fault::Ec2Unauthorized => (
+            403,
+            ec2_error(
+                "UnauthorizedOperation",
+                "You are not authorized to perform this operation.",
+            ),
+        ),
+        Fault::Ec2Throttle(_) => (
+            503,
+            ec2_error("RequestLimitExceeded", "Request limit exceeded."),
+        ),
+        Fault::ElbAccessDenied => (
+            403,
+            elb_error(
+                "AccessDenied",
+                "User is not authorized to perform this action",
+            ),
+        ),
+        Fault::ElbThrottle(_) => (400, elb_error("Throttling", "Rate exceeded")),
+    };
+    format!(
+        "HTTP/1.1 {status} Error\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+fn ec2_error(code: &str, message: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>"
+    )
+}
+
+fn elb_error(code: &str, message: &str) -> String {
+    format!(
+        "<ErrorResponse xmlns=\"http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>"
+    )
+}

@@ -1,0 +1,385 @@
+//! Builds test worlds in moto with real SDK create calls: a VPC with two public subnets (the
+//! ALB's) and two app subnets (the targets'), an internet gateway and a public route table, an
+//! ALB security group and an app security group, two running instances, and an ALB with one
+//! HTTP listener forwarding to an instance target group. moto creates no `ELB app/NAME/ID`
+//! interfaces, so the builder creates one per ALB subnet, as AWS would.
+
+use aws_sdk_ec2::types::{
+    Filter, IpPermission, IpRange, ResourceType, Tag, TagSpecification, UserIdGroupPair,
+};
+use aws_sdk_elasticloadbalancingv2::types::{
+    Action, ActionTypeEnum, LoadBalancerSchemeEnum, ProtocolEnum, TargetDescription, TargetTypeEnum,
+};
+
+use super::sdk_config;
+
+/// The test region.
+pub const REGION: &str = "us-east-1";
+
+/// What to build.
+#[derive(Clone, Debug)]
+pub struct Spec {
+    /// ALB name.
+    pub name: String,
+    /// internet-facing (default) or internal.
+    pub internal: bool,
+    /// Listener ports (HTTP); empty means no listener.
+    pub listener_ports: Vec<i32>,
+}
+
+impl Default for Spec {
+    fn default() -> Self {
+        Spec {
+            name: "web".into(),
+            internal: false,
+            listener_ports: vec![80],
+        }
+    }
+}
+
+/// Ids of everything built.
+pub struct World {
+    pub ec2: aws_sdk_ec2::Client,
+    pub elb: aws_sdk_elasticloadbalancingv2::Client,
+    pub vpc: String,
+    /// ALB subnets in zones a and b.
+    pub alb_subnets: [String; 2],
+    /// Target subnets in zones a and b.
+    pub app_subnets: [String; 2],
+    pub igw: String,
+    pub public_rtb: String,
+    pub alb_sg: String,
+    pub app_sg: String,
+    pub instances: Vec<String>,
+    pub alb_arn: String,
+    pub tg_arn: String,
+    /// The ALB's node interfaces, zone a then b.
+    pub alb_enis: Vec<String>,
+    pub listener_arns: Vec<String>,
+}
+
+fn tcp(port: i32, cidr: &str) -> IpPermission {
+    IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(port)
+        .to_port(port)
+        .ip_ranges(IpRange::builder().cidr_ip(cidr).build())
+        .build()
+}
+
+/// Builds the world of `spec` in the moto at `endpoint`.
+pub async fn build(endpoint: &str, spec: &Spec) -> World {
+    let config = sdk_config(endpoint, REGION).await;
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&config);
+
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .send()
+        .await
+        .unwrap()
+        .vpc
+        .unwrap()
+        .vpc_id
+        .unwrap();
+    let mut subnets = Vec::new();
+    for (cidr, zone) in [
+        ("10.0.1.0/24", "a"),
+        ("10.0.2.0/24", "b"),
+        ("10.0.11.0/24", "a"),
+        ("10.0.12.0/24", "b"),
+    ] {
+        let s = ec2
+            .create_subnet()
+            .vpc_id(&vpc)
+            .cidr_block(cidr)
+            .availability_zone(format!("{REGION}{zone}"))
+            .send()
+            .await
+            .unwrap()
+            .subnet
+            .unwrap()
+            .subnet_id
+            .unwrap();
+        subnets.push(s);
+    }
+    let igw = ec2
+        .create_internet_gateway()
+        .send()
+        .await
+        .unwrap()
+        .internet_gateway
+        .unwrap()
+        .internet_gateway_id
+        .unwrap();
+    ec2.attach_internet_gateway()
+        .internet_gateway_id(&igw)
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap();
+    let public_rtb = create_route_table(&ec2, &vpc).await;
+    if !spec.internal {
+        ec2.create_route()
+            .route_table_id(&public_rtb)
+            .destination_cidr_block("0.0.0.0/0")
+            .gateway_id(&igw)
+            .send()
+            .await
+            .unwrap();
+    }
+    for s in &subnets[..2] {
+        ec2.associate_route_table()
+            .route_table_id(&public_rtb)
+            .subnet_id(s)
+            .send()
+            .await
+            .unwrap();
+    }
+
+    let alb_sg = create_sg(&ec2, &vpc, "alb").await;
+    let source = if spec.internal {
+        "10.0.0.0/8"
+    } else {
+        "0.0.0.0/0"
+    };
+    let mut ingress = ec2.authorize_security_group_ingress().group_id(&alb_sg);
+    for port in &spec.listener_ports {
+        ingress = ingress.ip_permissions(tcp(*port, source));
+    }
+    if !spec.listener_ports.is_empty() {
+        ingress.send().await.unwrap();
+    }
+    let app_sg = create_sg(&ec2, &vpc, "app").await;
+    ec2.authorize_security_group_ingress()
+        .group_id(&app_sg)
+        .ip_permissions(
+            IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(8080)
+                .to_port(8080)
+                .user_id_group_pairs(UserIdGroupPair::builder().group_id(&alb_sg).build())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    let image = ec2
+        .describe_images()
+        .send()
+        .await
+        .unwrap()
+        .images
+        .unwrap_or_default()
+        .into_iter()
+        .find_map(|i| i.image_id)
+        .expect("moto knows at least one image");
+    let mut instances = Vec::new();
+    for s in &subnets[2..] {
+        let id = ec2
+            .run_instances()
+            .image_id(&image)
+            .instance_type(aws_sdk_ec2::types::InstanceType::T3Micro)
+            .min_count(1)
+            .max_count(1)
+            .subnet_id(s)
+            .security_group_ids(&app_sg)
+            .send()
+            .await
+            .unwrap()
+            .instances
+            .unwrap()[0]
+            .instance_id
+            .clone()
+            .unwrap();
+        instances.push(id);
+    }
+
+    let lb = elb
+        .create_load_balancer()
+        .name(&spec.name)
+        .set_subnets(Some(subnets[..2].to_vec()))
+        .security_groups(&alb_sg)
+        .scheme(if spec.internal {
+            LoadBalancerSchemeEnum::Internal
+        } else {
+            LoadBalancerSchemeEnum::InternetFacing
+        })
+        .send()
+        .await
+        .unwrap()
+        .load_balancers
+        .unwrap()
+        .remove(0);
+    let alb_arn = lb.load_balancer_arn.unwrap();
+    let description = format!("ELB {}", alb_arn.split(":loadbalancer/").nth(1).unwrap());
+    let mut alb_enis = Vec::new();
+    for s in &subnets[..2] {
+        let eni = ec2
+            .create_network_interface()
+            .subnet_id(s)
+            .description(&description)
+            .groups(&alb_sg)
+            .tag_specifications(
+                TagSpecification::builder()
+                    .resource_type(ResourceType::NetworkInterface)
+                    .tags(Tag::builder().key("test").value("alb-node").build())
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap()
+            .network_interface
+            .unwrap()
+            .network_interface_id
+            .unwrap();
+        alb_enis.push(eni);
+    }
+
+    let tg_arn = elb
+        .create_target_group()
+        .name(format!("{}-tg", spec.name))
+        .protocol(ProtocolEnum::Http)
+        .port(8080)
+        .vpc_id(&vpc)
+        .target_type(TargetTypeEnum::Instance)
+        .send()
+        .await
+        .unwrap()
+        .target_groups
+        .unwrap()
+        .remove(0)
+        .target_group_arn
+        .unwrap();
+    let mut register = elb.register_targets().target_group_arn(&tg_arn);
+    for i in &instances {
+        register = register.targets(TargetDescription::builder().id(i).port(8080).build());
+    }
+    register.send().await.unwrap();
+    let mut listener_arns = Vec::new();
+    for port in &spec.listener_ports {
+        let l = elb
+            .create_listener()
+            .load_balancer_arn(&alb_arn)
+            .protocol(ProtocolEnum::Http)
+            .port(*port)
+            .default_actions(
+                Action::builder()
+                    .r#type(ActionTypeEnum::Forward)
+                    .target_group_arn(&tg_arn)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        listener_arns.push(l.listeners.unwrap().remove(0).listener_arn.unwrap());
+    }
+    World {
+        ec2,
+        elb,
+        vpc,
+        alb_subnets: [subnets[0].clone(), subnets[1].clone()],
+        app_subnets: [subnets[2].clone(), subnets[3].clone()],
+        igw,
+        public_rtb,
+        alb_sg,
+        app_sg,
+        instances,
+        alb_arn,
+        tg_arn,
+        alb_enis,
+        listener_arns,
+    }
+}
+
+/// A new route table in `vpc`.
+pub async fn create_route_table(ec2: &aws_sdk_ec2::Client, vpc: &str) -> String {
+    ec2.create_route_table()
+        .vpc_id(vpc)
+        .send()
+        .await
+        .unwrap()
+        .route_table
+        .unwrap()
+        .route_table_id
+        .unwrap()
+}
+
+async fn create_sg(ec2: &aws_sdk_ec2::Client, vpc: &str, name: &str) -> String {
+    ec2.create_security_group()
+        .group_name(name)
+        .description(name)
+        .vpc_id(vpc)
+        .send()
+        .await
+        .unwrap()
+        .group_id
+        .unwrap()
+}
+
+impl World {
+    /// Moves `subnet` to route table `rtb`, replacing its current explicit association.
+    pub async fn reassociate(&self, subnet: &str, rtb: &str) {
+        let tables = self
+            .ec2
+            .describe_route_tables()
+            .filters(
+                Filter::builder()
+                    .name("association.subnet-id")
+                    .values(subnet)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap()
+            .route_tables
+            .unwrap_or_default();
+        for t in tables {
+            for a in t.associations.unwrap_or_default() {
+                if a.subnet_id.as_deref() == Some(subnet) {
+                    self.ec2
+                        .replace_route_table_association()
+                        .association_id(a.route_table_association_id.unwrap())
+                        .route_table_id(rtb)
+                        .send()
+                        .await
+                        .unwrap();
+                    return;
+                }
+            }
+        }
+        self.ec2
+            .associate_route_table()
+            .route_table_id(rtb)
+            .subnet_id(subnet)
+            .send()
+            .await
+            .unwrap();
+    }
+
+    /// A NAT gateway in app subnet a (with a new Elastic IP).
+    pub async fn nat_gateway(&self) -> String {
+        let alloc = self
+            .ec2
+            .allocate_address()
+            .domain(aws_sdk_ec2::types::DomainType::Vpc)
+            .send()
+            .await
+            .unwrap()
+            .allocation_id
+            .unwrap();
+        self.ec2
+            .create_nat_gateway()
+            .subnet_id(&self.alb_subnets[0])
+            .allocation_id(alloc)
+            .send()
+            .await
+            .unwrap()
+            .nat_gateway
+            .unwrap()
+            .nat_gateway_id
+            .unwrap()
+    }
+}
