@@ -1,0 +1,207 @@
+//! The command line through the real binary, offline: every exit status of the contract, and
+//! one clear line on stderr (never a panic or a backtrace) for every kind of bad input.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::alb_audit;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+        .join("snapshot.json")
+}
+
+/// Runs the binary; returns (exit code, stdout, stderr).
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = alb_audit().args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+/// Bad input: exit 2, nothing on stdout, one line on stderr naming the problem, no panic.
+fn assert_bad_input(args: &[&str], mentions: &str) {
+    let (code, stdout, stderr) = run(args);
+    assert_eq!(code, 2, "{args:?}: {stderr}");
+    assert!(stdout.is_empty(), "{args:?}: stdout {stdout}");
+    assert!(stderr.contains(mentions), "{args:?}: {stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn exit_status_follows_findings_and_fail_on() {
+    let healthy = fixture("healthy-internet-facing");
+    let broken = fixture("nat-route-in-one-az");
+    let noted = fixture("sg-office-only");
+    let s = |p: &PathBuf| p.to_str().unwrap().to_string();
+    assert_eq!(run(&["audit", "--snapshot", &s(&healthy)]).0, 0);
+    assert_eq!(run(&["audit", "--snapshot", &s(&broken)]).0, 1);
+    assert_eq!(
+        run(&["audit", "--snapshot", &s(&broken), "--fail-on", "never"]).0,
+        0
+    );
+    // Notes fail only with --fail-on note.
+    assert_eq!(run(&["audit", "--snapshot", &s(&noted)]).0, 0);
+    assert_eq!(
+        run(&["audit", "--snapshot", &s(&noted), "--fail-on", "warning"]).0,
+        0
+    );
+    assert_eq!(
+        run(&["audit", "--snapshot", &s(&noted), "--fail-on", "note"]).0,
+        1
+    );
+}
+
+#[test]
+fn incomplete_audit_exits_3_and_never_passes() {
+    let (code, stdout, _) = run(&[
+        "audit",
+        "--snapshot",
+        fixture("acl-read-denied").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 3);
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["status"], "incomplete");
+    assert_eq!(report["load_balancers"][0]["status"], "incomplete");
+    let checks: Vec<&str> = report["load_balancers"][0]["not_evaluated"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(checks, ["ALB102", "ALB103"]);
+    // Even --fail-on never does not turn an incomplete audit into a pass.
+    let (code, ..) = run(&[
+        "audit",
+        "--snapshot",
+        fixture("acl-read-denied").to_str().unwrap(),
+        "--fail-on",
+        "never",
+    ]);
+    assert_eq!(code, 3);
+}
+
+#[test]
+fn bad_input_is_one_line_and_exit_2() {
+    assert_bad_input(
+        &["audit", "--alb-arn", "web"],
+        "malformed load balancer ARN",
+    );
+    assert_bad_input(
+        &["audit", "--alb-arn", "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/nlb/0123456789abcdef"],
+        "Network Load Balancer",
+    );
+    assert_bad_input(
+        &["audit", "--alb-arn", "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/gwy/gw/0123456789abcdef"],
+        "Gateway Load Balancer",
+    );
+    assert_bad_input(
+        &["audit", "--snapshot", "/nonexistent/snap.json"],
+        "cannot read snapshot",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"format\": 1, \"region\": ").unwrap();
+    assert_bad_input(
+        &["audit", "--snapshot", bad.to_str().unwrap()],
+        "malformed snapshot",
+    );
+    std::fs::write(&bad, "[1, 2, 3]").unwrap();
+    assert_bad_input(
+        &["audit", "--snapshot", bad.to_str().unwrap()],
+        "malformed snapshot",
+    );
+    std::fs::write(
+        &bad,
+        "{\"format\": 99, \"region\": \"us-east-1\", \"load_balancers\": []}",
+    )
+    .unwrap();
+    assert_bad_input(
+        &["audit", "--snapshot", bad.to_str().unwrap()],
+        "format 99 is not supported",
+    );
+    let snap = fixture("healthy-internet-facing");
+    let snap = snap.to_str().unwrap();
+    assert_bad_input(
+        &["audit", "--snapshot", snap, "--client-cidr", "10.0.0.300/8"],
+        "bad --client-cidr",
+    );
+    assert_bad_input(
+        &["audit", "--snapshot", snap, "--client-cidr", "10.0.0.1/8"],
+        "host bits",
+    );
+    assert_bad_input(
+        &["audit", "--snapshot", snap, "--fail-on", "sometimes"],
+        "invalid value",
+    );
+    assert_bad_input(&["audit"], "required");
+    assert_bad_input(&["explain", "ALB999"], "unknown rule 'ALB999'");
+    assert_bad_input(
+        &[
+            "audit",
+            "--alb-arn",
+            "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/a/1",
+            "--alb-arn",
+            "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/b/2",
+        ],
+        "one region",
+    );
+}
+
+#[test]
+fn rules_and_explain_come_from_the_registry() {
+    let (code, stdout, _) = run(&["rules"]);
+    assert_eq!(code, 0);
+    for code in [
+        "ALB101", "ALB102", "ALB103", "ALB104", "ALB105", "ALB106", "ALB107",
+    ] {
+        assert!(stdout.contains(code), "{code} missing from `rules`");
+    }
+    let (code, stdout, _) = run(&["explain", "alb104"]);
+    assert_eq!(code, 0);
+    assert!(stdout.starts_with("ALB104 public-subnet-no-igw-route"));
+    assert!(stdout.contains("## How to fix"));
+}
+
+#[test]
+fn docs_rules_md_is_generated_from_the_registry() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/rules.md");
+    let (_, generated, _) = run(&["rules", "--markdown"]);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "docs/rules.md is stale: run `alb-audit rules --markdown > docs/rules.md`"
+    );
+}
+
+#[test]
+fn output_file_gets_json_and_stdout_stays_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.json");
+    let (code, stdout, stderr) = run(&[
+        "audit",
+        "--snapshot",
+        fixture("nat-route-in-one-az").to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stdout.is_empty() && stderr.is_empty());
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["tool"]["name"], "alb-audit");
+}

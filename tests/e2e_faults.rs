@@ -1,0 +1,177 @@
+//! End to end against moto behind a fault-injecting proxy: snapshots replay live audits,
+//! denied reads become `not_evaluated` with exit 3, throttling is retried away, and unknown
+//! load balancers are bad input.
+
+mod common;
+
+use common::proxy::{Fault, Proxy};
+use common::world::{build, Spec};
+use common::{alb_audit, audit_live, audit_snapshot, fired, Moto};
+use serde_json::Value;
+
+fn without_time(mut report: Value) -> Value {
+    report["generated_at"] = Value::Null;
+    report
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn snapshot_replays_the_live_audit_offline() {
+    let moto = Moto::start();
+    let w = build(&moto.endpoint, &Spec::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("snap.json");
+    let out = alb_audit()
+        .args(["snapshot", "--alb-arn", &w.alb_arn, "--output"])
+        .arg(&file)
+        // The SDK's own variable, instead of --endpoint-url.
+        .env("AWS_ENDPOINT_URL", &moto.endpoint)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let snapshot: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(snapshot["load_balancers"][0]["arn"], w.alb_arn.as_str());
+    assert_eq!(
+        snapshot["network"]["network_interfaces"]
+            .as_object()
+            .unwrap()
+            .len(),
+        2,
+        "the ALB's two node interfaces"
+    );
+    assert_eq!(
+        snapshot["network"]["instances"].as_object().unwrap().len(),
+        2
+    );
+    drop(moto); // offline from here on
+    let (code, replayed, _) = audit_snapshot(&file);
+    assert_eq!(code, 0);
+    assert_eq!(replayed["status"], "pass");
+    assert_eq!(
+        replayed["load_balancers"][0]["dns_name"],
+        snapshot["load_balancers"][0]["dns_name"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn snapshot_and_live_reports_are_equal_for_a_broken_world() {
+    let moto = Moto::start();
+    let w = build(&moto.endpoint, &Spec::default()).await;
+    let rtb = common::world::create_route_table(&w.ec2, &w.vpc).await;
+    w.reassociate(&w.alb_subnets[0], &rtb).await; // subnet A loses its internet route
+    let (live_code, live, _) = audit_live(&moto.endpoint, &w.alb_arn, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("snap.json");
+    let out = alb_audit()
+        .args([
+            "snapshot",
+            "--alb-arn",
+            &w.alb_arn,
+            "--endpoint-url",
+            &moto.endpoint,
+            "--output",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let (code, replayed, _) = audit_snapshot(&file);
+    assert_eq!(fired(&live), vec!["ALB104:us-east-1a"]);
+    assert_eq!(
+        (code, without_time(replayed)),
+        (live_code, without_time(live))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn denied_network_acls_are_not_evaluated_and_exit_3() {
+    let moto = Moto::start();
+    let w = build(&moto.endpoint, &Spec::default()).await;
+    let proxy = Proxy::start(
+        &moto.endpoint,
+        vec![("DescribeNetworkAcls", Fault::Ec2Unauthorized)],
+    );
+    let (code, report, stderr) = audit_live(&proxy.endpoint, &w.alb_arn, &[]);
+    assert_eq!(code, 3, "{stderr}");
+    assert_eq!(report["status"], "incomplete");
+    let lb = &report["load_balancers"][0];
+    assert_eq!(lb["status"], "incomplete");
+    assert_eq!(
+        lb["not_evaluated"],
+        serde_json::json!([
+            {"check": "ALB102", "reason": "ec2:DescribeNetworkAcls: UnauthorizedOperation"},
+            {"check": "ALB103", "reason": "ec2:DescribeNetworkAcls: UnauthorizedOperation"}
+        ])
+    );
+    // The other checks still ran.
+    assert_eq!(fired(&report), Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn denied_load_balancer_read_evaluates_nothing() {
+    let moto = Moto::start();
+    let w = build(&moto.endpoint, &Spec::default()).await;
+    let proxy = Proxy::start(
+        &moto.endpoint,
+        vec![("DescribeLoadBalancers", Fault::ElbAccessDenied)],
+    );
+    let (code, report, _) = audit_live(&proxy.endpoint, &w.alb_arn, &[]);
+    assert_eq!(code, 3);
+    assert_eq!(report["status"], "incomplete");
+    let not_evaluated = report["load_balancers"][0]["not_evaluated"]
+        .as_array()
+        .unwrap();
+    assert_eq!(not_evaluated.len(), 7, "every rule: {not_evaluated:#?}");
+    assert!(not_evaluated
+        .iter()
+        .all(|n| n["reason"] == "elasticloadbalancing:DescribeLoadBalancers: AccessDenied"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn throttling_is_retried_and_changes_nothing() {
+    let moto = Moto::start();
+    let w = build(&moto.endpoint, &Spec::default()).await;
+    let (_, calm, _) = audit_live(&moto.endpoint, &w.alb_arn, &[]);
+    let proxy = Proxy::start(
+        &moto.endpoint,
+        vec![
+            ("DescribeRouteTables", Fault::Ec2Throttle(2)),
+            ("DescribeListeners", Fault::ElbThrottle(2)),
+        ],
+    );
+    let (code, throttled, stderr) = audit_live(&proxy.endpoint, &w.alb_arn, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(without_time(throttled), without_time(calm));
+    let calls = proxy.calls();
+    assert_eq!(
+        calls["DescribeRouteTables"], 3,
+        "two throttled, one answered"
+    );
+    assert_eq!(calls["DescribeListeners"], 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_load_balancer_is_bad_input() {
+    let moto = Moto::start();
+    let w = build(&moto.endpoint, &Spec::default()).await;
+    let unknown = w.alb_arn.replace("/web/", "/gone/");
+    let out = alb_audit()
+        .args([
+            "audit",
+            "--alb-arn",
+            &unknown,
+            "--endpoint-url",
+            &moto.endpoint,
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("load balancer not found"), "{stderr}");
+    assert!(stderr.contains(&unknown), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(out.stdout.is_empty());
+}
