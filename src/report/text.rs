@@ -56,7 +56,8 @@ fn render_alb(out: &mut String, lb: &AlbReport) {
         .collect();
     let _ = writeln!(out, "  nodes: {}", nodes.join(", "));
 
-    let sections: [(&str, fn(&Finding) -> bool); 3] = [
+    type Belongs = fn(&Finding) -> bool;
+    let sections: [(&str, Belongs); 3] = [
         ("Frontend: client -> ALB node", |f| {
             f.rule.as_str() < "ALB200"
         }),
