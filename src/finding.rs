@@ -149,3 +149,13 @@ pub struct NotEvaluated {
     /// What was missing, e.g. `ec2:DescribeNetworkAcls: AccessDenied`.
     pub reason: String,
 }
+
+/// A forwarded target group whose targets have no network path to evaluate (Lambda functions,
+/// other ALBs): said explicitly rather than guessed at or silently passed.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct NotApplicable {
+    /// The target group ARN.
+    pub target_group: String,
+    /// Why no path is checked.
+    pub reason: String,
+}

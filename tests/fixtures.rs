@@ -106,6 +106,37 @@ fn fired(report: &Value) -> BTreeSet<String> {
 
 /// (world/variant, exit code, findings as RULE:SEVERITY:ZONE).
 const EXPECTED: &[(&str, i32, &[&str])] = &[
+    ("alb-sg-egress-restricted/default", 1, &["ALB201:error:-"]),
+    (
+        "app-acl-denies-request-from-b/default",
+        1,
+        &["ALB203:error:us-east-1b"],
+    ),
+    ("app-acl-denies-response/default", 1, &["ALB204:error:-"]),
+    (
+        "every-health-reason/default",
+        1,
+        &["ALB206:error:-", "ALB206:warning:-"],
+    ),
+    ("health-check-port-closed/default", 1, &["ALB202:error:-"]),
+    ("lambda-target/default", 0, &[]),
+    (
+        "nodes-from-subnet-cidr/default",
+        1,
+        &["ALB202:error:us-east-1a"],
+    ),
+    ("onprem-ip-target-blackhole/default", 1, &["ALB105:error:-"]),
+    ("onprem-ip-target-routed/default", 0, &[]),
+    ("onprem-ip-target-unrouted/default", 1, &["ALB205:error:-"]),
+    ("rule-only-empty-group/default", 1, &["ALB208:error:-"]),
+    ("stopped-instance/default", 1, &["ALB209:error:-"]),
+    ("target-in-disabled-az/default", 0, &["ALB207:warning:-"]),
+    (
+        "target-sg-admits-one-subnet/default",
+        1,
+        &["ALB202:error:us-east-1b"],
+    ),
+    ("weighted-forward-to-green/default", 1, &["ALB202:error:-"]),
     ("acl-read-denied/default", 3, &[]),
     (
         "dualstack-without-ipv6-route/default",
@@ -249,4 +280,48 @@ fn reports_are_deterministic() {
     let (_, a) = audit(&snapshot, &[], "json");
     let (_, b) = audit(&snapshot, &[], "json");
     assert_eq!(normalise(&a), normalise(&b));
+}
+
+/// Every reason code AWS defines maps to the documented severity and symptom.
+#[test]
+fn every_health_reason_maps_as_documented() {
+    let snapshot = fixtures_dir().join("every-health-reason/snapshot.json");
+    let (_, json) = audit(&snapshot, &[], "json");
+    let report = normalise(&json);
+    let got: BTreeMap<String, (String, Value)> = report["load_balancers"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                format!(
+                    "{}/{}",
+                    f["evidence"]["state"].as_str().unwrap(),
+                    f["evidence"]["reason"].as_str().unwrap()
+                ),
+                (
+                    f["severity"].as_str().unwrap().to_string(),
+                    f["symptom"].clone(),
+                ),
+            )
+        })
+        .collect();
+    let want = [
+        ("unhealthy/Target.ResponseCodeMismatch", "error", "http-502"),
+        ("unhealthy/Target.Timeout", "error", "http-504"),
+        ("unhealthy/Target.FailedHealthChecks", "error", "http-502"),
+        ("unhealthy/Elb.InternalError", "error", "http-503"),
+        ("unhealthy.draining/Target.Timeout", "error", "http-504"),
+        ("unused/Target.NotRegistered", "warning", "http-503"),
+        ("unused/Target.NotInUse", "warning", ""),
+        ("unused/Target.IpUnusable", "warning", "http-502"),
+        ("unavailable/Target.HealthCheckDisabled", "warning", ""),
+        ("unavailable/Elb.InternalError", "warning", "http-503"),
+    ];
+    assert_eq!(got.len(), want.len(), "{got:#?}");
+    for (key, severity, symptom) in want {
+        let (s, sym) = &got[key];
+        assert_eq!(s, severity, "{key}");
+        assert_eq!(sym.as_str().unwrap_or(""), symptom, "{key}");
+    }
 }

@@ -1,13 +1,14 @@
 //! Evaluation: pure functions from the model to findings. For each ALB, each rule of the
 //! registry runs unless data it needs is missing, in which case it is `not_evaluated`.
 
+pub mod backend;
 pub mod frontend;
 pub mod scope;
 
 use std::cell::OnceCell;
 use std::collections::BTreeSet;
 
-use crate::finding::{Finding, NotEvaluated};
+use crate::finding::{Finding, NotApplicable, NotEvaluated};
 use crate::model::{Dataset, LoadBalancer, Network, Snapshot};
 use crate::net::addr_set::AddrSet;
 use crate::rules::{Rule, REGISTRY};
@@ -29,6 +30,8 @@ pub struct AlbOutcome<'a> {
     pub findings: Vec<Finding>,
     /// Checks not evaluated, sorted and unique.
     pub not_evaluated: Vec<NotEvaluated>,
+    /// Forwarded target groups with no network path to check (Lambda, ALB targets).
+    pub not_applicable: Vec<NotApplicable>,
 }
 
 /// Everything a rule may read about one ALB; analyses shared by several rules are computed
@@ -41,6 +44,7 @@ pub struct AlbContext<'a> {
     /// Which clients must get through.
     pub scope: ClientScope,
     frontend: OnceCell<frontend::Frontend<'a>>,
+    backend: OnceCell<backend::Backend<'a>>,
 }
 
 impl<'a> AlbContext<'a> {
@@ -53,6 +57,12 @@ impl<'a> AlbContext<'a> {
     pub fn frontend(&self) -> &frontend::Frontend<'a> {
         self.frontend
             .get_or_init(|| frontend::Frontend::analyse(self.snapshot, self.lb, &self.scope))
+    }
+
+    /// The ALB node -> target analysis.
+    pub fn backend(&self) -> &backend::Backend<'a> {
+        self.backend
+            .get_or_init(|| backend::Backend::analyse(self.snapshot, self.lb))
     }
 
     /// How many ALB nodes (enabled zones) there are.
@@ -100,6 +110,7 @@ pub fn evaluate<'a>(snapshot: &'a Snapshot, options: &Options) -> Vec<AlbOutcome
                 lb,
                 scope,
                 frontend: OnceCell::new(),
+                backend: OnceCell::new(),
             };
             evaluate_alb(&ctx)
         })
@@ -110,13 +121,8 @@ fn evaluate_alb<'a>(ctx: &AlbContext<'a>) -> AlbOutcome<'a> {
     let mut findings = Vec::new();
     let mut not_evaluated = BTreeSet::new();
     for rule in REGISTRY {
-        let missing: Vec<String> = rule
-            .needs
-            .iter()
-            .chain(&[Dataset::LoadBalancers])
-            .flat_map(|d| ctx.snapshot.gaps_for(&ctx.lb.arn, *d))
-            .map(|g| format!("{}: {}", g.api, g.error))
-            .collect();
+        let mut missing = ctx.gap_reasons(rule.needs);
+        missing.extend(ctx.gap_reasons(&[Dataset::LoadBalancers]));
         if !missing.is_empty() {
             for reason in missing {
                 not_evaluated.insert(NotEvaluated {
@@ -136,10 +142,20 @@ fn evaluate_alb<'a>(ctx: &AlbContext<'a>) -> AlbOutcome<'a> {
         not_evaluated.extend(emitter.not_evaluated);
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let not_applicable = ctx
+        .backend()
+        .not_applicable
+        .iter()
+        .map(|(target_group, reason)| NotApplicable {
+            target_group: target_group.clone(),
+            reason: reason.clone(),
+        })
+        .collect();
     AlbOutcome {
         lb: ctx.lb,
         findings,
         not_evaluated: not_evaluated.into_iter().collect(),
+        not_applicable,
     }
 }
 
@@ -204,6 +220,15 @@ impl AlbContext<'_> {
             return false;
         }
         true
+    }
+
+    /// `api: error` for every gap that hides one of `datasets` for this ALB.
+    pub fn gap_reasons(&self, datasets: &[Dataset]) -> Vec<String> {
+        datasets
+            .iter()
+            .flat_map(|d| self.snapshot.gaps_for(&self.lb.arn, *d))
+            .map(|g| format!("{}: {}", g.api, g.error))
+            .collect()
     }
 
     /// `N of M nodes` style wording for messages.

@@ -70,9 +70,14 @@ impl ClientScope {
     /// a whole population is cut off, else a note.
     pub fn judge(&self, blocked: &AddrSet) -> Option<Severity> {
         let blocked = blocked.intersection(&self.clients);
-        if blocked.is_empty() {
+        if self.explicit {
+            return (!blocked.is_empty()).then_some(Severity::Error);
+        }
+        // By default only the populations count: blocking addresses no such client can have
+        // (a private range behind an internet-facing ALB) is not a finding.
+        if !self.populations.iter().any(|p| p.intersects(&blocked)) {
             None
-        } else if self.explicit || self.populations.iter().any(|p| p.is_subset(&blocked)) {
+        } else if self.populations.iter().any(|p| p.is_subset(&blocked)) {
             Some(Severity::Error)
         } else {
             Some(Severity::Note)
@@ -147,6 +152,8 @@ mod tests {
         // Everything but the VPC's own range blocked: the internet is cut off.
         let blocked = AddrSet::any_v4().difference(&set(&["10.0.0.0/16"]));
         assert_eq!(s.judge(&blocked), Some(Severity::Error));
+        // Only private ranges blocked: no internet client is affected.
+        assert_eq!(s.judge(&set(&["192.168.0.0/16", "10.0.0.0/8"])), None);
         // Only a partner range blocked: by design, a note.
         assert_eq!(s.judge(&set(&["198.51.100.0/24"])), Some(Severity::Note));
         assert_eq!(s.judge(&AddrSet::empty()), None);

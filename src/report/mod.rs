@@ -6,7 +6,7 @@ pub mod text;
 use serde::{Deserialize, Serialize};
 
 use crate::eval::AlbOutcome;
-use crate::finding::{Finding, NotEvaluated, Severity};
+use crate::finding::{Finding, NotApplicable, NotEvaluated, Severity};
 use crate::model::{Scheme, Snapshot, ZoneSubnet};
 
 /// The JSON report's `schema_version`.
@@ -109,6 +109,9 @@ pub struct AlbReport {
     pub findings: Vec<Finding>,
     /// Checks not evaluated, and why.
     pub not_evaluated: Vec<NotEvaluated>,
+    /// Forwarded target groups without a network path to check (additive to schema 1).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_applicable: Vec<NotApplicable>,
 }
 
 /// Builds the report from the evaluation of `snapshot`.
@@ -140,6 +143,7 @@ pub fn build(
                 status,
                 findings: o.findings,
                 not_evaluated: o.not_evaluated,
+                not_applicable: o.not_applicable,
             }
         })
         .collect();

@@ -106,6 +106,13 @@ fn render_alb(out: &mut String, lb: &AlbReport) {
             }
         }
     }
+    for n in &lb.not_applicable {
+        let _ = writeln!(
+            out,
+            "\n  No network path for {}: {}",
+            n.target_group, n.reason
+        );
+    }
     if !lb.not_evaluated.is_empty() {
         let _ = writeln!(
             out,

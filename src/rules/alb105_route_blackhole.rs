@@ -1,6 +1,7 @@
 //! ALB105: the route that covers a client is a blackhole.
 
-use super::Rule;
+use super::{emit_path, Rule, BACKEND_TARGETS};
+use crate::eval::backend::Component;
 use crate::eval::{brief, cidr_list, AlbContext, Emitter};
 use crate::finding::{Severity, Symptom};
 use crate::model::{Dataset, RouteState, Scheme};
@@ -19,7 +20,7 @@ pub static RULE: Rule = Rule {
     doc: r#"
 ## What it does
 In each ALB subnet's route table, finds the routes that the return traffic to clients in scope
-would take and reports those in state `blackhole`. For an internal ALB without `--client-cidr`
+would take, and the routes to IP targets outside the VPC, and reports those in state `blackhole`. For an internal ALB without `--client-cidr`
 it also reports blackholed routes through a VPN/Direct Connect gateway, transit gateway or
 peering connection, since those exist to carry clients from outside the VPC.
 
@@ -40,6 +41,7 @@ finding.
 };
 
 fn check(ctx: &AlbContext, out: &mut Emitter) {
+    backend(ctx, out);
     if !ctx.clients_known(out) {
         return;
     }
@@ -109,4 +111,21 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
             }
         }
     }
+}
+
+/// The backend half: the route from an ALB subnet to an IP target outside the VPC.
+fn backend(ctx: &AlbContext, out: &mut Emitter) {
+    let gaps = ctx.gap_reasons(&BACKEND_TARGETS);
+    if !gaps.is_empty() {
+        for reason in gaps {
+            out.not_evaluated(reason);
+        }
+        return;
+    }
+    emit_path(ctx, out, &RULE, Component::Blackhole, |f| {
+        format!(
+            "Replace the blackholed route to {} in {} with one through a live VPN gateway, transit gateway or peering connection.",
+            f.target.target.id, f.resource
+        )
+    });
 }

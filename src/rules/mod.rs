@@ -13,6 +13,15 @@ mod alb104_public_subnet_no_igw_route;
 mod alb105_route_blackhole;
 mod alb106_internal_no_private_connectivity;
 mod alb107_no_listeners;
+mod alb201_backend_sg_egress_denies_target;
+mod alb202_target_sg_denies_alb;
+mod alb203_backend_nacl_denies_request;
+mod alb204_backend_nacl_denies_response;
+mod alb205_no_route_to_target;
+mod alb206_target_unhealthy;
+mod alb207_target_az_not_enabled;
+mod alb208_no_registered_targets;
+mod alb209_target_not_running;
 
 /// A rule: identity, documentation, the data it needs, and its check.
 pub struct Rule {
@@ -70,7 +79,73 @@ pub static REGISTRY: &[&Rule] = &[
     &alb105_route_blackhole::RULE,
     &alb106_internal_no_private_connectivity::RULE,
     &alb107_no_listeners::RULE,
+    &alb201_backend_sg_egress_denies_target::RULE,
+    &alb202_target_sg_denies_alb::RULE,
+    &alb203_backend_nacl_denies_request::RULE,
+    &alb204_backend_nacl_denies_response::RULE,
+    &alb205_no_route_to_target::RULE,
+    &alb206_target_unhealthy::RULE,
+    &alb207_target_az_not_enabled::RULE,
+    &alb208_no_registered_targets::RULE,
+    &alb209_target_not_running::RULE,
 ];
+
+/// The data every backend rule needs: which groups are forwarded to and what is in them.
+pub(crate) const BACKEND_TARGETS: [Dataset; 4] = [
+    Dataset::Listeners,
+    Dataset::ListenerRules,
+    Dataset::TargetGroups,
+    Dataset::TargetHealth,
+];
+
+/// Emits the findings of one backend path component (ALB201–ALB205, and ALB105's backend
+/// half): one per (target, port, broken node), or one with a null zone when every node is
+/// broken alike; unknown parts become `not_evaluated`.
+pub(crate) fn emit_path(
+    ctx: &AlbContext,
+    out: &mut Emitter,
+    rule: &Rule,
+    component: crate::eval::backend::Component,
+    remediation: fn(&crate::eval::backend::PathFinding) -> String,
+) {
+    let backend = ctx.backend();
+    for arn in &backend.missing_groups {
+        out.not_evaluated(format!("target group {arn} was not read"));
+    }
+    let (findings, unknown) = backend.component_findings(component);
+    for reason in unknown {
+        out.not_evaluated(reason);
+    }
+    for f in findings {
+        let who = match f.zone {
+            Some(z) => format!("The ALB node in {z}"),
+            None => "No ALB node".to_string(),
+        };
+        let verb = if f.zone.is_some() {
+            "cannot reach"
+        } else {
+            "can reach"
+        };
+        let message = format!(
+            "{who} {verb} target {} ({}) on {}: {}; {}.",
+            f.target.target.id,
+            f.target.group.name,
+            f.port_phrase(),
+            f.why,
+            f.consequence()
+        );
+        let mut finding = rule
+            .finding(f.resource.clone(), message, remediation(&f))
+            .port(f.port)
+            .target(f.target.target.id.clone())
+            .symptom(f.symptom);
+        if let Some(z) = f.zone {
+            finding = finding.zone(z);
+        }
+        finding.evidence = f.evidence;
+        out.emit(finding);
+    }
+}
 
 /// Looks a rule up by code, case-insensitively.
 pub fn find(code: &str) -> Option<&'static Rule> {

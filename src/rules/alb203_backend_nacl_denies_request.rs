@@ -1,0 +1,55 @@
+//! ALB203: a network ACL drops the ALB's request to a target.
+
+use super::{emit_path, Rule, BACKEND_TARGETS};
+use crate::eval::backend::Component;
+use crate::eval::{AlbContext, Emitter};
+use crate::finding::Severity;
+use crate::model::Dataset;
+
+/// The rule.
+pub static RULE: Rule = Rule {
+    code: "ALB203",
+    name: "backend-nacl-denies-request",
+    severity: Severity::Error,
+    title: "A network ACL drops the ALB's requests to a target",
+    symptom: "http-504 (intermittent-http-504 when only some nodes are affected)",
+    resource: "network ACL id",
+    needs: &[
+        BACKEND_TARGETS[0],
+        BACKEND_TARGETS[1],
+        BACKEND_TARGETS[2],
+        BACKEND_TARGETS[3],
+        Dataset::Subnets,
+        Dataset::NetworkAcls,
+        Dataset::Instances,
+    ],
+    doc: r#"
+## What it does
+For every ALB node and target in different subnets, evaluates the ALB subnet's ACL outbound
+(node -> target port) and the target subnet's ACL inbound (node address -> target port), in
+rule-number order with the final `*` deny. Not applied when node and target share a subnet
+(ACLs filter traffic crossing a subnet boundary only).
+
+## Why is this bad?
+The dropped SYN makes the ALB's connection attempt time out: 504 Gateway Timeout for requests
+through that node; health checks from it fail.
+
+## How to fix
+Allow TCP on the target port in the ACL named in the finding: outbound to the targets' subnets
+in the ALB subnets' ACL, inbound from the ALB subnets in the targets' ACL.
+
+## Example
+The app subnets' ACL allows inbound 8080 only from 10.0.1.0/24: the node in 10.0.2.0/24 gets
+no answer.
+"#,
+    check,
+};
+
+fn check(ctx: &AlbContext, out: &mut Emitter) {
+    emit_path(ctx, out, &RULE, Component::AclRequest, |f| {
+        format!(
+            "In {}, allow TCP {} between the ALB subnets and the subnet of {}, numbered below the deny entry named in the evidence.",
+            f.resource, f.port, f.target.target.id
+        )
+    });
+}

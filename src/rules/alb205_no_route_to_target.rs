@@ -1,0 +1,57 @@
+//! ALB205: an IP target outside the VPC is not covered by a route from an ALB subnet.
+
+use super::{emit_path, Rule, BACKEND_TARGETS};
+use crate::eval::backend::Component;
+use crate::eval::{AlbContext, Emitter};
+use crate::finding::Severity;
+use crate::model::Dataset;
+
+/// The rule.
+pub static RULE: Rule = Rule {
+    code: "ALB205",
+    name: "no-route-to-target",
+    severity: Severity::Error,
+    title: "No route from an ALB subnet to an IP target outside the VPC",
+    symptom: "http-504 (intermittent-http-504 when only some nodes are affected)",
+    resource: "route table id",
+    needs: &[
+        BACKEND_TARGETS[0],
+        BACKEND_TARGETS[1],
+        BACKEND_TARGETS[2],
+        BACKEND_TARGETS[3],
+        Dataset::Vpcs,
+        Dataset::Subnets,
+        Dataset::RouteTables,
+        Dataset::VpnGateways,
+        Dataset::PrefixLists,
+    ],
+    doc: r#"
+## What it does
+For IP targets outside the ALB's VPC (on-premises servers, peered VPCs), looks up the route to the
+target's address in each ALB subnet's route table (longest prefix) and checks that it leads to a
+virtual private gateway attached to the VPC (VPN / Direct Connect), a transit gateway or a peering
+connection.
+
+## Why is this bad?
+The ALB node sends to the target through its own subnet's route table. Without a route (or with
+one to an internet or NAT gateway) the connection never arrives: 504 from that node.
+
+## How to fix
+Add a route for the target's network through the VPN gateway, transit gateway or peering
+connection to the route table named in the finding (or enable route propagation).
+
+## Example
+Target `192.168.10.5` (on-premises) and subnet B's table has only `local` and `0.0.0.0/0 -> igw`:
+requests through the node in B end in 504.
+"#,
+    check,
+};
+
+fn check(ctx: &AlbContext, out: &mut Emitter) {
+    emit_path(ctx, out, &RULE, Component::Route, |f| {
+        format!(
+            "Add a route for {} through the VPN/Direct Connect gateway, transit gateway or peering connection to {}.",
+            f.target.target.id, f.resource
+        )
+    });
+}

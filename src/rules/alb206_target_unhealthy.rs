@@ -1,0 +1,193 @@
+//! ALB206: a target is unhealthy; its reason code says what clients see.
+
+use super::{Rule, BACKEND_TARGETS};
+use crate::eval::backend::forwarded_groups;
+use crate::eval::{AlbContext, Emitter};
+use crate::finding::{Severity, Symptom};
+use crate::model::TargetType;
+
+/// The rule.
+pub static RULE: Rule = Rule {
+    code: "ALB206",
+    name: "target-unhealthy",
+    severity: Severity::Error,
+    title: "A target is unhealthy",
+    symptom: "per reason code (see the table)",
+    resource: "target id",
+    needs: &BACKEND_TARGETS,
+    doc: r#"
+## What it does
+Reads the health the ALB reports for every target of every forwarded target group and reports
+targets that are `unhealthy`, `unhealthy.draining` or `unavailable`, and `unused` targets
+other than those in an Availability Zone the ALB does not enable (that is ALB207). The reason
+code decides the message and the symptom:
+
+| state | reason code | meaning | severity | symptom |
+|---|---|---|---|---|
+| initial | Elb.RegistrationInProgress | being registered | (none) | null |
+| initial | Elb.InitialHealthChecking | first health checks running | (none) | null |
+| unhealthy | Target.ResponseCodeMismatch | health check answered with an unexpected HTTP code | error | http-502 |
+| unhealthy | Target.Timeout | health check timed out: nothing answered in time | error | http-504 |
+| unhealthy | Target.FailedHealthChecks | connection failed or was reset during health checks | error | http-502 |
+| unhealthy | Elb.InternalError | health checks failed inside the load balancer | error | http-503 |
+| unused | Target.NotRegistered | not registered in the target group | warning | http-503 |
+| unused | Target.NotInUse | the group is not used by a listener, or the target's zone is not enabled (ALB207) | warning | null |
+| unused | Target.InvalidState | instance stopped or terminated (instance targets: reported by ALB209 instead) | warning | http-502 |
+| unused | Target.IpUnusable | the IP address is in use by a load balancer or otherwise unusable | warning | http-502 |
+| draining | Target.DeregistrationInProgress | being deregistered; in-flight requests finish | (none) | null |
+| unavailable | Target.HealthCheckDisabled | health checks disabled: the target receives traffic unchecked | warning | null |
+| unavailable | Elb.InternalError | health state unknown due to an internal error | warning | http-503 |
+
+An unknown reason code (from a newer API) is reported as an error with a null symptom.
+
+## Why is this bad?
+The ALB stops sending requests to unhealthy targets. When every target of a group is unhealthy
+it fails open and sends to all of them anyway, so clients see what the targets do: timeouts
+become 504, resets and refused connections 502. A target group with no healthy target is the
+usual cause of "sometimes 502".
+
+## How to fix
+Follow the reason: a timeout usually means a security group, ACL or a stopped process on the
+health-check port (see ALB201–ALB204); a response-code mismatch means the health-check path or
+matcher is wrong; an invalid state means the instance is stopped.
+
+## Example
+`i-0a1` is `unhealthy` with `Target.Timeout` on port 8080: requests that land on it end in 504
+until it passes health checks again.
+"#,
+    check,
+};
+
+/// Severity and symptom for a state and reason code; `None`: nothing to report.
+fn classify(state: &str, reason: Option<&str>) -> Option<(Severity, Option<Symptom>)> {
+    let severity = match state {
+        "unhealthy" | "unhealthy.draining" => Severity::Error,
+        "unused" | "unavailable" => Severity::Warning,
+        _ => return None,
+    };
+    let symptom = match reason {
+        Some("Target.Timeout") => Some(Symptom::Http504),
+        Some(
+            "Target.ResponseCodeMismatch"
+            | "Target.FailedHealthChecks"
+            | "Target.InvalidState"
+            | "Target.IpUnusable",
+        ) => Some(Symptom::Http502),
+        Some("Elb.InternalError" | "Target.NotRegistered") => Some(Symptom::Http503),
+        _ => None,
+    };
+    Some((severity, symptom))
+}
+
+fn check(ctx: &AlbContext, out: &mut Emitter) {
+    let zones: Vec<&str> = ctx
+        .lb
+        .availability_zones
+        .iter()
+        .map(|z| z.zone.as_str())
+        .collect();
+    for arn in forwarded_groups(ctx.lb) {
+        let Some(group) = ctx.snapshot.target_groups.get(arn) else {
+            out.not_evaluated(format!("target group {arn} was not read"));
+            continue;
+        };
+        for t in &group.targets {
+            let Some(state) = t.state.as_deref() else {
+                continue;
+            };
+            let reason = t.reason.as_deref();
+            // A target in a zone the ALB does not enable is ALB207's finding.
+            if reason == Some("Target.NotInUse")
+                && t.availability_zone
+                    .as_deref()
+                    .is_some_and(|z| z != "all" && !zones.contains(&z))
+            {
+                continue;
+            }
+            // A stopped instance is ALB209's finding.
+            if reason == Some("Target.InvalidState") && group.target_type == TargetType::Instance {
+                continue;
+            }
+            let Some((severity, symptom)) = classify(state, reason) else {
+                continue;
+            };
+            let port = t.port.or(group.port);
+            let description = t.description.as_deref().unwrap_or("no description");
+            let mut finding = RULE
+                .finding(
+                    &t.id,
+                    format!(
+                        "Target {} of {} is {state} ({}: {description}).",
+                        t.id,
+                        group.name,
+                        reason.unwrap_or("no reason code")
+                    ),
+                    remediation(reason),
+                )
+                .severity(severity)
+                .target(&t.id)
+                .evidence("target_group", group.arn.as_str())
+                .evidence("state", state)
+                .evidence("reason", reason.unwrap_or_default())
+                .evidence("description", description);
+            if let Some(p) = port {
+                finding = finding.port(p);
+            }
+            if let Some(s) = symptom {
+                finding = finding.symptom(s);
+            }
+            out.emit(finding);
+        }
+    }
+}
+
+fn remediation(reason: Option<&str>) -> String {
+    match reason {
+        Some("Target.Timeout") => "Make the target answer on the health-check port: check its security group and ACLs for the ALB (ALB201-ALB204), and that the application listens.",
+        Some("Target.FailedHealthChecks") => "Check that the application accepts connections on the health-check port and does not reset them.",
+        Some("Target.ResponseCodeMismatch") => "Fix the health-check path or the success codes (matcher) of the target group, or the application's answer on that path.",
+        Some("Target.InvalidState") => "Start the instance or deregister it.",
+        Some("Target.NotRegistered") => "Register the target in the target group.",
+        Some("Target.IpUnusable") => "Register an address that belongs to a target, not to a load balancer.",
+        Some("Target.HealthCheckDisabled") => "Enable health checks on the target group so that broken targets are taken out of service.",
+        Some("Elb.InternalError") => "Retry; if it persists, contact AWS Support.",
+        Some("Target.NotInUse") => "Forward to the target group from a listener, or enable the target's Availability Zone on the ALB.",
+        _ => "Inspect the target's health description and the target group's health-check settings.",
+    }
+    .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_documented_reason_maps() {
+        assert_eq!(classify("healthy", None), None);
+        assert_eq!(classify("initial", Some("Elb.InitialHealthChecking")), None);
+        assert_eq!(
+            classify("draining", Some("Target.DeregistrationInProgress")),
+            None
+        );
+        assert_eq!(
+            classify("unhealthy", Some("Target.Timeout")),
+            Some((Severity::Error, Some(Symptom::Http504)))
+        );
+        assert_eq!(
+            classify("unhealthy", Some("Target.FailedHealthChecks")),
+            Some((Severity::Error, Some(Symptom::Http502)))
+        );
+        assert_eq!(
+            classify("unused", Some("Target.NotRegistered")),
+            Some((Severity::Warning, Some(Symptom::Http503)))
+        );
+        assert_eq!(
+            classify("unavailable", Some("Target.HealthCheckDisabled")),
+            Some((Severity::Warning, None))
+        );
+        assert_eq!(
+            classify("unhealthy", Some("Target.SomethingNew")),
+            Some((Severity::Error, None))
+        );
+    }
+}
