@@ -156,11 +156,22 @@ async fn network_acl_in_one_subnet_drops_requests_and_responses() {
         .await
         .unwrap();
     let (code, report, _) = audit_live(&moto.endpoint, &w.alb_arn, &[]);
+    // The same ACL also drops node B's own requests to the targets on 8080 (outbound allows
+    // only 32768-65535): the backend path from B is broken too, once per target.
     assert_eq!(
         fired(&report),
-        vec!["ALB102:us-east-1b", "ALB103:us-east-1b"],
+        vec![
+            "ALB102:us-east-1b",
+            "ALB103:us-east-1b",
+            "ALB203:us-east-1b",
+            "ALB203:us-east-1b"
+        ],
         "{report:#}"
     );
+    let backend = finding(&report, "ALB203", Some("us-east-1b"));
+    assert_eq!(backend["resource"], acl.as_str());
+    assert_eq!(backend["symptom"], "intermittent-http-504");
+    assert_eq!(backend["evidence"]["direction"], "outbound");
     let request = finding(&report, "ALB102", Some("us-east-1b"));
     assert_eq!(request["resource"], acl.as_str());
     assert_eq!(request["port"], 80);
