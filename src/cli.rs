@@ -14,6 +14,7 @@ use crate::collect::{AwsOptions, Collector};
 use crate::error::{Error, Result};
 use crate::eval::{evaluate, Options};
 use crate::model::{Snapshot, SNAPSHOT_FORMAT};
+use crate::report::baseline::Baseline;
 use crate::report::{self, FailOn};
 use crate::rules;
 
@@ -31,6 +32,15 @@ enum Command {
     Audit(AuditArgs),
     /// Save everything an audit reads to a JSON snapshot, for offline audits and bug reports.
     Snapshot(SnapshotArgs),
+    /// Write a baseline that accepts every finding of a JSON report.
+    Baseline {
+        /// A JSON report written by `alb-audit audit --format json`.
+        #[arg(long, value_name = "FILE")]
+        report: PathBuf,
+        /// The baseline file to write.
+        #[arg(long, value_name = "FILE")]
+        output: PathBuf,
+    },
     /// List the rule catalogue.
     Rules {
         /// Print the catalogue as Markdown (the source of docs/rules.md).
@@ -65,6 +75,9 @@ struct AuditArgs {
     /// Lowest severity that makes the exit status 1.
     #[arg(long, value_enum, default_value = "error")]
     fail_on: FailOn,
+    /// Accept the findings whose fingerprints this baseline lists: reported, never failing.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
     #[command(flatten)]
     aws: AwsArgs,
 }
@@ -131,6 +144,23 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Audit(args) => audit(args),
+        Command::Baseline { report, output } => {
+            let text = std::fs::read_to_string(&report).map_err(|e| Error::Input {
+                what: "report",
+                path: report.clone(),
+                why: e.to_string(),
+            })?;
+            let parsed: report::Report = serde_json::from_str(&text).map_err(|e| Error::Input {
+                what: "report",
+                path: report.clone(),
+                why: e.to_string(),
+            })?;
+            let baseline = Baseline::from_report(&parsed);
+            let json = serde_json::to_string_pretty(&baseline)
+                .map_err(|e| Error::Usage(format!("cannot serialise baseline: {e}")))?;
+            write_file(&output, &(json + "\n"))?;
+            Ok(0)
+        }
         Command::Snapshot(args) => {
             let arns = parse_arns(&args.alb_arn)?;
             let snapshot = runtime()?.block_on(collect(&arns, &args.aws))?;
@@ -145,6 +175,7 @@ pub fn run(cli: Cli) -> Result<u8> {
 
 fn audit(args: AuditArgs) -> Result<u8> {
     let client_cidrs = parse_cidrs(&args.client_cidr)?;
+    let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
     let snapshot = match &args.snapshot {
         Some(path) => load_snapshot(path)?,
         None => {
@@ -154,7 +185,13 @@ fn audit(args: AuditArgs) -> Result<u8> {
     };
     let outcomes = evaluate(&snapshot, &Options { client_cidrs });
     let generated_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
-    let report = report::build(&snapshot, outcomes, args.fail_on, generated_at);
+    let report = report::build(
+        &snapshot,
+        outcomes,
+        args.fail_on,
+        baseline.as_ref(),
+        generated_at,
+    );
     let format = args.format.unwrap_or(
         if args.output.is_none() && std::io::stdout().is_terminal() {
             Format::Text

@@ -30,6 +30,13 @@ pub enum Error {
     /// A snapshot file is not a valid alb-audit snapshot.
     #[error("malformed snapshot {}: {why}", path.display())]
     SnapshotFormat { path: PathBuf, why: String },
+    /// A baseline or report file given as input could not be read or parsed.
+    #[error("cannot use {what} {}: {why}", path.display())]
+    Input {
+        what: &'static str,
+        path: PathBuf,
+        why: String,
+    },
     /// `explain` was asked about a code the catalogue does not have.
     #[error("unknown rule '{0}' (see `alb-audit rules`)")]
     UnknownRule(String),

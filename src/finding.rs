@@ -90,6 +90,13 @@ pub struct Finding {
     pub evidence: Map<String, Value>,
     /// How to fix it.
     pub remediation: String,
+    /// Stable identity of this problem on this resource (rule, ALB, resource, zone, port,
+    /// target), the same across runs and machines: what baselines and SARIF match on.
+    #[serde(default)]
+    pub fingerprint: String,
+    /// True when `--baseline` accepts the finding: it is still reported but does not fail.
+    #[serde(default)]
+    pub baselined: bool,
 }
 
 impl Finding {
@@ -127,6 +134,25 @@ impl Finding {
     pub fn evidence(mut self, key: &str, value: impl Into<Value>) -> Self {
         self.evidence.insert(key.to_string(), value.into());
         self
+    }
+
+    /// Computes [`Finding::fingerprint`] for this finding of the ALB `lb_arn`: SHA-256 over the
+    /// identifying fields (never the message, which may be reworded), first 16 bytes in hex.
+    pub fn compute_fingerprint(&self, lb_arn: &str) -> String {
+        use sha2::{Digest, Sha256};
+        let port = self.port.map(|p| p.to_string()).unwrap_or_default();
+        let key = [
+            "alb-audit/1",
+            lb_arn,
+            &self.rule,
+            &self.resource,
+            self.availability_zone.as_deref().unwrap_or(""),
+            &port,
+            self.target.as_deref().unwrap_or(""),
+        ]
+        .join("\u{1f}");
+        let digest = Sha256::digest(key.as_bytes());
+        digest[..16].iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// The order findings are reported in: rule, zone, port, resource, target.

@@ -205,3 +205,115 @@ fn output_file_gets_json_and_stdout_stays_empty() {
     assert_eq!(report["schema_version"], 1);
     assert_eq!(report["tool"]["name"], "alb-audit");
 }
+
+/// A baseline accepts today's findings: they stay in the report, marked, and only a new
+/// finding fails the build.
+#[test]
+fn baseline_accepts_known_findings_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let baseline = dir.path().join("baseline.json");
+    let old = fixture("nat-route-in-one-az");
+    let (code, ..) = run(&[
+        "audit",
+        "--snapshot",
+        old.to_str().unwrap(),
+        "--output",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    let (code, _, stderr) = run(&[
+        "baseline",
+        "--report",
+        report.to_str().unwrap(),
+        "--output",
+        baseline.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stdout, _) = run(&[
+        "audit",
+        "--snapshot",
+        old.to_str().unwrap(),
+        "--baseline",
+        baseline.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    let r: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(r["status"], "pass");
+    assert_eq!(r["summary"]["baselined"], 1);
+    assert_eq!(r["load_balancers"][0]["findings"][0]["baselined"], true);
+    // A world with a different problem still fails against the same baseline.
+    let new = fixture("nat-route-in-every-az");
+    let (code, stdout, _) = run(&[
+        "audit",
+        "--snapshot",
+        new.to_str().unwrap(),
+        "--baseline",
+        baseline.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1);
+    let r: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let flags: Vec<bool> = r["load_balancers"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["baselined"].as_bool().unwrap())
+        .collect();
+    assert_eq!(
+        flags,
+        [false, true],
+        "subnet B's finding is known, subnet A's is new"
+    );
+    assert_bad_input(
+        &[
+            "audit",
+            "--snapshot",
+            old.to_str().unwrap(),
+            "--baseline",
+            "/nonexistent",
+        ],
+        "cannot use baseline",
+    );
+}
+
+/// Fingerprints identify the problem, not the run: equal across runs, distinct across findings.
+#[test]
+fn fingerprints_are_stable_and_distinct() {
+    let snap = fixture("health-check-port-closed");
+    let a = run(&[
+        "audit",
+        "--snapshot",
+        snap.to_str().unwrap(),
+        "--format",
+        "json",
+    ])
+    .1;
+    let b = run(&[
+        "audit",
+        "--snapshot",
+        snap.to_str().unwrap(),
+        "--format",
+        "json",
+    ])
+    .1;
+    let prints = |s: &str| -> Vec<String> {
+        let r: serde_json::Value = serde_json::from_str(s).unwrap();
+        r["load_balancers"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["fingerprint"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (pa, pb) = (prints(&a), prints(&b));
+    assert_eq!(pa, pb);
+    assert_eq!(pa.len(), 2);
+    assert_ne!(pa[0], pa[1]);
+    assert!(pa
+        .iter()
+        .all(|p| p.len() == 32 && p.chars().all(|c| c.is_ascii_hexdigit())));
+}

@@ -1,6 +1,7 @@
 //! Reports: the findings of an audit, rendered as the contract's JSON or as text a person
 //! reads. Only this module knows output formats.
 
+pub mod baseline;
 pub mod text;
 
 use serde::{Deserialize, Serialize};
@@ -86,6 +87,9 @@ pub struct Summary {
     pub warning: usize,
     /// Findings of severity note.
     pub note: usize,
+    /// Findings accepted by the baseline (counted in the severities too).
+    #[serde(default)]
+    pub baselined: usize,
 }
 
 /// One ALB's part of the report.
@@ -119,14 +123,23 @@ pub fn build(
     snapshot: &Snapshot,
     outcomes: Vec<AlbOutcome<'_>>,
     fail_on: FailOn,
+    baseline: Option<&baseline::Baseline>,
     generated_at: String,
 ) -> Report {
     // `never` changes the exit status only; the status still says whether errors exist.
     let threshold = fail_on.threshold().unwrap_or(Severity::Error);
     let load_balancers: Vec<AlbReport> = outcomes
         .into_iter()
-        .map(|o| {
-            let status = if o.findings.iter().any(|f| f.severity >= threshold) {
+        .map(|mut o| {
+            for f in &mut o.findings {
+                f.fingerprint = f.compute_fingerprint(&o.lb.arn);
+                f.baselined = baseline.is_some_and(|b| b.accepts(&f.fingerprint));
+            }
+            let status = if o
+                .findings
+                .iter()
+                .any(|f| !f.baselined && f.severity >= threshold)
+            {
                 Status::Fail
             } else if !o.not_evaluated.is_empty() {
                 Status::Incomplete
@@ -159,6 +172,11 @@ pub fn build(
         error: count(Severity::Error),
         warning: count(Severity::Warning),
         note: count(Severity::Note),
+        baselined: load_balancers
+            .iter()
+            .flat_map(|l| &l.findings)
+            .filter(|f| f.baselined)
+            .count(),
     };
     let status = if load_balancers.iter().any(|l| l.status == Status::Fail) {
         Status::Fail
@@ -192,7 +210,7 @@ impl Report {
             self.load_balancers
                 .iter()
                 .flat_map(|l| &l.findings)
-                .any(|f| f.severity >= t)
+                .any(|f| !f.baselined && f.severity >= t)
         });
         if failing {
             1

@@ -137,9 +137,10 @@ fn render_finding(out: &mut String, f: &Finding) {
     if let Some(t) = &f.target {
         let _ = write!(place, " target {t}");
     }
+    let accepted = if f.baselined { " (baselined)" } else { "" };
     let _ = writeln!(
         out,
-        "      {mark} {} {} {}{place}: {}",
+        "      {mark} {} {}{accepted} {}{place}: {}",
         f.rule,
         f.severity.as_str(),
         f.name,

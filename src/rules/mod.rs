@@ -66,6 +66,8 @@ impl Rule {
             symptom: None,
             evidence: serde_json::Map::new(),
             remediation: remediation.into(),
+            fingerprint: String::new(),
+            baselined: false,
         }
     }
 }
