@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use ipnet::IpNet;
 
 use crate::arn::AlbArn;
-use crate::collect::{AwsOptions, Collector};
+use crate::collect::{AwsOptions, Collector, Selection};
 use crate::error::{Error, Result};
 use crate::eval::{evaluate, Options};
 use crate::model::{Snapshot, SNAPSHOT_FORMAT};
@@ -55,13 +55,12 @@ enum Command {
 }
 
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("source").required(true).args(["alb_arn", "snapshot"]))]
+#[command(group = clap::ArgGroup::new("source").required(true).args(["alb_arn", "all", "snapshot"]))]
 struct AuditArgs {
-    /// ARN of an Application Load Balancer (repeatable).
-    #[arg(long = "alb-arn", value_name = "ARN")]
-    alb_arn: Vec<String>,
+    #[command(flatten)]
+    select: SelectArgs,
     /// Audit a snapshot file instead of calling AWS.
-    #[arg(long, value_name = "FILE", conflicts_with = "alb_arn")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["alb_arn", "all"])]
     snapshot: Option<PathBuf>,
     /// Clients that must get through, as CIDR blocks (repeatable; IPv4 or IPv6).
     #[arg(long = "client-cidr", value_name = "CIDR")]
@@ -82,11 +81,25 @@ struct AuditArgs {
     aws: AwsArgs,
 }
 
+/// Which ALBs to read.
 #[derive(Debug, Args)]
-struct SnapshotArgs {
+struct SelectArgs {
     /// ARN of an Application Load Balancer (repeatable).
-    #[arg(long = "alb-arn", value_name = "ARN", required = true)]
+    #[arg(long = "alb-arn", value_name = "ARN", conflicts_with = "all")]
     alb_arn: Vec<String>,
+    /// Every Application Load Balancer in the region (Network and Gateway ones are skipped).
+    #[arg(long)]
+    all: bool,
+    /// With --all: only ALBs carrying this tag (repeatable; all must match).
+    #[arg(long, value_name = "KEY=VALUE", requires = "all")]
+    tag: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("which").required(true).args(["alb_arn", "all"]))]
+struct SnapshotArgs {
+    #[command(flatten)]
+    select: SelectArgs,
     /// The snapshot file to write.
     #[arg(long, value_name = "FILE")]
     output: PathBuf,
@@ -105,6 +118,12 @@ struct AwsArgs {
     /// Custom endpoint for every AWS call (the SDK's AWS_ENDPOINT_URL works too).
     #[arg(long, value_name = "URL")]
     endpoint_url: Option<String>,
+    /// At most this many AWS API calls in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    concurrency: u16,
+    /// Give up on one AWS API call, retries included, after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    call_timeout: u64,
 }
 
 impl From<&AwsArgs> for AwsOptions {
@@ -113,6 +132,8 @@ impl From<&AwsArgs> for AwsOptions {
             region: a.region.clone(),
             profile: a.profile.clone(),
             endpoint_url: a.endpoint_url.clone(),
+            concurrency: usize::from(a.concurrency),
+            call_timeout: std::time::Duration::from_secs(a.call_timeout),
         }
     }
 }
@@ -162,8 +183,8 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Snapshot(args) => {
-            let arns = parse_arns(&args.alb_arn)?;
-            let snapshot = runtime()?.block_on(collect(&arns, &args.aws))?;
+            let selection = parse_selection(&args.select)?;
+            let snapshot = runtime()?.block_on(collect(&selection, &args.aws))?;
             let mut json = serde_json::to_string_pretty(&snapshot)
                 .map_err(|e| Error::Usage(format!("cannot serialise snapshot: {e}")))?;
             json.push('\n');
@@ -179,8 +200,8 @@ fn audit(args: AuditArgs) -> Result<u8> {
     let snapshot = match &args.snapshot {
         Some(path) => load_snapshot(path)?,
         None => {
-            let arns = parse_arns(&args.alb_arn)?;
-            runtime()?.block_on(collect(&arns, &args.aws))?
+            let selection = parse_selection(&args.select)?;
+            runtime()?.block_on(collect(&selection, &args.aws))?
         }
     };
     let outcomes = evaluate(&snapshot, &Options { client_cidrs });
@@ -210,9 +231,28 @@ fn audit(args: AuditArgs) -> Result<u8> {
     Ok(report.exit_code(args.fail_on))
 }
 
-async fn collect(arns: &[AlbArn], aws: &AwsArgs) -> Result<Snapshot> {
-    let collector = Collector::new(&aws.into(), &arns[0].region).await;
-    collector.collect(arns).await
+async fn collect(selection: &Selection, aws: &AwsArgs) -> Result<Snapshot> {
+    let region = match selection {
+        Selection::Arns(arns) => arns.first().map(|a| a.region.as_str()),
+        Selection::All { .. } => None,
+    };
+    let collector = Collector::new(&aws.into(), region).await?;
+    collector.collect(selection).await
+}
+
+fn parse_selection(select: &SelectArgs) -> Result<Selection> {
+    if select.all {
+        let tags = select
+            .tag
+            .iter()
+            .map(|t| match t.split_once('=') {
+                Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+                _ => Err(Error::Usage(format!("bad --tag '{t}': expected KEY=VALUE"))),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        return Ok(Selection::All { tags });
+    }
+    Ok(Selection::Arns(parse_arns(&select.alb_arn)?))
 }
 
 fn parse_arns(raw: &[String]) -> Result<Vec<AlbArn>> {

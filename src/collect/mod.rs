@@ -3,16 +3,19 @@
 //! the plain [`Snapshot`]. A read that fails becomes a [`crate::model::Gap`], never an abort,
 //! except for an unknown load balancer, which is bad input.
 //!
-//! Rounds: (1) the load balancers; (2) their listeners and target groups, and the network of
-//! their VPCs (one call per resource type for all VPCs); (3) listener rules, target health and
-//! prefix-list entries; (4) instances and interfaces behind targets, and any target group that
-//! only a rule names.
+//! Rounds: (1) the load balancers (named, or every ALB of the region, with tag filters); (2)
+//! their listeners and target groups, and the network of their VPCs (one call per resource type
+//! for all VPCs together, so ALBs sharing a VPC share its fetch); (3) listener rules, target
+//! health and prefix-list entries; (4) instances and interfaces behind targets, and any target
+//! group that only a rule names. Every call holds a permit of one semaphore, so at most
+//! `concurrency` calls are in flight, and has a timeout, so a hung call becomes a gap.
 
 mod ec2;
 mod elb;
 mod failure;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
@@ -21,6 +24,7 @@ use aws_config::{BehaviorVersion, Region};
 use aws_sdk_ec2::types::Filter;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use futures::future::join_all;
+use tokio::sync::Semaphore;
 
 use crate::arn::AlbArn;
 use crate::error::{Error, Result};
@@ -33,9 +37,12 @@ use failure::gap;
 /// The most values EC2 accepts in one filter, and ELB in one ARN list.
 const EC2_FILTER_VALUES: usize = 200;
 const ELB_ARNS_PER_CALL: usize = 20;
+/// Above this many ALBs, target groups are listed region-wide (calls grow with pages) rather
+/// than per ALB (calls grow with ALBs).
+const PER_ALB_TARGET_GROUP_READS: usize = 3;
 
 /// Where and as whom to call AWS.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct AwsOptions {
     /// `--region`; defaults to the region in the first ARN.
     pub region: Option<String>,
@@ -43,32 +50,61 @@ pub struct AwsOptions {
     pub profile: Option<String>,
     /// `--endpoint-url`; the SDK also reads `AWS_ENDPOINT_URL`.
     pub endpoint_url: Option<String>,
+    /// At most this many API calls in flight (`--concurrency`).
+    pub concurrency: usize,
+    /// Give up on one API call, retries included, after this long (`--call-timeout`).
+    pub call_timeout: Duration,
 }
 
-/// SDK clients for one region.
+impl Default for AwsOptions {
+    fn default() -> Self {
+        AwsOptions {
+            region: None,
+            profile: None,
+            endpoint_url: None,
+            concurrency: 8,
+            call_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Which load balancers to audit.
+#[derive(Clone, Debug)]
+pub enum Selection {
+    /// These ARNs.
+    Arns(Vec<AlbArn>),
+    /// Every Application Load Balancer of the region carrying all of these tags.
+    All {
+        /// `KEY=VALUE` filters.
+        tags: Vec<(String, String)>,
+    },
+}
+
+/// SDK clients for one region, and the limit on calls in flight.
 pub struct Collector {
     elb: aws_sdk_elasticloadbalancingv2::Client,
     ec2: aws_sdk_ec2::Client,
     region: String,
+    permits: Semaphore,
 }
 
 impl Collector {
     /// Builds clients from the SDK's default chain, with adaptive retry for throttling and
-    /// per-call timeouts so that a hung call becomes a gap.
-    pub async fn new(options: &AwsOptions, default_region: &str) -> Self {
-        let region = options
-            .region
-            .clone()
-            .unwrap_or_else(|| default_region.to_string());
+    /// per-call timeouts so that a hung call becomes a gap. The region is `--region`, else the
+    /// ARNs' region, else the SDK's default chain (`AWS_REGION`, the profile).
+    pub async fn new(options: &AwsOptions, default_region: Option<&str>) -> Result<Self> {
+        let attempt = options.call_timeout.min(Duration::from_secs(20));
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new(region.clone()))
             .retry_config(RetryConfig::adaptive().with_max_attempts(5))
             .timeout_config(
                 TimeoutConfig::builder()
-                    .operation_attempt_timeout(Duration::from_secs(20))
-                    .operation_timeout(Duration::from_secs(90))
+                    .operation_attempt_timeout(attempt)
+                    .operation_timeout(options.call_timeout)
                     .build(),
             );
+        if let Some(region) = options.region.as_deref().or(default_region) {
+            loader = loader.region(Region::new(region.to_string()));
+        }
         if let Some(profile) = &options.profile {
             loader = loader.profile_name(profile);
         }
@@ -76,30 +112,61 @@ impl Collector {
             loader = loader.endpoint_url(url);
         }
         let config = loader.load().await;
-        Collector {
+        let region = config
+            .region()
+            .map(|r| r.to_string())
+            .ok_or_else(|| Error::Config("no region: pass --region or set AWS_REGION".into()))?;
+        Ok(Collector {
             elb: aws_sdk_elasticloadbalancingv2::Client::new(&config),
             ec2: aws_sdk_ec2::Client::new(&config),
             region,
-        }
+            permits: Semaphore::new(options.concurrency.max(1)),
+        })
     }
 
-    /// Reads the named ALBs and everything on their paths.
-    pub async fn collect(&self, arns: &[AlbArn]) -> Result<Snapshot> {
+    /// Runs one API call (all its pages) under a concurrency permit.
+    async fn call<F: Future>(&self, f: F) -> F::Output {
+        // The semaphore is never closed, so acquiring only fails if it were; run unbounded then.
+        let _permit = self.permits.acquire().await.ok();
+        f.await
+    }
+
+    /// Reads the selected ALBs and everything on their paths.
+    pub async fn collect(&self, selection: &Selection) -> Result<Snapshot> {
         let mut snap = Snapshot {
             format: SNAPSHOT_FORMAT,
             region: self.region.clone(),
             ..Snapshot::default()
         };
         // Round 1.
-        let mut lbs = self.load_balancers(arns, &mut snap.gaps).await?;
+        let mut lbs = match selection {
+            Selection::Arns(arns) => self.load_balancers(arns, &mut snap.gaps).await?,
+            Selection::All { tags } => self.all_load_balancers(tags, &mut snap.gaps).await,
+        };
         let read: Vec<&LoadBalancer> = lbs.iter().filter(|lb| !lb.vpc_id.is_empty()).collect();
         let vpc_ids: BTreeSet<String> = read.iter().map(|lb| lb.vpc_id.clone()).collect();
-        let descriptions: Vec<String> = arns.iter().map(AlbArn::interface_description).collect();
+        let descriptions: Vec<String> = read
+            .iter()
+            .filter_map(|lb| AlbArn::parse(&lb.arn).ok())
+            .map(|a| a.interface_description())
+            .collect();
 
         // Round 2.
-        let (listeners, lb_groups, network) = tokio::join!(
+        let region_wide = read.len() > PER_ALB_TARGET_GROUP_READS;
+        let (listeners, lb_groups, all_groups, network) = tokio::join!(
             join_all(read.iter().map(|lb| self.listeners(&lb.arn))),
-            join_all(read.iter().map(|lb| self.target_groups_of(&lb.arn))),
+            join_all(
+                read.iter()
+                    .filter(|_| !region_wide)
+                    .map(|lb| self.target_groups_of(&lb.arn))
+            ),
+            async {
+                if region_wide {
+                    Some(self.all_target_groups().await)
+                } else {
+                    None
+                }
+            },
             self.network(&vpc_ids, &descriptions),
         );
         let (mut network, network_gaps) = network;
@@ -126,6 +193,21 @@ impl Collector {
                 }
                 Err(g) => snap.gaps.push(g),
             }
+        }
+        match all_groups {
+            Some(Ok(tgs)) => {
+                let ours: BTreeSet<&String> = read_arns.iter().collect();
+                for (tg, lb_arns) in tgs {
+                    let used: BTreeSet<String> =
+                        lb_arns.into_iter().filter(|a| ours.contains(a)).collect();
+                    if !used.is_empty() {
+                        users.entry(tg.arn.clone()).or_default().extend(used);
+                        groups.insert(tg.arn.clone(), tg);
+                    }
+                }
+            }
+            Some(Err(g)) => snap.gaps.push(g),
+            None => {}
         }
 
         // Round 3.
@@ -252,13 +334,15 @@ impl Collector {
     ) -> Result<Vec<LoadBalancer>> {
         let chunks: Vec<&[AlbArn]> = arns.chunks(ELB_ARNS_PER_CALL).collect();
         let results = join_all(chunks.iter().map(|chunk| {
-            self.elb
-                .describe_load_balancers()
-                .set_load_balancer_arns(Some(chunk.iter().map(|a| a.arn.clone()).collect()))
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect()
+            self.call(
+                self.elb
+                    .describe_load_balancers()
+                    .set_load_balancer_arns(Some(chunk.iter().map(|a| a.arn.clone()).collect()))
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .try_collect(),
+            )
         }))
         .await;
         let mut out = Vec::new();
@@ -298,6 +382,107 @@ impl Collector {
         Ok(out)
     }
 
+    /// Every Application Load Balancer of the region (all pages), then those carrying all of
+    /// `tags` (one DescribeTags call per 20 ALBs).
+    async fn all_load_balancers(
+        &self,
+        tags: &[(String, String)],
+        gaps: &mut Vec<Gap>,
+    ) -> Vec<LoadBalancer> {
+        let api = "elasticloadbalancing:DescribeLoadBalancers";
+        let found = self
+            .call(
+                self.elb
+                    .describe_load_balancers()
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .try_collect(),
+            )
+            .await;
+        let lbs: Vec<LoadBalancer> = match found {
+            Ok(found) => found
+                .iter()
+                .filter(|lb| {
+                    lb.r#type() == Some(&aws_sdk_elasticloadbalancingv2::types::LoadBalancerTypeEnum::Application)
+                })
+                .map(elb::load_balancer)
+                .collect(),
+            Err(e) => {
+                gaps.push(gap(Dataset::LoadBalancers, api, &e, None));
+                return Vec::new();
+            }
+        };
+        if tags.is_empty() {
+            return lbs;
+        }
+        let arns: Vec<String> = lbs.iter().map(|lb| lb.arn.clone()).collect();
+        let results = join_all(arns.chunks(ELB_ARNS_PER_CALL).map(|chunk| {
+            self.call(
+                self.elb
+                    .describe_tags()
+                    .set_resource_arns(Some(chunk.to_vec()))
+                    .send(),
+            )
+        }))
+        .await;
+        let mut matching = BTreeSet::new();
+        for result in results {
+            match result {
+                Ok(out) => {
+                    for d in out.tag_descriptions() {
+                        let has = |(k, v): &(String, String)| {
+                            d.tags().iter().any(|t| {
+                                t.key() == Some(k.as_str()) && t.value() == Some(v.as_str())
+                            })
+                        };
+                        if tags.iter().all(has) {
+                            matching.extend(d.resource_arn().map(str::to_string));
+                        }
+                    }
+                }
+                Err(e) => {
+                    gaps.push(gap(
+                        Dataset::LoadBalancers,
+                        "elasticloadbalancing:DescribeTags",
+                        &e,
+                        None,
+                    ));
+                    return Vec::new();
+                }
+            }
+        }
+        lbs.into_iter()
+            .filter(|lb| matching.contains(&lb.arn))
+            .collect()
+    }
+
+    /// Every target group of the region (all pages) with the ALBs it is associated with.
+    async fn all_target_groups(&self) -> Result<Vec<(TargetGroup, Vec<String>)>, Gap> {
+        self.call(
+            self.elb
+                .describe_target_groups()
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect(),
+        )
+        .await
+        .map(|tgs| {
+            tgs.iter()
+                .map(|t| (elb::target_group(t), t.load_balancer_arns().to_vec()))
+                .collect()
+        })
+        .map_err(|e| {
+            gap(
+                Dataset::TargetGroups,
+                "elasticloadbalancing:DescribeTargetGroups",
+                &e,
+                None,
+            )
+        })
+    }
+
     /// Names the ARN AWS does not know when a batch of several was refused.
     async fn first_unknown(&self, chunk: &[AlbArn]) -> String {
         if chunk.len() > 1 {
@@ -321,65 +506,74 @@ impl Collector {
     }
 
     async fn listeners(&self, lb: &str) -> Result<Vec<crate::model::Listener>, Gap> {
-        self.elb
-            .describe_listeners()
-            .load_balancer_arn(lb)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map(|ls| ls.iter().filter_map(elb::listener).collect())
-            .map_err(|e| {
-                gap(
-                    Dataset::Listeners,
-                    "elasticloadbalancing:DescribeListeners",
-                    &e,
-                    Some(lb),
-                )
-            })
+        self.call(async {
+            self.elb
+                .describe_listeners()
+                .load_balancer_arn(lb)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .map(|ls| ls.iter().filter_map(elb::listener).collect())
+                .map_err(|e| {
+                    gap(
+                        Dataset::Listeners,
+                        "elasticloadbalancing:DescribeListeners",
+                        &e,
+                        Some(lb),
+                    )
+                })
+        })
+        .await
     }
 
     async fn rules(
         &self,
         listener: &str,
     ) -> Result<Vec<aws_sdk_elasticloadbalancingv2::types::Rule>, Gap> {
-        self.elb
-            .describe_rules()
-            .listener_arn(listener)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| {
-                gap(
-                    Dataset::ListenerRules,
-                    "elasticloadbalancing:DescribeRules",
-                    &e,
-                    None,
-                )
-            })
+        self.call(async {
+            self.elb
+                .describe_rules()
+                .listener_arn(listener)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .map_err(|e| {
+                    gap(
+                        Dataset::ListenerRules,
+                        "elasticloadbalancing:DescribeRules",
+                        &e,
+                        None,
+                    )
+                })
+        })
+        .await
     }
 
     async fn target_groups_of(&self, lb: &str) -> Result<Vec<TargetGroup>, Gap> {
-        self.elb
-            .describe_target_groups()
-            .load_balancer_arn(lb)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map(|tgs| tgs.iter().map(elb::target_group).collect())
-            .map_err(|e| {
-                gap(
-                    Dataset::TargetGroups,
-                    "elasticloadbalancing:DescribeTargetGroups",
-                    &e,
-                    Some(lb),
-                )
-            })
+        self.call(async {
+            self.elb
+                .describe_target_groups()
+                .load_balancer_arn(lb)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .map(|tgs| tgs.iter().map(elb::target_group).collect())
+                .map_err(|e| {
+                    gap(
+                        Dataset::TargetGroups,
+                        "elasticloadbalancing:DescribeTargetGroups",
+                        &e,
+                        Some(lb),
+                    )
+                })
+        })
+        .await
     }
 
     /// Target groups only a rule names (not returned by the per-ALB read), with their health.
@@ -414,216 +608,274 @@ impl Collector {
     }
 
     async fn target_health(&self, tg: &str) -> Result<Vec<crate::model::Target>, Gap> {
-        let out = self
-            .elb
-            .describe_target_health()
-            .target_group_arn(tg)
-            .send()
-            .await
-            .map_err(|e| {
-                gap(
-                    Dataset::TargetHealth,
-                    "elasticloadbalancing:DescribeTargetHealth",
-                    &e,
-                    None,
-                )
-            })?;
-        let mut targets: Vec<_> = out
-            .target_health_descriptions()
-            .iter()
-            .filter_map(elb::target)
-            .collect();
-        targets.sort_by(|a, b| (&a.id, a.port).cmp(&(&b.id, b.port)));
-        Ok(targets)
+        self.call(async {
+            let out = self
+                .elb
+                .describe_target_health()
+                .target_group_arn(tg)
+                .send()
+                .await
+                .map_err(|e| {
+                    gap(
+                        Dataset::TargetHealth,
+                        "elasticloadbalancing:DescribeTargetHealth",
+                        &e,
+                        None,
+                    )
+                })?;
+            let mut targets: Vec<_> = out
+                .target_health_descriptions()
+                .iter()
+                .filter_map(elb::target)
+                .collect();
+            targets.sort_by(|a, b| (&a.id, a.port).cmp(&(&b.id, b.port)));
+            Ok(targets)
+        })
+        .await
     }
 
-    /// Every network resource type of the VPCs, one paginated call per type, concurrently.
+    /// Every network resource type of the VPCs, one paginated call per type for at most 200
+    /// VPCs at a time, concurrently; and the ALBs' node interfaces by description.
     async fn network(
         &self,
         vpcs: &BTreeSet<String>,
         descriptions: &[String],
     ) -> (Network, Vec<Gap>) {
+        let ids: Vec<String> = vpcs.iter().cloned().collect();
+        let chunks: Vec<&[String]> = ids.chunks(EC2_FILTER_VALUES).collect();
+        let (parts, interfaces) = tokio::join!(
+            join_all(chunks.iter().map(|chunk| self.network_of(chunk))),
+            self.alb_interfaces(descriptions),
+        );
         let mut network = Network::default();
         let mut gaps = Vec::new();
-        if vpcs.is_empty() {
-            return (network, gaps);
+        for (part, part_gaps) in parts {
+            network.vpcs.extend(part.vpcs);
+            network.subnets.extend(part.subnets);
+            network.route_tables.extend(part.route_tables);
+            network.internet_gateways.extend(part.internet_gateways);
+            network.vpn_gateways.extend(part.vpn_gateways);
+            network.security_groups.extend(part.security_groups);
+            network.network_acls.extend(part.network_acls);
+            gaps.extend(part_gaps);
         }
-        let ids: Vec<String> = vpcs.iter().cloned().collect();
+        match interfaces {
+            Ok(list) => network
+                .network_interfaces
+                .extend(list.into_iter().map(|n| (n.id.clone(), n))),
+            Err(g) => gaps.push(g),
+        }
+        (network, gaps)
+    }
+
+    async fn network_of(&self, ids: &[String]) -> (Network, Vec<Gap>) {
+        let mut network = Network::default();
+        let mut gaps = Vec::new();
         let by_vpc = |name: &str| {
             Filter::builder()
                 .name(name)
-                .set_values(Some(ids.clone()))
+                .set_values(Some(ids.to_vec()))
                 .build()
         };
         let ec2 = &self.ec2;
-        let (v, s, rt, igw, vgw, sg, acl, eni) = tokio::join!(
-            ec2.describe_vpcs()
-                .set_vpc_ids(Some(ids.clone()))
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect(),
-            ec2.describe_subnets()
-                .filters(by_vpc("vpc-id"))
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect(),
-            ec2.describe_route_tables()
-                .filters(by_vpc("vpc-id"))
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect(),
-            ec2.describe_internet_gateways()
-                .filters(by_vpc("attachment.vpc-id"))
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect(),
-            ec2.describe_vpn_gateways()
-                .filters(by_vpc("attachment.vpc-id"))
-                .send(),
-            ec2.describe_security_groups()
-                .filters(by_vpc("vpc-id"))
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect(),
-            ec2.describe_network_acls()
-                .filters(by_vpc("vpc-id"))
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect(),
-            ec2.describe_network_interfaces()
-                .filters(
-                    Filter::builder()
-                        .name("description")
-                        .set_values(Some(descriptions.to_vec()))
-                        .build()
-                )
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect(),
+        let (v, s, rt, igw, vgw, sg, acl) = tokio::join!(
+            self.call(
+                ec2.describe_vpcs()
+                    .set_vpc_ids(Some(ids.to_vec()))
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .try_collect()
+            ),
+            self.call(
+                ec2.describe_subnets()
+                    .filters(by_vpc("vpc-id"))
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .try_collect()
+            ),
+            self.call(
+                ec2.describe_route_tables()
+                    .filters(by_vpc("vpc-id"))
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .try_collect()
+            ),
+            self.call(
+                ec2.describe_internet_gateways()
+                    .filters(by_vpc("attachment.vpc-id"))
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .try_collect()
+            ),
+            self.call(
+                ec2.describe_vpn_gateways()
+                    .filters(by_vpc("attachment.vpc-id"))
+                    .send()
+            ),
+            self.call(
+                ec2.describe_security_groups()
+                    .filters(by_vpc("vpc-id"))
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .try_collect()
+            ),
+            self.call(
+                ec2.describe_network_acls()
+                    .filters(by_vpc("vpc-id"))
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .try_collect()
+            ),
         );
         macro_rules! take {
-            ($result:expr, $dataset:expr, $api:expr, $field:ident, $conv:path, $id:ident) => {
+            ($result:expr, $dataset:expr, $api:expr, $field:ident, $conv:path) => {
                 match $result {
                     Ok(items) => {
                         for item in items.iter() {
                             let m = $conv(item);
-                            network.$field.insert(m.$id.clone(), m);
+                            network.$field.insert(m.id.clone(), m);
                         }
                     }
                     Err(e) => gaps.push(gap($dataset, $api, &e, None)),
                 }
             };
         }
-        take!(v, Dataset::Vpcs, "ec2:DescribeVpcs", vpcs, ec2::vpc, id);
+        take!(v, Dataset::Vpcs, "ec2:DescribeVpcs", vpcs, ec2::vpc);
         take!(
             s,
             Dataset::Subnets,
             "ec2:DescribeSubnets",
             subnets,
-            ec2::subnet,
-            id
+            ec2::subnet
         );
         take!(
             rt,
             Dataset::RouteTables,
             "ec2:DescribeRouteTables",
             route_tables,
-            ec2::route_table,
-            id
+            ec2::route_table
         );
         take!(
             igw,
             Dataset::InternetGateways,
             "ec2:DescribeInternetGateways",
             internet_gateways,
-            ec2::internet_gateway,
-            id
+            ec2::internet_gateway
         );
         take!(
             vgw.map(|o| o.vpn_gateways.unwrap_or_default()),
             Dataset::VpnGateways,
             "ec2:DescribeVpnGateways",
             vpn_gateways,
-            ec2::vpn_gateway,
-            id
+            ec2::vpn_gateway
         );
         take!(
             sg,
             Dataset::SecurityGroups,
             "ec2:DescribeSecurityGroups",
             security_groups,
-            ec2::security_group,
-            id
+            ec2::security_group
         );
         take!(
             acl,
             Dataset::NetworkAcls,
             "ec2:DescribeNetworkAcls",
             network_acls,
-            ec2::network_acl,
-            id
-        );
-        take!(
-            eni,
-            Dataset::NetworkInterfaces,
-            "ec2:DescribeNetworkInterfaces",
-            network_interfaces,
-            ec2::network_interface,
-            id
+            ec2::network_acl
         );
         (network, gaps)
     }
 
-    async fn prefix_list(&self, id: &str) -> Result<crate::model::PrefixList, Gap> {
-        let entries = self
-            .ec2
-            .get_managed_prefix_list_entries()
-            .prefix_list_id(id)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| {
+    /// The ALBs' node interfaces (`ELB app/NAME/ID`), 200 descriptions per call.
+    async fn alb_interfaces(
+        &self,
+        descriptions: &[String],
+    ) -> Result<Vec<crate::model::NetworkInterface>, Gap> {
+        let calls = descriptions.chunks(EC2_FILTER_VALUES).map(|chunk| {
+            self.call(
+                self.ec2
+                    .describe_network_interfaces()
+                    .filters(
+                        Filter::builder()
+                            .name("description")
+                            .set_values(Some(chunk.to_vec()))
+                            .build(),
+                    )
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .try_collect(),
+            )
+        });
+        let mut out = Vec::new();
+        for result in join_all(calls).await {
+            let enis = result.map_err(|e| {
                 gap(
-                    Dataset::PrefixLists,
-                    "ec2:GetManagedPrefixListEntries",
+                    Dataset::NetworkInterfaces,
+                    "ec2:DescribeNetworkInterfaces",
                     &e,
                     None,
                 )
             })?;
-        Ok(crate::model::PrefixList {
-            id: id.to_string(),
-            name: String::new(),
-            cidrs: entries
-                .iter()
-                .filter_map(|e| e.cidr()?.parse().ok())
-                .collect(),
+            out.extend(enis.iter().map(ec2::network_interface));
+        }
+        Ok(out)
+    }
+
+    async fn prefix_list(&self, id: &str) -> Result<crate::model::PrefixList, Gap> {
+        self.call(async {
+            let entries = self
+                .ec2
+                .get_managed_prefix_list_entries()
+                .prefix_list_id(id)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .map_err(|e| {
+                    gap(
+                        Dataset::PrefixLists,
+                        "ec2:GetManagedPrefixListEntries",
+                        &e,
+                        None,
+                    )
+                })?;
+            Ok(crate::model::PrefixList {
+                id: id.to_string(),
+                name: String::new(),
+                cidrs: entries
+                    .iter()
+                    .filter_map(|e| e.cidr()?.parse().ok())
+                    .collect(),
+            })
         })
+        .await
     }
 
     async fn instances(&self, ids: &BTreeSet<String>) -> Result<Vec<crate::model::Instance>, Gap> {
         let ids: Vec<String> = ids.iter().cloned().collect();
         let calls = ids.chunks(EC2_FILTER_VALUES).map(|chunk| {
-            self.ec2
-                .describe_instances()
-                .filters(
-                    Filter::builder()
-                        .name("instance-id")
-                        .set_values(Some(chunk.to_vec()))
-                        .build(),
-                )
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect()
+            self.call(
+                self.ec2
+                    .describe_instances()
+                    .filters(
+                        Filter::builder()
+                            .name("instance-id")
+                            .set_values(Some(chunk.to_vec()))
+                            .build(),
+                    )
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .try_collect(),
+            )
         });
         let mut out = Vec::new();
         for result in join_all(calls).await {
@@ -647,24 +899,26 @@ impl Collector {
     ) -> Result<Vec<crate::model::NetworkInterface>, Gap> {
         let ips: Vec<String> = ips.iter().cloned().collect();
         let calls = ips.chunks(EC2_FILTER_VALUES).map(|chunk| {
-            self.ec2
-                .describe_network_interfaces()
-                .filters(
-                    Filter::builder()
-                        .name("addresses.private-ip-address")
-                        .set_values(Some(chunk.to_vec()))
-                        .build(),
-                )
-                .filters(
-                    Filter::builder()
-                        .name("vpc-id")
-                        .set_values(Some(vpcs.iter().cloned().collect()))
-                        .build(),
-                )
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect()
+            self.call(
+                self.ec2
+                    .describe_network_interfaces()
+                    .filters(
+                        Filter::builder()
+                            .name("addresses.private-ip-address")
+                            .set_values(Some(chunk.to_vec()))
+                            .build(),
+                    )
+                    .filters(
+                        Filter::builder()
+                            .name("vpc-id")
+                            .set_values(Some(vpcs.iter().cloned().collect()))
+                            .build(),
+                    )
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .try_collect(),
+            )
         });
         let mut out = Vec::new();
         for result in join_all(calls).await {
