@@ -13,6 +13,9 @@ where
     E: ProvideErrorMetadata + std::error::Error,
 {
     match err.code() {
+        Some(code @ ("LoadBalancerNotFound" | "TargetGroupNotFound" | "ListenerNotFound")) => {
+            format!("{code} (deleted during the audit)")
+        }
         Some(code) => code.to_string(),
         None => DisplayErrorContext(err)
             .to_string()

@@ -136,6 +136,16 @@ pub enum Component {
     Blackhole,
 }
 
+impl Component {
+    /// Whether the verdict depends on the ALB nodes' own addresses.
+    pub fn uses_node_addresses(self) -> bool {
+        matches!(
+            self,
+            Component::TargetIngress | Component::AclRequest | Component::AclResponse
+        )
+    }
+}
+
 /// Verdicts for one (target, port) from every node.
 pub struct PathCheck {
     /// Index into [`Backend::targets`].

@@ -118,6 +118,15 @@ pub(crate) fn emit_path(
     for reason in unknown {
         out.not_evaluated(reason);
     }
+    // Without the ALB's interfaces, node addresses are their subnets' CIDRs: still checked,
+    // conservatively, but the audit says what it did not see.
+    if component.uses_node_addresses() {
+        for reason in ctx.gap_reasons(&[Dataset::NetworkInterfaces]) {
+            out.not_evaluated(format!(
+                "{reason} (ALB node addresses taken from their subnets' CIDRs)"
+            ));
+        }
+    }
     for f in findings {
         let who = match f.zone {
             Some(z) => format!("The ALB node in {z}"),

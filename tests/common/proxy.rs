@@ -19,6 +19,10 @@ pub enum Fault {
     Ec2Throttle(usize),
     /// ELB `Throttling` for the first `n` calls, then forward.
     ElbThrottle(usize),
+    /// An ELB error with this code (HTTP 400), e.g. `LoadBalancerNotFound`.
+    ElbError(&'static str),
+    /// Never answer: the client's timeout must end the call.
+    Hang,
 }
 
 /// A running proxy; it lives until the test process ends.
@@ -27,6 +31,9 @@ pub struct Proxy {
     pub endpoint: String,
     calls: Arc<Mutex<BTreeMap<String, usize>>>,
 }
+
+/// How long to hold each forwarded request, to stand in for a real API's latency.
+static LATENCY_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 impl Proxy {
     /// Starts a proxy to `upstream` (`http://127.0.0.1:PORT`) with `faults` by action name.
@@ -56,6 +63,19 @@ impl Proxy {
     /// Requests seen per action.
     pub fn calls(&self) -> BTreeMap<String, usize> {
         self.calls.lock().unwrap().clone()
+    }
+
+    /// Forgets the counts so far.
+    pub fn reset(&self) {
+        self.calls.lock().unwrap().clear();
+    }
+
+    /// Adds `latency` to every forwarded call (all proxies of this process).
+    pub fn set_latency(latency: std::time::Duration) {
+        LATENCY_MS.store(
+            latency.as_millis() as u64,
+            std::sync::atomic::Ordering::SeqCst,
+        );
     }
 }
 
@@ -126,6 +146,14 @@ fn serve(
                 None => None,
             }
         };
+        if let Some(Fault::Hang) = fault {
+            std::thread::sleep(std::time::Duration::from_secs(120));
+            return;
+        }
+        let latency = LATENCY_MS.load(std::sync::atomic::Ordering::SeqCst);
+        if latency > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(latency));
+        }
         let response = match fault {
             Some(f) => canned(&f),
             None => match forward(upstream, &req) {
@@ -219,6 +247,8 @@ fn canned(fault: &Fault) -> Vec<u8> {
             ),
         ),
         Fault::ElbThrottle(_) => (400, elb_error("Throttling", "Rate exceeded")),
+        Fault::ElbError(code) => (400, elb_error(code, "injected by the test proxy")),
+        Fault::Hang => (500, String::new()),
     };
     format!(
         "HTTP/1.1 {status} Error\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}",

@@ -383,3 +383,28 @@ impl World {
             .unwrap()
     }
 }
+
+impl World {
+    /// Another load balancer in the same subnets (type `application` or `network`), without
+    /// listeners; returns its ARN.
+    pub async fn extra_load_balancer(&self, name: &str, network: bool) -> String {
+        let mut req = self
+            .elb
+            .create_load_balancer()
+            .name(name)
+            .set_subnets(Some(self.alb_subnets.to_vec()));
+        if network {
+            req = req.r#type(aws_sdk_elasticloadbalancingv2::types::LoadBalancerTypeEnum::Network);
+        } else {
+            req = req.security_groups(&self.alb_sg);
+        }
+        req.send()
+            .await
+            .unwrap()
+            .load_balancers
+            .unwrap()
+            .remove(0)
+            .load_balancer_arn
+            .unwrap()
+    }
+}
