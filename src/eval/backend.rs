@@ -7,6 +7,7 @@ use std::net::IpAddr;
 
 use serde_json::{Map, Value};
 
+use super::index::Index;
 use crate::arn::AlbArn;
 use crate::finding::Symptom;
 use crate::model::{
@@ -202,7 +203,7 @@ pub fn forwarded_groups(lb: &LoadBalancer) -> BTreeSet<&str> {
 
 impl<'a> Backend<'a> {
     /// Analyses every forwarded target of `lb`.
-    pub fn analyse(snapshot: &'a Snapshot, lb: &'a LoadBalancer) -> Self {
+    pub fn analyse(snapshot: &'a Snapshot, index: &Index<'a>, lb: &'a LoadBalancer) -> Self {
         let network = &snapshot.network;
         let description = AlbArn::parse(&lb.arn)
             .map(|a| a.interface_description())
@@ -211,10 +212,10 @@ impl<'a> Backend<'a> {
             .availability_zones
             .iter()
             .map(|az| {
-                let enis: Vec<_> = network
-                    .network_interfaces
-                    .values()
-                    .filter(|n| n.description == description && n.subnet_id == az.subnet_id)
+                let enis: Vec<_> = index
+                    .interfaces_described(&description)
+                    .iter()
+                    .filter(|n| n.subnet_id == az.subnet_id)
                     .collect();
                 let (addrs, groups, from_subnet_cidr) = if enis.is_empty() {
                     let cidrs = network
@@ -244,7 +245,7 @@ impl<'a> Backend<'a> {
                     addrs,
                     groups,
                     from_subnet_cidr,
-                    acl: acl_of(snapshot, &az.subnet_id),
+                    acl: index.acl_of(&az.subnet_id),
                     table: table_for_subnet(network, &az.subnet_id),
                 }
             })
@@ -282,7 +283,7 @@ impl<'a> Backend<'a> {
                 _ => {}
             }
             for target in &group.targets {
-                let placement = place(snapshot, &lb.vpc_id, &vpc_cidrs, group, target);
+                let placement = place(snapshot, index, &lb.vpc_id, &vpc_cidrs, group, target);
                 let traffic = target.port.or(group.port).unwrap_or(80);
                 let mut ports = vec![(traffic, PortRole::Traffic)];
                 if let Ok(hc) = group.health_check_port.parse::<u16>() {
@@ -305,18 +306,18 @@ impl<'a> Backend<'a> {
             not_applicable,
             missing_groups,
         };
-        backend.checks = backend.evaluate(snapshot, lb);
+        backend.checks = backend.evaluate(snapshot, index, lb);
         backend
     }
 
-    fn evaluate(&self, snapshot: &Snapshot, lb: &LoadBalancer) -> Vec<PathCheck> {
+    fn evaluate(&self, snapshot: &Snapshot, index: &Index, lb: &LoadBalancer) -> Vec<PathCheck> {
         let mut checks = Vec::new();
         for (t, target) in self.targets.iter().enumerate() {
             for &(port, role) in &target.ports {
                 let verdicts = self
                     .nodes
                     .iter()
-                    .map(|node| path_verdicts(snapshot, lb, node, target, port))
+                    .map(|node| path_verdicts(snapshot, index, lb, node, target, port))
                     .collect();
                 checks.push(PathCheck {
                     target: t,
@@ -330,17 +331,10 @@ impl<'a> Backend<'a> {
     }
 }
 
-fn acl_of<'a>(snapshot: &'a Snapshot, subnet: &str) -> Option<&'a NetworkAcl> {
-    snapshot
-        .network
-        .network_acls
-        .values()
-        .find(|a| a.subnet_ids.iter().any(|s| s == subnet))
-}
-
 /// Works out where a target is from the instance or the interface that owns its address.
 fn place<'a>(
     snapshot: &'a Snapshot,
+    index: &Index<'a>,
     vpc_id: &str,
     vpc_cidrs: &AddrSet,
     group: &TargetGroup,
@@ -376,10 +370,7 @@ fn place<'a>(
             if !vpc_cidrs.contains(addr) {
                 return Placement::External { addr };
             }
-            let eni = network
-                .network_interfaces
-                .values()
-                .find(|n| n.addresses.contains(&addr));
+            let eni = index.interface_at(addr);
             let subnet = match eni {
                 Some(n) => network.subnets.get(&n.subnet_id),
                 None => network
@@ -414,6 +405,7 @@ fn broken(resource: &str, why: String, evidence: &[(&str, Value)]) -> Verdict {
 /// Every component's verdict for one node, target and port.
 fn path_verdicts(
     snapshot: &Snapshot,
+    index: &Index,
     lb: &LoadBalancer,
     node: &Node,
     target: &BackendTarget,
@@ -524,7 +516,7 @@ fn path_verdicts(
 
     // ALB203/ALB204: both subnets' ACLs, both directions, unless node and target share a subnet.
     let same_subnet = target_subnet.is_some_and(|s| s.id == node.subnet_id);
-    let target_acl = target_subnet.and_then(|s| acl_of(snapshot, &s.id));
+    let target_acl = target_subnet.and_then(|s| index.acl_of(&s.id));
     let ephemeral = ports(EPHEMERAL_PORTS.0, EPHEMERAL_PORTS.1);
     let one = ports(port, port);
     let target_subnet_id = target_subnet.map(|s| s.id.as_str());

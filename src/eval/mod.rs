@@ -3,6 +3,7 @@
 
 pub mod backend;
 pub mod frontend;
+pub mod index;
 pub mod scope;
 
 use std::cell::OnceCell;
@@ -36,18 +37,20 @@ pub struct AlbOutcome<'a> {
 
 /// Everything a rule may read about one ALB; analyses shared by several rules are computed
 /// once, on first use.
-pub struct AlbContext<'a> {
+pub struct AlbContext<'a, 'i> {
     /// The whole snapshot.
     pub snapshot: &'a Snapshot,
     /// The ALB under audit.
     pub lb: &'a LoadBalancer,
     /// Which clients must get through.
     pub scope: ClientScope,
+    /// Lookups shared by every ALB of the snapshot.
+    pub index: &'i index::Index<'a>,
     frontend: OnceCell<frontend::Frontend<'a>>,
     backend: OnceCell<backend::Backend<'a>>,
 }
 
-impl<'a> AlbContext<'a> {
+impl<'a> AlbContext<'a, '_> {
     /// The network resources.
     pub fn network(&self) -> &'a Network {
         &self.snapshot.network
@@ -62,7 +65,7 @@ impl<'a> AlbContext<'a> {
     /// The ALB node -> target analysis.
     pub fn backend(&self) -> &backend::Backend<'a> {
         self.backend
-            .get_or_init(|| backend::Backend::analyse(self.snapshot, self.lb))
+            .get_or_init(|| backend::Backend::analyse(self.snapshot, self.index, self.lb))
     }
 
     /// How many ALB nodes (enabled zones) there are.
@@ -96,6 +99,7 @@ impl Emitter {
 /// Runs every rule against every ALB of the snapshot.
 pub fn evaluate<'a>(snapshot: &'a Snapshot, options: &Options) -> Vec<AlbOutcome<'a>> {
     let explicit = AddrSet::from_nets(&options.client_cidrs);
+    let index = index::Index::new(snapshot);
     snapshot
         .load_balancers
         .iter()
@@ -109,6 +113,7 @@ pub fn evaluate<'a>(snapshot: &'a Snapshot, options: &Options) -> Vec<AlbOutcome
                 snapshot,
                 lb,
                 scope,
+                index: &index,
                 frontend: OnceCell::new(),
                 backend: OnceCell::new(),
             };
@@ -117,7 +122,7 @@ pub fn evaluate<'a>(snapshot: &'a Snapshot, options: &Options) -> Vec<AlbOutcome
         .collect()
 }
 
-fn evaluate_alb<'a>(ctx: &AlbContext<'a>) -> AlbOutcome<'a> {
+fn evaluate_alb<'a>(ctx: &AlbContext<'a, '_>) -> AlbOutcome<'a> {
     let mut findings = Vec::new();
     let mut not_evaluated = BTreeSet::new();
     for rule in REGISTRY {
@@ -208,7 +213,7 @@ fn describe_set(set: &AddrSet, limit: Option<usize>) -> String {
     }
 }
 
-impl AlbContext<'_> {
+impl AlbContext<'_, '_> {
     /// False (and the rule marked not evaluated) when the clients in scope are unknown, so
     /// that an empty scope is never mistaken for a pass.
     pub fn clients_known(&self, out: &mut Emitter) -> bool {
