@@ -62,7 +62,7 @@ impl Default for AwsOptions {
             region: None,
             profile: None,
             endpoint_url: None,
-            concurrency: 8,
+            concurrency: 12,
             call_timeout: Duration::from_secs(60),
         }
     }

@@ -30,6 +30,7 @@ pub struct Proxy {
     /// `http://127.0.0.1:PORT`.
     pub endpoint: String,
     calls: Arc<Mutex<BTreeMap<String, usize>>>,
+    starts: Arc<Mutex<Vec<std::time::Instant>>>,
 }
 
 /// How long to hold each forwarded request, to stand in for a real API's latency.
@@ -48,16 +49,22 @@ impl Proxy {
                 .collect(),
         ));
         let calls = Arc::new(Mutex::new(BTreeMap::new()));
-        let counter = calls.clone();
+        let starts = Arc::new(Mutex::new(Vec::new()));
+        let (counter, clock) = (calls.clone(), starts.clone());
         thread::spawn(move || {
             for conn in listener.incoming().flatten() {
                 let upstream = upstream.clone();
                 let faults = faults.clone();
                 let counter = counter.clone();
-                thread::spawn(move || serve(conn, &upstream, &faults, &counter));
+                let clock = clock.clone();
+                thread::spawn(move || serve(conn, &upstream, &faults, &counter, &clock));
             }
         });
-        Proxy { endpoint, calls }
+        Proxy {
+            endpoint,
+            calls,
+            starts,
+        }
     }
 
     /// Requests seen per action.
@@ -68,6 +75,15 @@ impl Proxy {
     /// Forgets the counts so far.
     pub fn reset(&self) {
         self.calls.lock().unwrap().clear();
+        self.starts.lock().unwrap().clear();
+    }
+
+    /// Sequential rounds seen: calls whose start follows the previous call's start by more than
+    /// `gap` open a new round (concurrent calls start together).
+    pub fn rounds(&self, gap: std::time::Duration) -> usize {
+        let mut starts = self.starts.lock().unwrap().clone();
+        starts.sort();
+        starts.windows(2).filter(|w| w[1] - w[0] > gap).count() + usize::from(!starts.is_empty())
     }
 
     /// Adds `latency` to every forwarded call (all proxies of this process).
@@ -124,12 +140,14 @@ fn serve(
     upstream: &str,
     faults: &Mutex<BTreeMap<String, Fault>>,
     calls: &Mutex<BTreeMap<String, usize>>,
+    starts: &Mutex<Vec<std::time::Instant>>,
 ) {
     let mut writer = conn.try_clone().unwrap();
     let mut reader = BufReader::new(conn);
     while let Some(req) = read_request(&mut reader) {
         let action = action(&req.body);
         *calls.lock().unwrap().entry(action.clone()).or_default() += 1;
+        starts.lock().unwrap().push(std::time::Instant::now());
         let fault = {
             let mut faults = faults.lock().unwrap();
             match faults.get_mut(&action) {

@@ -1,0 +1,223 @@
+//! API budget and wall time of a region-wide audit against moto behind a proxy that adds a
+//! fixed latency to every call and counts them.
+//!
+//! `cargo bench --bench region [-- ALBS... [--latency-ms N]]` (default: 50 and 200 ALBs at
+//! 100 ms). For each size it builds a region (25 ALBs per VPC, each with an HTTP listener
+//! forwarding to its own target group of two instances), then measures:
+//! - one ALB alone: wall time / latency is the number of sequential rounds on the critical path;
+//! - `audit --all` (default concurrency): calls, calls per ALB, EC2 and ELB calls, wall time;
+//! - a sequential walk of the same ALBs, one ALB and one call at a time (`--concurrency 1`).
+//!
+//! Needs `moto_server` on PATH (see scripts/test).
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
+use aws_sdk_elasticloadbalancingv2::types::{
+    Action, ActionTypeEnum, ProtocolEnum, TargetDescription, TargetTypeEnum,
+};
+use common::proxy::Proxy;
+use common::world::{build, Spec, World, REGION};
+use common::{alb_audit, Moto};
+
+const PER_VPC: usize = 25;
+
+/// One more ALB in `w`'s VPC with its interfaces, a target group of the VPC's instances and a
+/// listener.
+async fn add_alb(w: &World, name: &str) -> String {
+    let arn = w.extra_load_balancer(name, false).await;
+    let description = format!("ELB {}", arn.split(":loadbalancer/").nth(1).unwrap());
+    for s in &w.alb_subnets {
+        w.ec2
+            .create_network_interface()
+            .subnet_id(s)
+            .description(&description)
+            .groups(&w.alb_sg)
+            .tag_specifications(
+                TagSpecification::builder()
+                    .resource_type(ResourceType::NetworkInterface)
+                    .tags(Tag::builder().key("bench").value(name).build())
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    let tg = w
+        .elb
+        .create_target_group()
+        .name(format!("{name}-tg"))
+        .protocol(ProtocolEnum::Http)
+        .port(8080)
+        .vpc_id(&w.vpc)
+        .target_type(TargetTypeEnum::Instance)
+        .send()
+        .await
+        .unwrap()
+        .target_groups
+        .unwrap()
+        .remove(0)
+        .target_group_arn
+        .unwrap();
+    let mut reg = w.elb.register_targets().target_group_arn(&tg);
+    for i in &w.instances {
+        reg = reg.targets(TargetDescription::builder().id(i).port(8080).build());
+    }
+    reg.send().await.unwrap();
+    w.elb
+        .create_listener()
+        .load_balancer_arn(&arn)
+        .protocol(ProtocolEnum::Http)
+        .port(80)
+        .default_actions(
+            Action::builder()
+                .r#type(ActionTypeEnum::Forward)
+                .target_group_arn(&tg)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    arn
+}
+
+/// Runs the binary; returns (wall time, exit code, ALBs in the report).
+fn run(endpoint: &str, args: &[&str]) -> (Duration, i32, usize) {
+    let started = Instant::now();
+    let out = alb_audit()
+        .args([
+            "audit",
+            "--region",
+            REGION,
+            "--endpoint-url",
+            endpoint,
+            "--format",
+            "json",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    let wall = started.elapsed();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let albs = report["load_balancers"].as_array().map_or(0, Vec::len);
+    (wall, out.status.code().unwrap_or(-1), albs)
+}
+
+fn split(calls: &BTreeMap<String, usize>) -> (usize, usize) {
+    const ELB: [&str; 6] = [
+        "DescribeLoadBalancers",
+        "DescribeListeners",
+        "DescribeRules",
+        "DescribeTargetGroups",
+        "DescribeTargetHealth",
+        "DescribeTags",
+    ];
+    let elb = calls
+        .iter()
+        .filter(|(a, _)| ELB.contains(&a.as_str()))
+        .map(|(_, n)| n)
+        .sum();
+    let ec2 = calls
+        .iter()
+        .filter(|(a, _)| !ELB.contains(&a.as_str()))
+        .map(|(_, n)| n)
+        .sum();
+    (ec2, elb)
+}
+
+fn main() {
+    let mut sizes = Vec::new();
+    let mut latency_ms = 100u64;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--latency-ms" => latency_ms = args.next().and_then(|v| v.parse().ok()).unwrap_or(100),
+            "--bench" => {}
+            n => sizes.extend(n.parse::<usize>().ok()),
+        }
+    }
+    if sizes.is_empty() {
+        sizes = vec![50, 200];
+    }
+    let latency = Duration::from_millis(latency_ms);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    println!(
+        "latency {latency_ms} ms per call; binary {}",
+        env!("CARGO_BIN_EXE_alb-audit")
+    );
+    for albs in sizes {
+        let moto = Moto::start();
+        let arns: Vec<String> = rt.block_on(async {
+            let mut arns = Vec::new();
+            let mut v = 0;
+            while arns.len() < albs {
+                let w = build(
+                    &moto.endpoint,
+                    &Spec {
+                        name: format!("v{v}-web"),
+                        ..Spec::default()
+                    },
+                )
+                .await;
+                arns.push(w.alb_arn.clone());
+                for i in 1..PER_VPC {
+                    if arns.len() == albs {
+                        break;
+                    }
+                    arns.push(add_alb(&w, &format!("v{v}-alb{i}")).await);
+                }
+                v += 1;
+            }
+            arns
+        });
+        let proxy = Proxy::start(&moto.endpoint, vec![]);
+        Proxy::set_latency(latency);
+
+        let (one, code, _) = run(&proxy.endpoint, &["--alb-arn", &arns[0]]);
+        let one_calls: usize = proxy.calls().values().sum();
+        println!(
+            "\n{albs} ALBs in {} VPCs\n  one ALB:       {:>5} calls  {:>7.2} s  = {:.1} x latency, {} sequential rounds (exit {code})",
+            albs.div_ceil(PER_VPC),
+            one_calls,
+            one.as_secs_f64(),
+            one.as_secs_f64() / latency.as_secs_f64(),
+            proxy.rounds(latency / 2),
+        );
+
+        proxy.reset();
+        let (wall, code, seen) = run(&proxy.endpoint, &["--all"]);
+        let calls = proxy.calls();
+        let total: usize = calls.values().sum();
+        let (ec2, elb) = split(&calls);
+        println!(
+            "  audit --all:   {total:>5} calls  {:>7.2} s  = {:>6.1} x latency  {:.2} calls/ALB  EC2 {ec2}  ELB {elb}  ({seen} ALBs, exit {code})",
+            wall.as_secs_f64(),
+            wall.as_secs_f64() / latency.as_secs_f64(),
+            total as f64 / albs as f64,
+        );
+        println!("    sequential rounds: {}", proxy.rounds(latency / 2));
+        println!("    by action: {calls:?}");
+
+        proxy.reset();
+        let mut walk = Duration::ZERO;
+        for arn in &arns {
+            let (wall, _, _) = run(&proxy.endpoint, &["--alb-arn", arn, "--concurrency", "1"]);
+            walk += wall;
+        }
+        let calls = proxy.calls();
+        let total: usize = calls.values().sum();
+        let (ec2, elb) = split(&calls);
+        println!(
+            "  sequential:    {total:>5} calls  {:>7.2} s  = {:>6.1} x latency  {:.2} calls/ALB  EC2 {ec2}  ELB {elb}",
+            walk.as_secs_f64(),
+            walk.as_secs_f64() / latency.as_secs_f64(),
+            total as f64 / albs as f64,
+        );
+        Proxy::set_latency(Duration::ZERO);
+    }
+}
