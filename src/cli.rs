@@ -119,7 +119,7 @@ struct AwsArgs {
     #[arg(long, value_name = "URL")]
     endpoint_url: Option<String>,
     /// At most this many AWS API calls in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    #[arg(long, value_name = "N", default_value_t = 12, value_parser = clap::value_parser!(u16).range(1..=256))]
     concurrency: u16,
     /// Give up on one AWS API call, retries included, after this many seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
