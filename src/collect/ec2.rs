@@ -266,3 +266,80 @@ pub fn instance(i: &t::Instance) -> Instance {
             .collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_and_odd_answers_convert() {
+        let rt = route_table(
+            &t::RouteTable::builder()
+                .routes(t::Route::builder().build())
+                .routes(
+                    t::Route::builder()
+                        .destination_cidr_block("not-a-cidr")
+                        .gateway_id("igw-1")
+                        .build(),
+                )
+                .routes(
+                    t::Route::builder()
+                        .destination_cidr_block("0.0.0.0/0")
+                        .nat_gateway_id("nat-1")
+                        .state(t::RouteState::from("pending-something-new"))
+                        .build(),
+                )
+                .build(),
+        );
+        assert_eq!(
+            rt.routes.len(),
+            1,
+            "routes without a usable destination are skipped"
+        );
+        assert_eq!(rt.routes[0].target, "nat-1");
+        assert_eq!(rt.routes[0].state, RouteState::Unknown);
+        let acl = network_acl(
+            &t::NetworkAcl::builder()
+                .entries(t::NetworkAclEntry::builder().build())
+                .entries(
+                    t::NetworkAclEntry::builder()
+                        .rule_number(100)
+                        .cidr_block("0.0.0.0/0")
+                        .rule_action(t::RuleAction::Allow)
+                        .build(),
+                )
+                .build(),
+        );
+        assert_eq!(acl.entries.len(), 1);
+        assert_eq!(acl.entries[0].protocol, "-1");
+        let i = instance(&t::Instance::builder().build());
+        assert_eq!(i.state, "unknown");
+        assert!(i.private_ip.is_none());
+        let sg = security_group(
+            &t::SecurityGroup::builder()
+                .ip_permissions(t::IpPermission::builder().build())
+                .build(),
+        );
+        assert_eq!(sg.ingress[0].protocol, "-1");
+        let eni = network_interface(
+            &t::NetworkInterface::builder()
+                .private_ip_address("bogus")
+                .build(),
+        );
+        assert!(eni.addresses.is_empty());
+        let g = internet_gateway(
+            &t::InternetGateway::builder()
+                .attachments(
+                    t::InternetGatewayAttachment::builder()
+                        .vpc_id("vpc-1")
+                        .state(t::AttachmentStatus::Detached)
+                        .build(),
+                )
+                .build(),
+        );
+        assert!(
+            g.attached_vpcs.is_empty(),
+            "a detached gateway routes nothing"
+        );
+    }
+}

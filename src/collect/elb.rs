@@ -151,3 +151,104 @@ pub fn target(d: &t::TargetHealthDescription) -> Option<Target> {
         description: health.and_then(|h| h.description()).map(str::to_string),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_and_unknown_answers_convert() {
+        let lb = load_balancer(&t::LoadBalancer::builder().build());
+        assert_eq!(lb.scheme, Scheme::Unknown);
+        assert_eq!(lb.ip_address_type, IpAddressType::Ipv4);
+        assert!(lb.availability_zones.is_empty() && lb.arn.is_empty());
+        let newer = t::LoadBalancer::builder()
+            .scheme(t::LoadBalancerSchemeEnum::from("orbital"))
+            .ip_address_type(t::IpAddressType::from("ipv7"))
+            .r#type(t::LoadBalancerTypeEnum::from("quantum"))
+            .build();
+        let lb2 = load_balancer(&newer);
+        assert_eq!(lb2.scheme, Scheme::Unknown);
+        assert_eq!(lb2.ip_address_type, IpAddressType::Unknown);
+        assert!(!is_application(&newer));
+        let tg = target_group(
+            &t::TargetGroup::builder()
+                .target_type(t::TargetTypeEnum::from("quantum"))
+                .build(),
+        );
+        assert_eq!(tg.target_type, TargetType::Unknown);
+        assert_eq!(tg.health_check_port, "traffic-port");
+        assert!(listener(&t::Listener::builder().build()).is_none());
+        let odd_port = t::Listener::builder().listener_arn("l").port(70000).build();
+        assert!(
+            listener(&odd_port).is_none(),
+            "a port outside u16 is not a listener port"
+        );
+        assert!(target(&t::TargetHealthDescription::builder().build()).is_none());
+    }
+
+    #[test]
+    fn forwards_cover_plain_weighted_and_rules() {
+        let plain = t::Action::builder()
+            .r#type(t::ActionTypeEnum::Forward)
+            .target_group_arn("tg-a")
+            .build();
+        let weighted = t::Action::builder()
+            .r#type(t::ActionTypeEnum::Forward)
+            .forward_config(
+                t::ForwardActionConfig::builder()
+                    .target_groups(
+                        t::TargetGroupTuple::builder()
+                            .target_group_arn("tg-b")
+                            .weight(9)
+                            .build(),
+                    )
+                    .target_groups(
+                        t::TargetGroupTuple::builder()
+                            .target_group_arn("tg-c")
+                            .weight(1)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build();
+        let redirect = t::Action::builder()
+            .r#type(t::ActionTypeEnum::Redirect)
+            .build();
+        let mut l = listener(
+            &t::Listener::builder()
+                .listener_arn("l")
+                .port(443)
+                .default_actions(plain)
+                .build(),
+        )
+        .unwrap();
+        add_rule_forwards(
+            &mut l,
+            &[
+                t::Rule::builder()
+                    .priority("5")
+                    .actions(weighted)
+                    .actions(redirect)
+                    .build(),
+                t::Rule::builder()
+                    .priority("default")
+                    .is_default(true)
+                    .build(),
+            ],
+        );
+        let got: Vec<(&str, &str, Option<i32>)> = l
+            .forwards
+            .iter()
+            .map(|f| (f.target_group_arn.as_str(), f.via.as_str(), f.weight))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("tg-a", "default", None),
+                ("tg-b", "rule 5", Some(9)),
+                ("tg-c", "rule 5", Some(1))
+            ]
+        );
+    }
+}
