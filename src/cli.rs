@@ -134,6 +134,7 @@ impl From<&AwsArgs> for AwsOptions {
             endpoint_url: a.endpoint_url.clone(),
             concurrency: usize::from(a.concurrency),
             call_timeout: std::time::Duration::from_secs(a.call_timeout),
+            progress: std::io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
         }
     }
 }

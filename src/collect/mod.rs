@@ -54,6 +54,8 @@ pub struct AwsOptions {
     pub concurrency: usize,
     /// Give up on one API call, retries included, after this long (`--call-timeout`).
     pub call_timeout: Duration,
+    /// Show which round is running on standard error (set only when it is a terminal).
+    pub progress: bool,
 }
 
 impl Default for AwsOptions {
@@ -64,6 +66,7 @@ impl Default for AwsOptions {
             endpoint_url: None,
             concurrency: 12,
             call_timeout: Duration::from_secs(60),
+            progress: false,
         }
     }
 }
@@ -86,6 +89,7 @@ pub struct Collector {
     ec2: aws_sdk_ec2::Client,
     region: String,
     permits: Semaphore,
+    progress: bool,
 }
 
 impl Collector {
@@ -121,7 +125,18 @@ impl Collector {
             ec2: aws_sdk_ec2::Client::new(&config),
             region,
             permits: Semaphore::new(options.concurrency.max(1)),
+            progress: options.progress,
         })
+    }
+
+    /// Says on standard error which round runs, for audits of several ALBs on a terminal.
+    fn round(&self, albs: usize, round: usize, what: &str) {
+        if self.progress && albs > 1 {
+            eprint!("\r\x1b[Kalb-audit: {albs} load balancers, round {round}/4: {what}");
+            if round == 0 {
+                eprint!("\r\x1b[K");
+            }
+        }
     }
 
     /// Runs one API call (all its pages) under a concurrency permit.
@@ -152,6 +167,11 @@ impl Collector {
             .collect();
 
         // Round 2.
+        self.round(
+            read.len(),
+            2,
+            "listeners, target groups and the VPCs' network",
+        );
         let region_wide = read.len() > PER_ALB_TARGET_GROUP_READS;
         let (listeners, lb_groups, all_groups, network) = tokio::join!(
             join_all(read.iter().map(|lb| self.listeners(&lb.arn))),
@@ -211,6 +231,7 @@ impl Collector {
         }
 
         // Round 3.
+        self.round(read.len(), 3, "listener rules, target health, prefix lists");
         let listener_refs: Vec<(String, String)> = listeners_by_lb
             .iter()
             .flat_map(|(lb, ls)| ls.iter().map(move |l| (lb.clone(), l.arn.clone())))
@@ -258,6 +279,7 @@ impl Collector {
         }
 
         // Round 4.
+        self.round(read.len(), 4, "instances and interfaces behind targets");
         let forwarded: BTreeSet<(String, String)> = listeners_by_lb
             .iter()
             .flat_map(|(lb, ls)| {
@@ -318,6 +340,7 @@ impl Collector {
                 lb.listeners = ls;
             }
         }
+        self.round(lbs.len(), 0, "");
         snap.load_balancers = lbs;
         snap.target_groups = groups;
         snap.network = network;
