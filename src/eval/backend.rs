@@ -717,6 +717,8 @@ pub struct PathFinding<'b, 'a> {
     pub evidence: Map<String, Value>,
     /// What the client sees.
     pub symptom: Symptom,
+    /// The broken node's addresses (`None` for every node).
+    pub node_addresses: Option<String>,
 }
 
 impl<'a> Backend<'a> {
@@ -793,6 +795,7 @@ impl<'a> Backend<'a> {
                     why,
                     evidence,
                     symptom,
+                    node_addresses: None,
                 });
                 continue;
             }
@@ -809,6 +812,7 @@ impl<'a> Backend<'a> {
                     why: why.clone(),
                     evidence,
                     symptom,
+                    node_addresses: Some(super::brief(&self.nodes[i].addrs)),
                 });
             }
         }
@@ -843,6 +847,31 @@ impl PathFinding<'_, '_> {
             Some(z) => format!("from the ALB node in {z}"),
             None => "from every ALB node".to_string(),
         }
+    }
+
+    /// The connection that fails, as a `curl -v` user would name it:
+    /// `ALB node 10.0.2.10 -> i-0a1 at 10.0.11.21:8080`.
+    pub fn connection(&self) -> String {
+        let from = match (&self.zone, &self.node_addresses) {
+            (Some(z), Some(a)) => format!("ALB node in {z} ({a})"),
+            _ => "every ALB node".to_string(),
+        };
+        let endpoint = |addr: &IpAddr| match addr {
+            IpAddr::V6(a) => format!("[{a}]:{}", self.port),
+            IpAddr::V4(a) => format!("{a}:{}", self.port),
+        };
+        let to = match &self.target.placement {
+            Placement::InVpc { addr, .. } | Placement::External { addr }
+                if addr.to_string() == self.target.target.id =>
+            {
+                endpoint(addr)
+            }
+            Placement::InVpc { addr, .. } | Placement::External { addr } => {
+                format!("{} at {}", self.target.target.id, endpoint(addr))
+            }
+            Placement::Unknown(_) => self.target.target.id.clone(),
+        };
+        format!("{from} -> {to}")
     }
 
     /// `port 8080` or `health-check port 8081`.

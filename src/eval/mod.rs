@@ -181,7 +181,14 @@ fn describe_set(set: &AddrSet, limit: Option<usize>) -> String {
         let shown: Vec<String> = nets
             .iter()
             .take(limit.unwrap_or(usize::MAX))
-            .map(ToString::to_string)
+            .map(|n| {
+                // A single address reads as itself, not as a /32 or /128.
+                if n.prefix_len() == n.max_prefix_len() {
+                    n.addr().to_string()
+                } else {
+                    n.to_string()
+                }
+            })
             .collect();
         match limit {
             Some(l) if n > l => format!("{} and {} more blocks", shown.join(", "), n - l),

@@ -128,18 +128,9 @@ pub(crate) fn emit_path(
         }
     }
     for f in findings {
-        let who = match f.zone {
-            Some(z) => format!("The ALB node in {z}"),
-            None => "No ALB node".to_string(),
-        };
-        let verb = if f.zone.is_some() {
-            "cannot reach"
-        } else {
-            "can reach"
-        };
         let message = format!(
-            "{who} {verb} target {} ({}) on {}: {}; {}.",
-            f.target.target.id,
+            "Connection {} ({}, {}) fails: {}; {}.",
+            f.connection(),
             f.target.group.name,
             f.port_phrase(),
             f.why,
