@@ -183,3 +183,39 @@ async fn unknown_load_balancer_is_bad_input() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(out.stdout.is_empty());
 }
+
+/// `--profile` reads the shared config: credentials, and the endpoint the profile names.
+#[tokio::test(flavor = "multi_thread")]
+async fn profile_from_the_shared_config_is_used() {
+    let moto = Moto::start();
+    let w = build(&moto.endpoint, &Spec::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    std::fs::write(
+        &config,
+        format!(
+            "[profile audit]\nregion = us-east-1\naws_access_key_id = fromprofile\naws_secret_access_key = fromprofile\nendpoint_url = {}\n",
+            moto.endpoint
+        ),
+    )
+    .unwrap();
+    let out = alb_audit()
+        .env("AWS_CONFIG_FILE", &config)
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .args([
+            "audit",
+            "--alb-arn",
+            &w.alb_arn,
+            "--profile",
+            "audit",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["status"], "pass");
+}
