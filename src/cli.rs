@@ -47,6 +47,8 @@ enum Command {
         #[arg(long)]
         markdown: bool,
     },
+    /// Print the JSON Schema of the JSON report (docs/report.schema.json).
+    Schema,
     /// Show one rule's documentation.
     Explain {
         /// A rule code, e.g. ALB104.
@@ -146,6 +148,12 @@ enum Format {
     Json,
     /// A report for people.
     Text,
+    /// SARIF 2.1.0, for code scanning (GitHub).
+    Sarif,
+    /// JUnit XML, for CI test reports.
+    Junit,
+    /// A Markdown summary, for pull requests and job summaries.
+    Markdown,
 }
 
 /// Runs a parsed command line and returns the exit status.
@@ -158,6 +166,10 @@ pub fn run(cli: Cli) -> Result<u8> {
                 rules::catalogue_text()
             };
             print_stdout(&text)?;
+            Ok(0)
+        }
+        Command::Schema => {
+            print_stdout(&report::json_schema())?;
             Ok(0)
         }
         Command::Explain { rule } => {
@@ -224,6 +236,9 @@ fn audit(args: AuditArgs) -> Result<u8> {
     let rendered = match format {
         Format::Json => report.to_json(),
         Format::Text => report::text::render(&report),
+        Format::Sarif => report::sarif::render(&report, baseline.is_some()),
+        Format::Junit => report::junit::render(&report, args.fail_on),
+        Format::Markdown => report::markdown::render(&report),
     };
     match &args.output {
         Some(path) => write_file(path, &rendered)?,

@@ -5,7 +5,19 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// How bad a finding is; ordered so that `Note < Warning < Error`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Worth knowing; often by design.
@@ -28,7 +40,7 @@ impl Severity {
 }
 
 /// What a client sees when the finding's path is broken.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Symptom {
     /// Every connection to the ALB times out.
@@ -64,7 +76,7 @@ impl Symptom {
 }
 
 /// One broken (or notable) piece of configuration on one path.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Finding {
     /// Rule code, e.g. ALB104.
     pub rule: String,
@@ -168,7 +180,9 @@ impl Finding {
 }
 
 /// A check that did not run, or ran on part of the data, and why: never a silent pass.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct NotEvaluated {
     /// The rule code.
     pub check: String,
@@ -178,7 +192,9 @@ pub struct NotEvaluated {
 
 /// A forwarded target group whose targets have no network path to evaluate (Lambda functions,
 /// other ALBs): said explicitly rather than guessed at or silently passed.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct NotApplicable {
     /// The target group ARN.
     pub target_group: String,

@@ -89,7 +89,7 @@ pub struct Gap {
 }
 
 /// Whether clients reach the ALB from the internet or only from private networks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Scheme {
     /// Public addresses, reached through an internet gateway.
@@ -143,7 +143,7 @@ pub struct LoadBalancer {
 }
 
 /// An enabled Availability Zone and the ALB subnet in it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ZoneSubnet {
     /// Zone name, e.g. us-east-1a.
     pub zone: String,

@@ -2,6 +2,9 @@
 //! reads. Only this module knows output formats.
 
 pub mod baseline;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 pub mod text;
 
 use serde::{Deserialize, Serialize};
@@ -27,6 +30,11 @@ pub enum FailOn {
 }
 
 impl FailOn {
+    /// Whether a finding of `severity` fails the audit.
+    pub fn fails(self, severity: Severity) -> bool {
+        self.threshold().is_some_and(|t| severity >= t)
+    }
+
     /// The severity threshold, if any.
     fn threshold(self) -> Option<Severity> {
         match self {
@@ -39,7 +47,7 @@ impl FailOn {
 }
 
 /// `pass`, `fail` or `incomplete`, per ALB and overall.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Nothing at or above the threshold, and everything evaluated.
@@ -51,7 +59,7 @@ pub enum Status {
 }
 
 /// The JSON report (CONTRACT.md, schema_version 1).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Report {
     /// Always [`SCHEMA_VERSION`].
     pub schema_version: u32,
@@ -68,7 +76,7 @@ pub struct Report {
 }
 
 /// The tool's name and version.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Tool {
     /// `alb-audit`.
     pub name: String,
@@ -77,7 +85,7 @@ pub struct Tool {
 }
 
 /// Counts over all ALBs.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Summary {
     /// ALBs audited.
     pub load_balancers: usize,
@@ -93,7 +101,7 @@ pub struct Summary {
 }
 
 /// One ALB's part of the report.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AlbReport {
     /// ARN.
     pub arn: String,
@@ -200,6 +208,12 @@ pub fn build(
         summary,
         load_balancers,
     }
+}
+
+/// The JSON Schema of the report, generated from these types (docs/report.schema.json).
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(Report);
+    serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
 }
 
 impl Report {
