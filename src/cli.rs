@@ -241,8 +241,8 @@ fn audit(args: AuditArgs) -> Result<u8> {
         Format::Markdown => report::markdown::render(&report),
     };
     match &args.output {
-        Some(path) => write_file(path, &rendered)?,
-        None => print_stdout(&rendered)?,
+        Some(path) => write_file(path, &anstream::adapter::strip_str(&rendered).to_string())?,
+        None => print_styled(&rendered)?,
     }
     Ok(report.exit_code(args.fail_on))
 }
@@ -344,6 +344,18 @@ fn write_file(path: &Path, text: &str) -> Result<()> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// Writes to standard output, keeping colour only on a terminal and never with `NO_COLOR`.
+fn print_styled(text: &str) -> Result<()> {
+    let mut out = anstream::stdout();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(|source| Error::Write {
+            path: PathBuf::from("<stdout>"),
+            source,
+        }),
+    }
 }
 
 fn print_stdout(text: &str) -> Result<()> {

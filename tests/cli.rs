@@ -317,3 +317,54 @@ fn fingerprints_are_stable_and_distinct() {
         .iter()
         .all(|p| p.len() == 32 && p.chars().all(|c| c.is_ascii_hexdigit())));
 }
+
+/// Colour only on a terminal, never with NO_COLOR, never in a file: run under a real
+/// pseudo-terminal with util-linux `script`.
+#[test]
+fn colour_only_on_a_terminal_and_never_with_no_color() {
+    let snapshot = fixture("nat-route-in-one-az");
+    let bin = env!("CARGO_BIN_EXE_alb-audit");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.txt");
+    let on_tty = |no_color: bool, extra: &str| -> String {
+        let mut cmd = std::process::Command::new("script");
+        cmd.args([
+            "-qec",
+            &format!(
+                "{bin} audit --snapshot {} --format text {extra}",
+                snapshot.display()
+            ),
+            "/dev/null",
+        ]);
+        if no_color {
+            cmd.env("NO_COLOR", "1");
+        } else {
+            cmd.env_remove("NO_COLOR");
+        }
+        let out = cmd
+            .output()
+            .expect("util-linux script runs commands under a pseudo-terminal");
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    assert!(
+        on_tty(false, "").contains("\u{1b}["),
+        "a terminal gets colour"
+    );
+    let plain = on_tty(true, "");
+    assert!(
+        plain.contains("FAIL") && !plain.contains('\u{1b}'),
+        "NO_COLOR: {plain}"
+    );
+    on_tty(false, &format!("--output {}", file.display()));
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert!(written.contains("ALB104") && !written.contains('\u{1b}'));
+    // And a pipe gets none.
+    let (_, piped, _) = run(&[
+        "audit",
+        "--snapshot",
+        snapshot.to_str().unwrap(),
+        "--format",
+        "text",
+    ]);
+    assert!(!piped.contains('\u{1b}'));
+}

@@ -1,8 +1,12 @@
 //! The text report: for each ALB, the frontend (client -> ALB node), then the backend (ALB node
 //! -> target) and the targets' state, grouped by Availability Zone, each finding with what the
 //! client sees and the exact thing to change — the order of a troubleshooting walk-through.
+//! Severities and statuses carry ANSI styles; the CLI writes through `anstream`, which keeps
+//! them only on a terminal and never with `NO_COLOR`.
 
 use std::fmt::Write;
+
+use anstyle::{AnsiColor, Style};
 
 use super::{AlbReport, Report, Status};
 use crate::finding::{Finding, Severity};
@@ -124,12 +128,30 @@ fn render_alb(out: &mut String, lb: &AlbReport) {
     }
 }
 
-fn render_finding(out: &mut String, f: &Finding) {
-    let mark = match f.severity {
-        Severity::Error => "x",
-        Severity::Warning => "!",
-        Severity::Note => "i",
+/// Wraps `text` in `style`'s escape codes; the writer strips them where colour is unwanted.
+fn paint(style: Style, text: &str) -> String {
+    format!("{style}{text}{style:#}")
+}
+
+fn severity_style(s: Severity) -> Style {
+    let color = match s {
+        Severity::Error => AnsiColor::Red,
+        Severity::Warning => AnsiColor::Yellow,
+        Severity::Note => AnsiColor::Cyan,
     };
+    Style::new().fg_color(Some(color.into())).bold()
+}
+
+fn render_finding(out: &mut String, f: &Finding) {
+    let style = severity_style(f.severity);
+    let mark = paint(
+        style,
+        match f.severity {
+            Severity::Error => "x",
+            Severity::Warning => "!",
+            Severity::Note => "i",
+        },
+    );
     let mut place = String::new();
     if let Some(p) = f.port {
         let _ = write!(place, " port {p}");
@@ -142,7 +164,7 @@ fn render_finding(out: &mut String, f: &Finding) {
         out,
         "      {mark} {} {}{accepted} {}{place}: {}",
         f.rule,
-        f.severity.as_str(),
+        paint(style, f.severity.as_str()),
         f.name,
         f.message
     );
@@ -153,12 +175,13 @@ fn render_finding(out: &mut String, f: &Finding) {
     let _ = writeln!(out, "          fix: {}", f.remediation);
 }
 
-fn status_word(s: Status) -> &'static str {
-    match s {
-        Status::Pass => "PASS",
-        Status::Fail => "FAIL",
-        Status::Incomplete => "INCOMPLETE",
-    }
+fn status_word(s: Status) -> String {
+    let (word, color) = match s {
+        Status::Pass => ("PASS", AnsiColor::Green),
+        Status::Fail => ("FAIL", AnsiColor::Red),
+        Status::Incomplete => ("INCOMPLETE", AnsiColor::Yellow),
+    };
+    paint(Style::new().fg_color(Some(color.into())).bold(), word)
 }
 
 fn plural(n: usize) -> &'static str {
