@@ -156,7 +156,10 @@ fn sarif_marks_baseline_state() {
     bad["runs"][0]["results"][0]["level"] = "fatal".into();
     assert!(!validator.is_valid(&bad));
     let mut bad = sarif;
-    bad["runs"][0]["results"][0].as_object_mut().unwrap().remove("message");
+    bad["runs"][0]["results"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("message");
     assert!(!validator.is_valid(&bad));
 }
 
