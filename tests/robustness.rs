@@ -160,7 +160,8 @@ fn odd_but_valid_snapshots_load_and_evaluate() {
         .find(|(n, _)| n.contains("healthy-internet-facing"))
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let edits: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    type Edit = Box<dyn Fn(&mut Value)>;
+    let edits: Vec<(&str, Edit)> = vec![
         (
             "unknown scheme",
             Box::new(|v| v["load_balancers"][0]["scheme"] = "from-a-newer-api".into()),

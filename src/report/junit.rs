@@ -42,9 +42,9 @@ pub fn render(report: &Report, fail_on: FailOn) -> String {
                 .iter()
                 .filter(|n| n.check == rule.code)
                 .collect();
-            let _ = write!(
+            let _ = writeln!(
                 cases,
-                "    <testcase classname=\"alb-audit.{}\" name=\"{} {}\">\n",
+                "    <testcase classname=\"alb-audit.{}\" name=\"{} {}\">",
                 esc(&lb.name),
                 rule.code,
                 rule.name
@@ -63,9 +63,9 @@ pub fn render(report: &Report, fail_on: FailOn) -> String {
                     .flatten()
                     .collect::<Vec<_>>()
                     .join("\n");
-                    let _ = write!(
+                    let _ = writeln!(
                         cases,
-                        "      <failure message=\"{}\" type=\"{}\">{}\nfix: {}</failure>\n",
+                        "      <failure message=\"{}\" type=\"{}\">{}\nfix: {}</failure>",
                         esc(&f.message),
                         f.severity.as_str(),
                         esc(&place),
@@ -84,9 +84,9 @@ pub fn render(report: &Report, fail_on: FailOn) -> String {
             cases.push_str("    </testcase>\n");
         }
         let tests = REGISTRY.len();
-        let _ = write!(
+        let _ = writeln!(
             suites,
-            "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" timestamp=\"{}\">\n    <properties>\n      <property name=\"arn\" value=\"{}\"/>\n      <property name=\"status\" value=\"{}\"/>\n    </properties>\n{cases}  </testsuite>\n",
+            "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" timestamp=\"{}\">\n    <properties>\n      <property name=\"arn\" value=\"{}\"/>\n      <property name=\"status\" value=\"{}\"/>\n    </properties>\n{cases}  </testsuite>",
             esc(&lb.name),
             esc(report.generated_at.trim_end_matches('Z')),
             esc(&lb.arn),
