@@ -1,10 +1,9 @@
 //! ALB201: no ALB security group allows outbound traffic to a target.
 
-use super::{emit_path, Rule, BACKEND_TARGETS};
+use super::{emit_path, Rule, BACKEND_SECURITY_GROUPS};
 use crate::eval::backend::Component;
 use crate::eval::{AlbContext, Emitter};
 use crate::finding::Severity;
-use crate::model::Dataset;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -14,15 +13,7 @@ pub static RULE: Rule = Rule {
     title: "No ALB security group allows outbound traffic to a target",
     symptom: "http-504 (intermittent-http-504 when only some nodes are affected)",
     resource: "target group ARN",
-    needs: &[
-        BACKEND_TARGETS[0],
-        BACKEND_TARGETS[1],
-        BACKEND_TARGETS[2],
-        BACKEND_TARGETS[3],
-        Dataset::SecurityGroups,
-        Dataset::PrefixLists,
-        Dataset::Instances,
-    ],
+    needs: &BACKEND_SECURITY_GROUPS,
     doc: r#"
 ## What it does
 For every target of every target group a listener forwards to, on the traffic port and on the

@@ -1,10 +1,9 @@
 //! ALB202: no security group of the target admits the ALB nodes.
 
-use super::{emit_path, Rule, BACKEND_TARGETS};
+use super::{emit_path, Rule, BACKEND_SECURITY_GROUPS};
 use crate::eval::backend::Component;
 use crate::eval::{AlbContext, Emitter};
 use crate::finding::Severity;
-use crate::model::Dataset;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -14,15 +13,7 @@ pub static RULE: Rule = Rule {
     title: "No security group of the target admits the ALB nodes",
     symptom: "http-504 (intermittent-http-504 when only some nodes are affected)",
     resource: "target id",
-    needs: &[
-        BACKEND_TARGETS[0],
-        BACKEND_TARGETS[1],
-        BACKEND_TARGETS[2],
-        BACKEND_TARGETS[3],
-        Dataset::SecurityGroups,
-        Dataset::PrefixLists,
-        Dataset::Instances,
-    ],
+    needs: &BACKEND_SECURITY_GROUPS,
     doc: r#"
 ## What it does
 For every target in the VPC, on the traffic port and the health-check port, checks that the

@@ -1,10 +1,9 @@
 //! ALB204: a network ACL drops the target's response to the ALB.
 
-use super::{emit_path, Rule, BACKEND_TARGETS};
+use super::{emit_path, Rule, BACKEND_NETWORK_ACLS};
 use crate::eval::backend::Component;
 use crate::eval::{AlbContext, Emitter};
 use crate::finding::Severity;
-use crate::model::Dataset;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -14,15 +13,7 @@ pub static RULE: Rule = Rule {
     title: "A network ACL drops the target's responses to the ALB",
     symptom: "http-504 (intermittent-http-504 when only some nodes are affected)",
     resource: "network ACL id",
-    needs: &[
-        BACKEND_TARGETS[0],
-        BACKEND_TARGETS[1],
-        BACKEND_TARGETS[2],
-        BACKEND_TARGETS[3],
-        Dataset::Subnets,
-        Dataset::NetworkAcls,
-        Dataset::Instances,
-    ],
+    needs: &BACKEND_NETWORK_ACLS,
     doc: r#"
 ## What it does
 For every ALB node and target in different subnets, evaluates the target subnet's ACL outbound

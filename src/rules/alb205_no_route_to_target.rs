@@ -1,6 +1,6 @@
 //! ALB205: an IP target outside the VPC is not covered by a route from an ALB subnet.
 
-use super::{emit_path, Rule, BACKEND_TARGETS};
+use super::{emit_path, Rule};
 use crate::eval::backend::Component;
 use crate::eval::{AlbContext, Emitter};
 use crate::finding::Severity;
@@ -15,10 +15,10 @@ pub static RULE: Rule = Rule {
     symptom: "http-504 (intermittent-http-504 when only some nodes are affected)",
     resource: "route table id",
     needs: &[
-        BACKEND_TARGETS[0],
-        BACKEND_TARGETS[1],
-        BACKEND_TARGETS[2],
-        BACKEND_TARGETS[3],
+        Dataset::Listeners,
+        Dataset::ListenerRules,
+        Dataset::TargetGroups,
+        Dataset::TargetHealth,
         Dataset::Vpcs,
         Dataset::Subnets,
         Dataset::RouteTables,

@@ -1,6 +1,6 @@
 //! ALB207: a target sits in an Availability Zone the ALB does not enable.
 
-use super::{Rule, BACKEND_TARGETS};
+use super::Rule;
 use crate::eval::{AlbContext, Emitter};
 use crate::finding::Severity;
 use crate::model::Dataset;
@@ -14,10 +14,10 @@ pub static RULE: Rule = Rule {
     symptom: "null (less capacity; http-503 if no other target is left)",
     resource: "target id",
     needs: &[
-        BACKEND_TARGETS[0],
-        BACKEND_TARGETS[1],
-        BACKEND_TARGETS[2],
-        BACKEND_TARGETS[3],
+        Dataset::Listeners,
+        Dataset::ListenerRules,
+        Dataset::TargetGroups,
+        Dataset::TargetHealth,
         Dataset::Instances,
         Dataset::Subnets,
     ],

@@ -1,10 +1,10 @@
 //! ALB209: an instance target is not running.
 
-use super::{Rule, BACKEND_TARGETS};
+use super::{Rule, BACKEND_INSTANCES};
 use crate::eval::backend::Placement;
 use crate::eval::{AlbContext, Emitter};
 use crate::finding::{Severity, Symptom};
-use crate::model::{Dataset, TargetType};
+use crate::model::TargetType;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -14,13 +14,7 @@ pub static RULE: Rule = Rule {
     title: "An instance target is not running",
     symptom: "http-502",
     resource: "instance id",
-    needs: &[
-        BACKEND_TARGETS[0],
-        BACKEND_TARGETS[1],
-        BACKEND_TARGETS[2],
-        BACKEND_TARGETS[3],
-        Dataset::Instances,
-    ],
+    needs: &BACKEND_INSTANCES,
     doc: r#"
 ## What it does
 Checks the state of every instance registered in a forwarded target group. `running` and

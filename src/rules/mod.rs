@@ -100,6 +100,37 @@ pub(crate) const BACKEND_TARGETS: [Dataset; 4] = [
     Dataset::TargetHealth,
 ];
 
+/// Backend targets plus the instances behind them (their address, subnet, zone, groups).
+pub(crate) const BACKEND_INSTANCES: [Dataset; 5] = [
+    Dataset::Listeners,
+    Dataset::ListenerRules,
+    Dataset::TargetGroups,
+    Dataset::TargetHealth,
+    Dataset::Instances,
+];
+
+/// What the security-group checks of the backend path read (ALB201, ALB202).
+pub(crate) const BACKEND_SECURITY_GROUPS: [Dataset; 7] = [
+    Dataset::Listeners,
+    Dataset::ListenerRules,
+    Dataset::TargetGroups,
+    Dataset::TargetHealth,
+    Dataset::Instances,
+    Dataset::SecurityGroups,
+    Dataset::PrefixLists,
+];
+
+/// What the network ACL checks of the backend path read (ALB203, ALB204).
+pub(crate) const BACKEND_NETWORK_ACLS: [Dataset; 7] = [
+    Dataset::Listeners,
+    Dataset::ListenerRules,
+    Dataset::TargetGroups,
+    Dataset::TargetHealth,
+    Dataset::Instances,
+    Dataset::Subnets,
+    Dataset::NetworkAcls,
+];
+
 /// Emits the findings of one backend path component (ALB201–ALB205, and ALB105's backend
 /// half): one per (target, port, broken node), or one with a null zone when every node is
 /// broken alike; unknown parts become `not_evaluated`.
