@@ -16,12 +16,9 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
-use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, ProtocolEnum, TargetDescription, TargetTypeEnum,
-};
+use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, ProtocolEnum, TargetTypeEnum};
 use common::proxy::Proxy;
-use common::world::{build, Spec, World, REGION};
+use common::world::{build, create_node_interfaces, register, Spec, World, REGION};
 use common::{alb_audit, Moto};
 
 const PER_VPC: usize = 25;
@@ -30,23 +27,7 @@ const PER_VPC: usize = 25;
 /// listener.
 async fn add_alb(w: &World, name: &str) -> String {
     let arn = w.extra_load_balancer(name, false).await;
-    let description = format!("ELB {}", arn.split(":loadbalancer/").nth(1).unwrap());
-    for s in &w.alb_subnets {
-        w.ec2
-            .create_network_interface()
-            .subnet_id(s)
-            .description(&description)
-            .groups(&w.alb_sg)
-            .tag_specifications(
-                TagSpecification::builder()
-                    .resource_type(ResourceType::NetworkInterface)
-                    .tags(Tag::builder().key("bench").value(name).build())
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
-    }
+    create_node_interfaces(&w.ec2, &w.alb_subnets, &w.alb_sg, &arn).await;
     let tg = w
         .elb
         .create_target_group()
@@ -63,11 +44,12 @@ async fn add_alb(w: &World, name: &str) -> String {
         .remove(0)
         .target_group_arn
         .unwrap();
-    let mut reg = w.elb.register_targets().target_group_arn(&tg);
-    for i in &w.instances {
-        reg = reg.targets(TargetDescription::builder().id(i).port(8080).build());
-    }
-    reg.send().await.unwrap();
+    register(
+        &w.elb,
+        &tg,
+        w.instances.iter().map(|i| (i.as_str(), Some(8080), None)),
+    )
+    .await;
     w.elb
         .create_listener()
         .load_balancer_arn(&arn)

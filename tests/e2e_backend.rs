@@ -5,10 +5,10 @@ mod common;
 
 use aws_sdk_ec2::types::{IpPermission, IpRange, PrefixListId, UserIdGroupPair};
 use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, ForwardActionConfig, ProtocolEnum, RuleCondition, TargetDescription,
-    TargetGroupTuple, TargetTypeEnum,
+    Action, ActionTypeEnum, ForwardActionConfig, ProtocolEnum, RuleCondition, TargetGroupTuple,
+    TargetTypeEnum,
 };
-use common::world::{build, Spec, World};
+use common::world::{build, register, run_instance, Spec, World};
 use common::{audit_live, finding, fired, Moto};
 
 fn tcp_from_group(port: i32, group: &str) -> IpPermission {
@@ -147,24 +147,7 @@ async fn target_reachable_from_one_node_only() {
 async fn prefix_list_sources_are_resolved() {
     let moto = Moto::start();
     let w = build(&moto.endpoint, &Spec::default()).await;
-    let pl = w
-        .ec2
-        .create_managed_prefix_list()
-        .prefix_list_name("alb-subnets")
-        .max_entries(5)
-        .address_family("IPv4")
-        .entries(
-            aws_sdk_ec2::types::AddPrefixListEntry::builder()
-                .cidr("10.0.1.0/24")
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .prefix_list
-        .unwrap()
-        .prefix_list_id
-        .unwrap();
+    let pl = w.prefix_list("alb-subnets", "10.0.1.0/24").await;
     app_ingress(
         &w,
         IpPermission::builder()
@@ -214,13 +197,7 @@ async fn weighted_forward_and_rule_only_groups() {
     let moto = Moto::start();
     let w = build(&moto.endpoint, &Spec::default()).await;
     let green = target_group(&w, "green", TargetTypeEnum::Instance, 9090).await;
-    w.elb
-        .register_targets()
-        .target_group_arn(&green)
-        .targets(TargetDescription::builder().id(&w.instances[0]).build())
-        .send()
-        .await
-        .unwrap();
+    register(&w.elb, &green, [(w.instances[0].as_str(), None, None)]).await;
     w.elb
         .modify_listener()
         .listener_arn(&w.listener_arns[0])
@@ -282,18 +259,7 @@ async fn on_premises_ip_target_with_and_without_vpn_route() {
     let moto = Moto::start();
     let w = build(&moto.endpoint, &Spec::default()).await;
     let onprem = target_group(&w, "onprem", TargetTypeEnum::Ip, 8443).await;
-    w.elb
-        .register_targets()
-        .target_group_arn(&onprem)
-        .targets(
-            TargetDescription::builder()
-                .id("192.168.10.5")
-                .availability_zone("all")
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    register(&w.elb, &onprem, [("192.168.10.5", None, Some("all"))]).await;
     w.elb
         .modify_listener()
         .listener_arn(&w.listener_arns[0])
@@ -309,24 +275,7 @@ async fn on_premises_ip_target_with_and_without_vpn_route() {
     assert_eq!(f["symptom"], "http-504");
     assert_eq!(code, 1);
 
-    let vgw = w
-        .ec2
-        .create_vpn_gateway()
-        .r#type(aws_sdk_ec2::types::GatewayType::Ipsec1)
-        .send()
-        .await
-        .unwrap()
-        .vpn_gateway
-        .unwrap()
-        .vpn_gateway_id
-        .unwrap();
-    w.ec2
-        .attach_vpn_gateway()
-        .vpn_gateway_id(&vgw)
-        .vpc_id(&w.vpc)
-        .send()
-        .await
-        .unwrap();
+    let vgw = w.attached_vpn_gateway().await;
     w.ec2
         .create_route()
         .route_table_id(&w.public_rtb)
@@ -371,40 +320,8 @@ async fn stopped_instance_and_target_in_a_disabled_zone() {
         .unwrap()
         .subnet_id
         .unwrap();
-    let image = w
-        .ec2
-        .describe_images()
-        .send()
-        .await
-        .unwrap()
-        .images
-        .unwrap()[0]
-        .image_id
-        .clone()
-        .unwrap();
-    let c = w
-        .ec2
-        .run_instances()
-        .image_id(image)
-        .min_count(1)
-        .max_count(1)
-        .subnet_id(&subnet_c)
-        .security_group_ids(&w.app_sg)
-        .send()
-        .await
-        .unwrap()
-        .instances
-        .unwrap()[0]
-        .instance_id
-        .clone()
-        .unwrap();
-    w.elb
-        .register_targets()
-        .target_group_arn(&w.tg_arn)
-        .targets(TargetDescription::builder().id(&c).build())
-        .send()
-        .await
-        .unwrap();
+    let c = run_instance(&w.ec2, &subnet_c, &w.app_sg).await;
+    register(&w.elb, &w.tg_arn, [(c.as_str(), None, None)]).await;
     let (_, report, _) = audit_live(&moto.endpoint, &w.alb_arn, &[]);
     assert_eq!(fired(&report), vec!["ALB207:-", "ALB209:-"], "{report:#}");
     let f = finding(&report, "ALB207", None);

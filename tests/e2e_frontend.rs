@@ -195,24 +195,7 @@ async fn internal_alb_with_private_route_in_one_subnet() {
         ..Spec::default()
     };
     let w = build(&moto.endpoint, &spec).await;
-    let vgw = w
-        .ec2
-        .create_vpn_gateway()
-        .r#type(aws_sdk_ec2::types::GatewayType::Ipsec1)
-        .send()
-        .await
-        .unwrap()
-        .vpn_gateway
-        .unwrap()
-        .vpn_gateway_id
-        .unwrap();
-    w.ec2
-        .attach_vpn_gateway()
-        .vpn_gateway_id(&vgw)
-        .vpc_id(&w.vpc)
-        .send()
-        .await
-        .unwrap();
+    let vgw = w.attached_vpn_gateway().await;
     let rtb_b = create_route_table(&w.ec2, &w.vpc).await;
     w.reassociate(&w.alb_subnets[1], &rtb_b).await;
     w.ec2

@@ -126,24 +126,7 @@ async fn access_denied_on_each_api_in_turn() {
     let moto = Moto::start();
     let w = build(&moto.endpoint, &Spec::default()).await;
     // A prefix list in the app group so that GetManagedPrefixListEntries is called too.
-    let pl = w
-        .ec2
-        .create_managed_prefix_list()
-        .prefix_list_name("office")
-        .max_entries(2)
-        .address_family("IPv4")
-        .entries(
-            aws_sdk_ec2::types::AddPrefixListEntry::builder()
-                .cidr("198.51.100.0/24")
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .prefix_list
-        .unwrap()
-        .prefix_list_id
-        .unwrap();
+    let pl = w.prefix_list("office", "198.51.100.0/24").await;
     w.ec2
         .authorize_security_group_ingress()
         .group_id(&w.app_sg)

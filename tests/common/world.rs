@@ -166,35 +166,9 @@ pub async fn build(endpoint: &str, spec: &Spec) -> World {
         .await
         .unwrap();
 
-    let image = ec2
-        .describe_images()
-        .send()
-        .await
-        .unwrap()
-        .images
-        .unwrap_or_default()
-        .into_iter()
-        .find_map(|i| i.image_id)
-        .expect("moto knows at least one image");
     let mut instances = Vec::new();
     for s in &subnets[2..] {
-        let id = ec2
-            .run_instances()
-            .image_id(&image)
-            .instance_type(aws_sdk_ec2::types::InstanceType::T3Micro)
-            .min_count(1)
-            .max_count(1)
-            .subnet_id(s)
-            .security_group_ids(&app_sg)
-            .send()
-            .await
-            .unwrap()
-            .instances
-            .unwrap()[0]
-            .instance_id
-            .clone()
-            .unwrap();
-        instances.push(id);
+        instances.push(run_instance(&ec2, s, &app_sg).await);
     }
 
     let lb = elb
@@ -214,29 +188,7 @@ pub async fn build(endpoint: &str, spec: &Spec) -> World {
         .unwrap()
         .remove(0);
     let alb_arn = lb.load_balancer_arn.unwrap();
-    let description = format!("ELB {}", alb_arn.split(":loadbalancer/").nth(1).unwrap());
-    let mut alb_enis = Vec::new();
-    for s in &subnets[..2] {
-        let eni = ec2
-            .create_network_interface()
-            .subnet_id(s)
-            .description(&description)
-            .groups(&alb_sg)
-            .tag_specifications(
-                TagSpecification::builder()
-                    .resource_type(ResourceType::NetworkInterface)
-                    .tags(Tag::builder().key("test").value("alb-node").build())
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap()
-            .network_interface
-            .unwrap()
-            .network_interface_id
-            .unwrap();
-        alb_enis.push(eni);
-    }
+    let alb_enis = create_node_interfaces(&ec2, &subnets[..2], &alb_sg, &alb_arn).await;
 
     let tg_arn = elb
         .create_target_group()
@@ -253,11 +205,12 @@ pub async fn build(endpoint: &str, spec: &Spec) -> World {
         .remove(0)
         .target_group_arn
         .unwrap();
-    let mut register = elb.register_targets().target_group_arn(&tg_arn);
-    for i in &instances {
-        register = register.targets(TargetDescription::builder().id(i).port(8080).build());
-    }
-    register.send().await.unwrap();
+    register(
+        &elb,
+        &tg_arn,
+        instances.iter().map(|i| (i.as_str(), Some(8080), None)),
+    )
+    .await;
     let mut listener_arns = Vec::new();
     for port in &spec.listener_ports {
         let l = elb
@@ -292,6 +245,87 @@ pub async fn build(endpoint: &str, spec: &Spec) -> World {
         alb_enis,
         listener_arns,
     }
+}
+
+/// A running instance in `subnet` with security group `sg`.
+pub async fn run_instance(ec2: &aws_sdk_ec2::Client, subnet: &str, sg: &str) -> String {
+    let image = ec2
+        .describe_images()
+        .send()
+        .await
+        .unwrap()
+        .images
+        .unwrap_or_default()
+        .into_iter()
+        .find_map(|i| i.image_id)
+        .expect("moto knows at least one image");
+    ec2.run_instances()
+        .image_id(image)
+        .instance_type(aws_sdk_ec2::types::InstanceType::T3Micro)
+        .min_count(1)
+        .max_count(1)
+        .subnet_id(subnet)
+        .security_group_ids(sg)
+        .send()
+        .await
+        .unwrap()
+        .instances
+        .unwrap()[0]
+        .instance_id
+        .clone()
+        .unwrap()
+}
+
+/// One `ELB app/NAME/ID` interface per subnet, as AWS creates for an ALB (moto does not).
+pub async fn create_node_interfaces(
+    ec2: &aws_sdk_ec2::Client,
+    subnets: &[String],
+    sg: &str,
+    alb_arn: &str,
+) -> Vec<String> {
+    let description = format!("ELB {}", alb_arn.split(":loadbalancer/").nth(1).unwrap());
+    let mut enis = Vec::new();
+    for s in subnets {
+        let eni = ec2
+            .create_network_interface()
+            .subnet_id(s)
+            .description(&description)
+            .groups(sg)
+            .tag_specifications(
+                TagSpecification::builder()
+                    .resource_type(ResourceType::NetworkInterface)
+                    .tags(Tag::builder().key("test").value("alb-node").build())
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap()
+            .network_interface
+            .unwrap()
+            .network_interface_id
+            .unwrap();
+        enis.push(eni);
+    }
+    enis
+}
+
+/// Registers `(id, port, zone)` targets in `tg`.
+pub async fn register<'t>(
+    elb: &aws_sdk_elasticloadbalancingv2::Client,
+    tg: &str,
+    targets: impl IntoIterator<Item = (&'t str, Option<i32>, Option<&'t str>)>,
+) {
+    let mut req = elb.register_targets().target_group_arn(tg);
+    for (id, port, zone) in targets {
+        req = req.targets(
+            TargetDescription::builder()
+                .id(id)
+                .set_port(port)
+                .set_availability_zone(zone.map(str::to_string))
+                .build(),
+        );
+    }
+    req.send().await.unwrap();
 }
 
 /// A new route table in `vpc`.
@@ -357,6 +391,50 @@ impl World {
             .send()
             .await
             .unwrap();
+    }
+
+    /// A virtual private gateway attached to the VPC.
+    pub async fn attached_vpn_gateway(&self) -> String {
+        let vgw = self
+            .ec2
+            .create_vpn_gateway()
+            .r#type(aws_sdk_ec2::types::GatewayType::Ipsec1)
+            .send()
+            .await
+            .unwrap()
+            .vpn_gateway
+            .unwrap()
+            .vpn_gateway_id
+            .unwrap();
+        self.ec2
+            .attach_vpn_gateway()
+            .vpn_gateway_id(&vgw)
+            .vpc_id(&self.vpc)
+            .send()
+            .await
+            .unwrap();
+        vgw
+    }
+
+    /// A managed IPv4 prefix list holding `cidr`.
+    pub async fn prefix_list(&self, name: &str, cidr: &str) -> String {
+        self.ec2
+            .create_managed_prefix_list()
+            .prefix_list_name(name)
+            .max_entries(5)
+            .address_family("IPv4")
+            .entries(
+                aws_sdk_ec2::types::AddPrefixListEntry::builder()
+                    .cidr(cidr)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap()
+            .prefix_list
+            .unwrap()
+            .prefix_list_id
+            .unwrap()
     }
 
     /// A NAT gateway in app subnet a (with a new Elastic IP).
