@@ -8,7 +8,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, ForwardActionConfig, ProtocolEnum, RuleCondition, TargetGroupTuple,
     TargetTypeEnum,
 };
-use common::world::{build, register, run_instance, Spec, World};
+use common::world::{build, register, run_instance, tcp, Spec, World};
 use common::{audit_live, finding, fired, Moto};
 
 fn tcp_from_group(port: i32, group: &str) -> IpPermission {
@@ -17,15 +17,6 @@ fn tcp_from_group(port: i32, group: &str) -> IpPermission {
         .from_port(port)
         .to_port(port)
         .user_id_group_pairs(UserIdGroupPair::builder().group_id(group).build())
-        .build()
-}
-
-fn tcp_from_cidr(port: i32, cidr: &str) -> IpPermission {
-    IpPermission::builder()
-        .ip_protocol("tcp")
-        .from_port(port)
-        .to_port(port)
-        .ip_ranges(IpRange::builder().cidr_ip(cidr).build())
         .build()
 }
 
@@ -127,7 +118,7 @@ async fn security_group_references_in_both_directions() {
 async fn target_reachable_from_one_node_only() {
     let moto = Moto::start();
     let w = build(&moto.endpoint, &Spec::default()).await;
-    app_ingress(&w, tcp_from_cidr(8080, "10.0.1.0/24")).await;
+    app_ingress(&w, tcp(8080, "10.0.1.0/24")).await;
     let (code, report, _) = audit_live(&moto.endpoint, &w.alb_arn, &[]);
     assert_eq!(
         fired(&report),

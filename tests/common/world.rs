@@ -58,7 +58,8 @@ pub struct World {
     pub listener_arns: Vec<String>,
 }
 
-fn tcp(port: i32, cidr: &str) -> IpPermission {
+/// TCP on `port` from `cidr`.
+pub fn tcp(port: i32, cidr: &str) -> IpPermission {
     IpPermission::builder()
         .ip_protocol("tcp")
         .from_port(port)
