@@ -10,11 +10,6 @@ pub fn ports(lo: u16, hi: u16) -> PortSet {
     PortSet::from_range(lo, hi)
 }
 
-/// Every port, 0 to 65535, for rules that do not restrict ports.
-pub fn all_ports() -> PortSet {
-    PortSet::full()
-}
-
 /// Renders a port set for people: "80", "1024-65535", "80, 443, 8000-8080", "none" or "all".
 pub fn fmt_ports(set: &PortSet) -> String {
     if set.is_empty() {
@@ -50,12 +45,12 @@ mod tests {
         assert_eq!(fmt_ports(&mixed), "80, 443, 8000-8080");
         assert_eq!(fmt_ports(&PortSet::empty()), "none");
         assert_eq!(fmt_ports(&ports(9, 3)), "none");
-        assert_eq!(fmt_ports(&all_ports()), "all");
+        assert_eq!(fmt_ports(&PortSet::full()), "all");
         assert_eq!(fmt_ports(&ports(0, 65535)), "all");
         assert_eq!(fmt_ports(&ports(0, 0)), "0");
         assert_eq!(fmt_ports(&ports(0, 65534)), "0-65534");
         assert_eq!(
-            fmt_ports(&all_ports().difference(&ports(22, 22))),
+            fmt_ports(&PortSet::full().difference(&ports(22, 22))),
             "0-21, 23-65535"
         );
         assert_eq!(fmt_ports(&ports(80, 81).union(&ports(82, 90))), "80-90");

@@ -24,8 +24,6 @@ pub struct SgAllows {
     pub addrs: AddrSet,
     /// Security groups whose members are allowed.
     pub groups: BTreeSet<String>,
-    /// Groups (of those evaluated) whose rules admitted anything on the port: the evidence.
-    pub allowing_groups: BTreeSet<String>,
     /// Prefix lists a matching rule names but whose entries are unknown.
     pub unresolved_prefix_lists: BTreeSet<String>,
 }
@@ -59,22 +57,17 @@ pub fn allows_tcp(
             if port < lo || port > hi {
                 continue;
             }
-            let mut admitted = !rule.cidrs.is_empty() || !rule.groups.is_empty();
             out.addrs = out.addrs.union(&AddrSet::from_nets(&rule.cidrs));
             out.groups.extend(rule.groups.iter().cloned());
             for pl in &rule.prefix_lists {
                 match prefix_lists.get(pl) {
                     Some(list) => {
-                        admitted |= !list.cidrs.is_empty();
                         out.addrs = out.addrs.union(&AddrSet::from_nets(&list.cidrs));
                     }
                     None => {
                         out.unresolved_prefix_lists.insert(pl.clone());
                     }
                 }
-            }
-            if admitted {
-                out.allowing_groups.insert(group.id.clone());
             }
         }
     }
@@ -128,14 +121,10 @@ mod tests {
             on80.addrs,
             set(&["10.0.0.0/8", "192.168.0.0/16", "2001:db8::/32"])
         );
-        assert_eq!(
-            on80.allowing_groups,
-            ["sg-a", "sg-b"].map(String::from).into()
-        );
         let on443 = allows_tcp(&[&a, &b], Direction::Ingress, 443, &pls);
         assert_eq!(on443.addrs, set(&["0.0.0.0/0"]));
         let on22 = allows_tcp(&[&a, &b], Direction::Ingress, 22, &pls);
-        assert!(on22.addrs.is_empty() && on22.allowing_groups.is_empty());
+        assert!(on22.addrs.is_empty() && on22.groups.is_empty());
         // Egress rules are not read for ingress.
         assert!(allows_tcp(&[&a], Direction::Egress, 80, &pls)
             .addrs
