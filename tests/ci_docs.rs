@@ -1,68 +1,476 @@
-//! The CI jobs in docs/ci only run alb-audit commands that exist: every subcommand, flag and
-//! `--format` value they use is one the binary accepts.
+//! The CI jobs in docs/ci (and the commands in docs/ci.md) only run alb-audit commands that
+//! exist: every subcommand, every `--flag` and every `--format` value they use is one that
+//! `alb-audit <subcommand> --help` lists. YAML is read as text, line by line.
 
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn help(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_alb-audit"))
+const YAML_FILES: [&str; 2] = ["docs/ci/github-actions.yml", "docs/ci/gitlab-ci.yml"];
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn read(file: &str) -> String {
+    std::fs::read_to_string(root().join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+fn alb_audit(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_alb-audit"))
         .args(args)
-        .arg("--help")
         .output()
-        .unwrap();
-    assert!(out.status.success(), "{args:?} --help failed");
+        .unwrap()
+}
+
+/// `alb-audit [sub] --help`, which must succeed.
+fn help(sub: Option<&str>) -> String {
+    let args: Vec<&str> = sub.into_iter().chain(["--help"]).collect();
+    let out = alb_audit(&args);
+    assert!(
+        out.status.success(),
+        "`alb-audit {}` failed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// The shell command lines of a YAML file that run alb-audit, continuations joined.
-fn invocations(yaml: &str) -> Vec<String> {
-    let joined = yaml.replace("\\\n", " ");
-    joined
+/// The subcommands listed under `Commands:` in the top-level help.
+fn subcommands() -> BTreeSet<String> {
+    help(None)
         .lines()
-        .filter(|l| !l.trim_start().starts_with('#') && !l.contains("cargo install"))
-        .flat_map(|l| l.split(';'))
-        .filter_map(|l| {
-            let i = l.find("alb-audit ")?;
-            // Only in command position: nothing but list markers or `run:` before it.
-            matches!(l[..i].trim(), "" | "-" | "run:").then(|| l[i..].to_string())
-        })
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
         .collect()
 }
 
-#[test]
-fn ci_jobs_use_only_existing_commands_flags_and_formats() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut checked = 0;
-    for file in ["docs/ci/github-actions.yml", "docs/ci/gitlab-ci.yml"] {
-        let yaml = std::fs::read_to_string(root.join(file)).unwrap();
-        assert!(
-            !yaml.trim().is_empty() && !yaml.contains('\t'),
-            "{file}: tabs are not YAML"
-        );
-        let lines = invocations(&yaml);
-        assert!(lines.len() >= 3, "{file}: {lines:?}");
-        for line in lines {
-            let words: Vec<&str> = line.split_whitespace().collect();
-            let sub = words[1];
-            let sub_help = help(&[sub]);
-            for (i, w) in words.iter().enumerate() {
-                if let Some(flag) = w.strip_prefix("--") {
-                    let flag = flag.split('=').next().unwrap();
-                    assert!(
-                        sub_help.contains(&format!("--{flag}")),
-                        "{file}: `alb-audit {sub} --{flag}` does not exist"
-                    );
-                }
-                if *w == "--format" {
-                    let value = words[i + 1];
-                    assert!(
-                        sub_help.contains(value),
-                        "{file}: --format {value} is not accepted"
-                    );
-                }
+/// One subcommand's options, from the option lines of its help: name -> whether it takes a value.
+struct Options {
+    flags: Vec<(String, bool)>,
+    formats: BTreeSet<String>,
+    positionals: bool,
+}
+
+fn options(help: &str) -> Options {
+    let mut flags = Vec::new();
+    for line in help.lines() {
+        let line = line.trim_start();
+        if !line.starts_with('-') {
+            continue;
+        }
+        // `-h, --help  Print help` or `--output <FILE>`: the definition ends at two spaces.
+        let head = line.split("  ").next().unwrap();
+        let takes_value = head.contains('<');
+        for word in head.split([' ', ',']) {
+            if let Some(name) = word.strip_prefix("--") {
+                flags.push((name.to_string(), takes_value));
             }
-            checked += 1;
         }
     }
-    assert!(checked >= 8, "only {checked} invocations found");
+    // The `--format` section: `Possible values:` then `- json: ...` lines (long help), or
+    // `[possible values: json, text]` (short help).
+    let mut formats = BTreeSet::new();
+    let section = help
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("--format "))
+        .enumerate()
+        .take_while(|(i, l)| {
+            let l = l.trim_start();
+            // Stops at the next option: `--output <FILE>` or `-h, --help`, not `- json: ...`.
+            *i == 0 || !(l.starts_with("--") || l.starts_with('-') && !l.starts_with("- "))
+        })
+        .map(|(_, l)| l.trim())
+        .collect::<Vec<_>>();
+    for line in &section {
+        if let Some(value) = line.strip_prefix("- ").and_then(|v| v.split(':').next()) {
+            formats.insert(value.trim().to_string());
+        }
+        if let Some(list) = line.split("[possible values: ").nth(1) {
+            let list = list.split(']').next().unwrap();
+            formats.extend(list.split(", ").map(|v| v.trim().to_string()));
+        }
+    }
+    let usage = help
+        .lines()
+        .find(|l| l.starts_with("Usage:"))
+        .unwrap_or_default();
+    // A positional shows as `<NAME>` or `[NAME]` not right after a `--flag`.
+    let words: Vec<&str> = usage.split([' ', '|']).filter(|w| !w.is_empty()).collect();
+    let positionals = words.iter().enumerate().skip(3).any(|(i, w)| {
+        let w = w.trim_start_matches('[').trim_start_matches('<');
+        w.starts_with(|c: char| c.is_ascii_uppercase())
+            && w != "OPTIONS]"
+            && !words[i - 1]
+                .trim_start_matches(['<', '[', '|'])
+                .starts_with("--")
+    });
+    Options {
+        flags,
+        formats,
+        positionals,
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum Token {
+    Word(String),
+    /// `;`, `&&`, `||`, `|`, `(`, `)`, `$(`, a backquote: a new command starts after it.
+    Separator,
+}
+
+/// Splits one shell line into words (quotes removed) and command separators. A `#` at the start
+/// of a word ends the line. Unbalanced quotes are an error.
+fn shell_tokens(line: &str) -> Result<Vec<Token>, String> {
+    let mut tokens = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut quote: Option<char> = None;
+    let mut chars = line.chars().peekable();
+    let flush = |tokens: &mut Vec<Token>, word: &mut String, in_word: &mut bool| {
+        if *in_word {
+            tokens.push(Token::Word(std::mem::take(word)));
+            *in_word = false;
+        }
+    };
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some('"'), '\\') => {
+                if let Some(next) = chars.next() {
+                    word.push(next);
+                }
+            }
+            (Some(_), c) => word.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, '\\') => {
+                if let Some(next) = chars.next() {
+                    word.push(next);
+                    in_word = true;
+                }
+            }
+            (None, '#') if !in_word => break,
+            (None, c) if c.is_whitespace() => flush(&mut tokens, &mut word, &mut in_word),
+            (None, ';' | '&' | '|' | '(' | ')' | '`') => {
+                flush(&mut tokens, &mut word, &mut in_word);
+                while chars.next_if(|n| matches!(n, ';' | '&' | '|')).is_some() {}
+                tokens.push(Token::Separator);
+            }
+            (None, '$') if chars.peek() == Some(&'(') => {
+                chars.next();
+                flush(&mut tokens, &mut word, &mut in_word);
+                tokens.push(Token::Separator);
+            }
+            (None, c) => {
+                word.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if let Some(q) = quote {
+        return Err(format!("unbalanced {q} in: {line}"));
+    }
+    flush(&mut tokens, &mut word, &mut in_word);
+    Ok(tokens)
+}
+
+/// Every `alb-audit ...` command in `text`: full-line comments dropped, `\` continuations joined,
+/// YAML list markers and `run:`/`script:` keys, shell keywords and `VAR=value` prefixes skipped.
+fn invocations(text: &str) -> Vec<Vec<String>> {
+    let mut logical = Vec::new();
+    let mut pending = String::new();
+    for line in text.lines() {
+        if pending.is_empty() && line.trim_start().starts_with('#') {
+            continue;
+        }
+        match line.trim_end().strip_suffix('\\') {
+            Some(head) => {
+                pending.push_str(head);
+                pending.push(' ');
+            }
+            None => {
+                pending.push_str(line);
+                logical.push(std::mem::take(&mut pending));
+            }
+        }
+    }
+    logical.push(pending);
+
+    let skip = [
+        "-", "run:", "script:", "then", "do", "else", "elif", "if", "!", "{", "time",
+    ];
+    let mut found = Vec::new();
+    for line in logical {
+        let tokens = shell_tokens(&line).unwrap();
+        for command in tokens.split(|t| *t == Token::Separator) {
+            let words: Vec<&str> = command
+                .iter()
+                .map(|t| match t {
+                    Token::Word(w) => w.as_str(),
+                    Token::Separator => unreachable!(),
+                })
+                .skip_while(|w| {
+                    skip.contains(w)
+                        || w.split_once('=').is_some_and(|(name, _)| {
+                            !name.is_empty()
+                                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                        })
+                })
+                .collect();
+            if words.first() == Some(&"alb-audit") {
+                found.push(words.iter().map(|w| w.to_string()).collect());
+            }
+        }
+    }
+    found
+}
+
+/// Checks one `alb-audit ...` command against the binary's help.
+fn check(file: &str, words: &[String], subs: &BTreeSet<String>) {
+    let shown = words.join(" ");
+    let sub = words
+        .get(1)
+        .unwrap_or_else(|| panic!("{file}: `{shown}` has no subcommand"));
+    assert!(
+        subs.contains(sub) && sub != "help",
+        "{file}: `{shown}`: alb-audit has no subcommand `{sub}` (it has {subs:?})"
+    );
+    let opts = options(&help(Some(sub)));
+    let mut i = 2;
+    while i < words.len() {
+        let word = &words[i];
+        i += 1;
+        let Some(flag) = word.strip_prefix("--") else {
+            assert!(
+                opts.positionals,
+                "{file}: `{shown}`: `{word}` is neither a flag nor a flag's value"
+            );
+            continue;
+        };
+        let (name, inline) = match flag.split_once('=') {
+            Some((name, value)) => (name, Some(value.to_string())),
+            None => (flag, None),
+        };
+        let takes_value = opts
+            .flags
+            .iter()
+            .find(|(f, _)| f == name)
+            .map(|(_, v)| *v)
+            .unwrap_or_else(|| panic!("{file}: `{shown}`: `alb-audit {sub}` has no flag --{name}"));
+        let value = match (takes_value, inline) {
+            (false, Some(_)) => panic!("{file}: `{shown}`: --{name} takes no value"),
+            (false, None) => continue,
+            (true, Some(value)) => value,
+            (true, None) => {
+                i += 1;
+                words
+                    .get(i - 1)
+                    .filter(|v| !v.starts_with("--"))
+                    .unwrap_or_else(|| panic!("{file}: `{shown}`: --{name} needs a value"))
+                    .clone()
+            }
+        };
+        if name == "format" {
+            assert!(
+                !opts.formats.is_empty(),
+                "`alb-audit {sub} --help` lists no --format values"
+            );
+            assert!(
+                opts.formats.contains(&value),
+                "{file}: `{shown}`: --format {value} is not accepted (possible values: {:?})",
+                opts.formats
+            );
+        }
+    }
+}
+
+#[test]
+fn help_parsing_sees_the_flags_and_formats() {
+    let audit = options(&help(Some("audit")));
+    let names: Vec<&str> = audit.flags.iter().map(|(f, _)| f.as_str()).collect();
+    for flag in ["alb-arn", "snapshot", "format", "output", "fail-on", "help"] {
+        assert!(names.contains(&flag), "{flag} not in {names:?}");
+    }
+    assert!(audit.flags.contains(&("output".to_string(), true)));
+    assert!(audit.flags.contains(&("all".to_string(), false)));
+    assert!(
+        !names.contains(&"out"),
+        "flags match exactly, not by prefix"
+    );
+    assert!(audit.formats.contains("json") && audit.formats.contains("text"));
+    assert!(!audit.formats.contains("js"));
+    assert!(!audit.positionals);
+    assert!(options(&help(Some("explain"))).positionals);
+}
+
+#[test]
+fn shell_lines_are_split_into_commands() {
+    let found = invocations(
+        "      - run: |\n          set +e; alb-audit audit --snapshot s.json \\\n            \
+         --format \"sarif\" --output a.sarif || status=$?\n  # alb-audit audit --bogus\n    \
+         - cargo install --locked --git https://example.com/alb-audit alb-audit\n    \
+         - if [ -f x ]; then AWS_REGION=us-east-1 alb-audit rules; fi  # alb-audit nope\n    \
+         - echo \"alb-audit audit --not-a-command\"\n",
+    );
+    let want: Vec<Vec<String>> = [
+        "alb-audit audit --snapshot s.json --format sarif --output a.sarif",
+        "alb-audit rules",
+    ]
+    .iter()
+    .map(|l| l.split(' ').map(str::to_string).collect())
+    .collect();
+    assert_eq!(found, want);
+    assert!(shell_tokens("echo \"open").is_err());
+}
+
+#[test]
+fn ci_files_are_plain_well_formed_yaml_text() {
+    for file in YAML_FILES {
+        let yaml = read(file);
+        assert!(!yaml.trim().is_empty(), "{file} is empty");
+        assert!(yaml.ends_with('\n'), "{file}: no final newline");
+        for (n, line) in yaml.lines().enumerate() {
+            let at = format!("{file}:{}", n + 1);
+            assert!(
+                !line.contains('\t'),
+                "{at}: tab character (YAML indents with spaces)"
+            );
+            assert!(!line.contains('\r'), "{at}: carriage return");
+            assert!(line.trim_end() == line, "{at}: trailing whitespace");
+            let indent = line.len() - line.trim_start().len();
+            assert!(
+                line.trim().is_empty() || indent % 2 == 0,
+                "{at}: odd indentation"
+            );
+            assert_eq!(
+                line.matches("${{").count(),
+                line.matches("}}").count(),
+                "{at}: unbalanced ${{{{ }}}}"
+            );
+            if !line.trim_start().starts_with('#') {
+                shell_tokens(line).unwrap_or_else(|e| panic!("{at}: {e}"));
+            }
+        }
+    }
+    let gh = read(YAML_FILES[0]);
+    for key in ["name:", "on:", "permissions:", "jobs:"] {
+        assert!(
+            gh.lines().any(|l| l.starts_with(key)),
+            "{}: no top-level {key}",
+            YAML_FILES[0]
+        );
+    }
+    let gl = read(YAML_FILES[1]);
+    assert!(
+        gl.lines()
+            .any(|l| !l.starts_with([' ', '#']) && l.trim_end().ends_with(':'))
+            && gl.lines().any(|l| l.starts_with("  script:")),
+        "{}: no job with a script",
+        YAML_FILES[1]
+    );
+}
+
+#[test]
+fn ci_docs_use_only_existing_commands_flags_and_formats() {
+    let subs = subcommands();
+    assert!(subs.contains("audit"), "{subs:?}");
+    let mut formats_used = BTreeSet::new();
+    for file in YAML_FILES {
+        let found = invocations(&read(file));
+        for words in &found {
+            check(file, words, &subs);
+            for (i, w) in words.iter().enumerate() {
+                match w.strip_prefix("--format") {
+                    Some("") => formats_used.insert(words[i + 1].clone()),
+                    Some(value) => formats_used.insert(value.trim_start_matches('=').to_string()),
+                    None => false,
+                };
+            }
+        }
+        assert!(
+            found.iter().any(|w| w[1] == "snapshot") && found.iter().any(|w| w[1] == "audit"),
+            "{file}: expected alb-audit snapshot and audit commands, found {found:?}"
+        );
+    }
+    assert!(
+        ["sarif", "junit", "markdown"]
+            .iter()
+            .all(|f| formats_used.contains(*f)),
+        "the CI jobs should render sarif, junit and markdown, they render {formats_used:?}"
+    );
+
+    // docs/ci.md: the commands in its ```sh blocks.
+    let md = read("docs/ci.md");
+    let mut in_sh = false;
+    let mut sh = String::new();
+    for line in md.lines() {
+        if line.starts_with("```") {
+            in_sh = line == "```sh" && !in_sh;
+            continue;
+        }
+        if in_sh {
+            sh.push_str(line);
+            sh.push('\n');
+        }
+    }
+    let found = invocations(&sh);
+    assert!(
+        !found.is_empty(),
+        "docs/ci.md: no alb-audit command in ```sh blocks"
+    );
+    for words in &found {
+        check("docs/ci.md", words, &subs);
+    }
+}
+
+/// Where no baseline is committed the jobs write an empty one: the binary must accept it.
+#[test]
+fn the_empty_baseline_the_jobs_write_is_accepted() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ci_docs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let snapshot = root().join("fixtures/healthy-internet-facing/snapshot.json");
+    for file in YAML_FILES {
+        let yaml = read(file);
+        let seeds: Vec<&str> = yaml
+            .lines()
+            .filter(|l| {
+                !l.trim_start().starts_with('#') && l.contains("> .alb-audit-baseline.json")
+            })
+            .collect();
+        assert!(!seeds.is_empty(), "{file}: no empty baseline is written");
+        for seed in seeds {
+            let tokens = shell_tokens(seed).unwrap();
+            let json = tokens
+                .iter()
+                .find_map(|t| match t {
+                    Token::Word(w) if w.starts_with('{') => Some(w.clone()),
+                    _ => None,
+                })
+                .unwrap_or_else(|| panic!("{file}: no JSON in `{seed}`"));
+            let baseline = dir.join(format!("{}.baseline.json", file.replace('/', "_")));
+            std::fs::write(&baseline, format!("{json}\n")).unwrap();
+            let out = alb_audit(&[
+                "audit",
+                "--snapshot",
+                snapshot.to_str().unwrap(),
+                "--baseline",
+                baseline.to_str().unwrap(),
+                "--format",
+                "json",
+                "--output",
+                dir.join("report.json").to_str().unwrap(),
+            ]);
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{file}: the baseline `{json}` is not accepted: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
 }
