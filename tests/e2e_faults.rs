@@ -150,7 +150,9 @@ async fn throttling_is_retried_and_changes_nothing() {
             ("DescribeListeners", Fault::ElbThrottle(2)),
         ],
     );
-    let (code, throttled, stderr) = audit_live(&proxy.endpoint, &w.alb_arn, &[]);
+    // Generous timeout: the adaptive retry's rate limiter may wait before retrying.
+    let (code, throttled, stderr) =
+        audit_live(&proxy.endpoint, &w.alb_arn, &["--call-timeout", "300"]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(without_time(throttled), without_time(calm));
     let calls = proxy.calls();
@@ -218,4 +220,34 @@ async fn profile_from_the_shared_config_is_used() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["status"], "pass");
+}
+
+/// Throttling that outlasts the SDK's retries is a gap, not a crash and never a pass.
+#[tokio::test(flavor = "multi_thread")]
+async fn throttling_beyond_retries_is_incomplete() {
+    let moto = Moto::start();
+    let w = build(&moto.endpoint, &Spec::default()).await;
+    let proxy = Proxy::start(
+        &moto.endpoint,
+        vec![("DescribeNetworkAcls", Fault::Ec2Throttle(usize::MAX))],
+    );
+    let (code, report, stderr) = audit_live(&proxy.endpoint, &w.alb_arn, &["--call-timeout", "10"]);
+    assert_eq!(code, 3, "{stderr}");
+    assert_eq!(report["status"], "incomplete");
+    let reasons: Vec<&str> = report["load_balancers"][0]["not_evaluated"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["reason"].as_str().unwrap())
+        .collect();
+    assert!(!reasons.is_empty());
+    assert!(
+        reasons
+            .iter()
+            .all(|r| r.starts_with("ec2:DescribeNetworkAcls: ")),
+        "{reasons:?}"
+    );
+    // Whether the SDK retried or its adaptive rate limiter ran into --call-timeout first
+    // varies from run to run; either way the read ends as a gap.
+    assert!(proxy.calls().contains_key("DescribeNetworkAcls"));
 }
