@@ -1,157 +1,253 @@
-//! The user documentation cannot drift from the code: the IAM policy lists exactly the API
-//! actions the collector calls (all read-only), and docs/report.md names every report field
-//! and symptom of the contract.
+//! The user documentation cannot drift from the code: docs/iam-policy.json grants exactly the
+//! `service:Action` labels of the collector's SDK calls (all read-only), those labels match the
+//! SDK operations actually called, and docs/report.md names every report field and symptom.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use alb_audit::finding::{Severity, Symptom};
+use alb_audit::report::Status;
+
+const SERVICES: [&str; 2] = ["ec2", "elasticloadbalancing"];
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn rust_files(dir: &Path, out: &mut Vec<String>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(std::fs::read_to_string(&path).unwrap());
-        }
-    }
+fn read(path: impl AsRef<Path>) -> String {
+    let path = root().join(path);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
 
-/// SDK operations called as `.name()` with a given prefix, e.g. `.describe_vpcs()`.
-fn operations(sources: &[String], prefixes: &[&str]) -> BTreeSet<String> {
-    let mut ops = BTreeSet::new();
-    for src in sources {
-        for (i, _) in src.match_indices('.') {
-            let rest = &src[i + 1..];
-            let name: String = rest
-                .chars()
-                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
-                .collect();
-            if rest[name.len()..].starts_with("()") && prefixes.iter().any(|p| name.starts_with(p))
-            {
-                ops.insert(name);
+/// Every `.rs` file under `dir`, recursively, with its text.
+fn rust_files(dir: &Path) -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                out.push((path, text));
             }
+        }
+    }
+    out
+}
+
+/// The string literals `"ec2:Action"` / `"elasticloadbalancing:Action"` in `src`: the labels
+/// the collector gives each SDK call (what a gap names and what IAM must grant).
+fn action_labels(src: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    for service in SERVICES {
+        let open = format!("\"{service}:");
+        for (i, _) in src.match_indices(&open) {
+            let rest = &src[i + open.len()..];
+            let action: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphabetic())
+                .collect();
+            if !action.is_empty() && rest[action.len()..].starts_with('"') {
+                found.insert(format!("{service}:{action}"));
+            }
+        }
+    }
+    found
+}
+
+/// Method calls without arguments whose name starts with one of `prefixes`, e.g.
+/// `.describe_vpcs()`: how the SDK's operation builders are started.
+fn operation_calls(src: &str, prefixes: &[&str]) -> BTreeSet<String> {
+    let mut ops = BTreeSet::new();
+    for (i, _) in src.match_indices('.') {
+        let rest = &src[i + 1..];
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+            .collect();
+        if rest[name.len()..].starts_with("()") && prefixes.iter().any(|p| name.starts_with(p)) {
+            ops.insert(name);
         }
     }
     ops
 }
 
-fn pascal(op: &str) -> String {
-    op.split('_')
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
+/// `DescribeNetworkAcls` -> `describe_network_acls`.
+fn snake(action: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in action.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn collector_labels() -> BTreeSet<String> {
+    rust_files(&root().join("src/collect"))
+        .iter()
+        .flat_map(|(_, text)| action_labels(text))
         .collect()
 }
 
-const ELB_OPERATIONS: [&str; 6] = [
-    "DescribeListeners",
-    "DescribeLoadBalancers",
-    "DescribeRules",
-    "DescribeTags",
-    "DescribeTargetGroups",
-    "DescribeTargetHealth",
-];
+fn policy() -> serde_json::Value {
+    serde_json::from_str(&read("docs/iam-policy.json")).expect("docs/iam-policy.json is JSON")
+}
+
+fn granted() -> Vec<String> {
+    policy()["Statement"][0]["Action"]
+        .as_array()
+        .expect("Statement[0].Action is a list")
+        .iter()
+        .map(|a| a.as_str().expect("actions are strings").to_string())
+        .collect()
+}
 
 #[test]
-fn iam_policy_is_exactly_what_the_collector_calls() {
-    let mut sources = Vec::new();
-    rust_files(&root().join("src/collect"), &mut sources);
-    let called: BTreeSet<String> = operations(&sources, &["describe_", "get_"])
-        .iter()
-        .map(|op| {
-            let action = pascal(op);
-            let service = if ELB_OPERATIONS.contains(&action.as_str()) {
-                "elasticloadbalancing"
-            } else {
-                "ec2"
-            };
-            format!("{service}:{action}")
-        })
-        .collect();
-    let policy: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("docs/iam-policy.json")).unwrap(),
-    )
-    .unwrap();
-    let granted: BTreeSet<String> = policy["Statement"][0]["Action"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a.as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(
-        called, granted,
-        "docs/iam-policy.json differs from the SDK calls in src/collect"
+fn iam_policy_grants_exactly_the_collectors_actions() {
+    let labels = collector_labels();
+    assert!(
+        labels.len() >= 10,
+        "suspiciously few action labels in src/collect: {labels:?}"
     );
-    assert_eq!(policy["Statement"].as_array().unwrap().len(), 1);
-    assert_eq!(policy["Statement"][0]["Effect"], "Allow");
-    for action in &granted {
-        let name = action.split(':').nth(1).unwrap();
+    let granted = granted();
+    let granted_set: BTreeSet<String> = granted.iter().cloned().collect();
+    assert_eq!(
+        labels, granted_set,
+        "docs/iam-policy.json differs from the \"service:Action\" labels in src/collect \
+         (left: code, right: policy)"
+    );
+    let mut sorted = granted.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(granted, sorted, "policy actions must be sorted and unique");
+
+    let policy = policy();
+    assert_eq!(policy["Version"], "2012-10-17");
+    let statements = policy["Statement"].as_array().unwrap();
+    assert_eq!(statements.len(), 1, "one statement");
+    assert_eq!(statements[0]["Effect"], "Allow");
+    assert_eq!(statements[0]["Resource"], "*");
+}
+
+#[test]
+fn every_action_is_read_only() {
+    for action in collector_labels().iter().chain(&granted()) {
+        let (service, name) = action.split_once(':').unwrap();
+        assert!(SERVICES.contains(&service), "{action}: unexpected service");
         assert!(
             name.starts_with("Describe") || name.starts_with("Get"),
-            "{action} is not read-only"
+            "{action} is not a Describe*/Get* call"
         );
     }
-    // Every granted action is documented.
-    let doc = std::fs::read_to_string(root().join("docs/iam.md")).unwrap();
-    for action in &granted {
-        assert!(
-            doc.contains(&format!("`{action}`")),
-            "docs/iam.md does not explain {action}"
-        );
-    }
+}
+
+#[test]
+fn labels_match_the_sdk_operations_called() {
+    // A new SDK call without a label (or a label without a call) would let the policy drift.
+    let sources = rust_files(&root().join("src/collect"));
+    let called: BTreeSet<String> = sources
+        .iter()
+        .flat_map(|(_, text)| operation_calls(text, &["describe_", "get_"]))
+        .collect();
+    let labelled: BTreeSet<String> = collector_labels()
+        .iter()
+        .map(|a| snake(a.split_once(':').unwrap().1))
+        .collect();
+    assert_eq!(
+        called, labelled,
+        "SDK operations called in src/collect (left) differ from their action labels (right)"
+    );
 }
 
 #[test]
 fn nothing_in_src_calls_a_mutating_api() {
-    let mut sources = Vec::new();
-    rust_files(&root().join("src"), &mut sources);
-    let mutating = operations(
-        &sources,
-        &[
-            "create_",
-            "delete_",
-            "modify_",
-            "put_",
-            "update_",
-            "register_",
-            "deregister_",
-            "authorize_",
-            "revoke_",
-            "attach_",
-            "detach_",
-            "associate_",
-            "replace_",
-            "set_",
-            "add_",
-            "remove_",
-            "run_",
-            "start_",
-            "stop_",
-            "terminate_",
-        ],
-    );
+    let mutating: BTreeSet<String> = rust_files(&root().join("src"))
+        .iter()
+        .flat_map(|(_, text)| {
+            operation_calls(
+                text,
+                &[
+                    "create_",
+                    "delete_",
+                    "modify_",
+                    "put_",
+                    "update_",
+                    "register_",
+                    "deregister_",
+                    "authorize_",
+                    "revoke_",
+                    "attach_",
+                    "detach_",
+                    "associate_",
+                    "disassociate_",
+                    "replace_",
+                    "set_",
+                    "add_",
+                    "remove_",
+                    "run_",
+                    "start_",
+                    "stop_",
+                    "terminate_",
+                ],
+            )
+        })
+        .collect();
     assert!(mutating.is_empty(), "mutating calls in src/: {mutating:?}");
 }
 
 #[test]
-fn report_doc_names_every_field_and_symptom() {
-    let doc = std::fs::read_to_string(root().join("docs/report.md")).unwrap();
+fn iam_doc_explains_every_action() {
+    let doc = read("docs/iam.md");
+    for action in granted() {
+        assert!(
+            doc.contains(&format!("`{action}`")),
+            "docs/iam.md does not explain `{action}`"
+        );
+    }
+    assert!(
+        doc.contains("snapshot"),
+        "docs/iam.md must cover `snapshot`"
+    );
+}
+
+/// Every value of `Symptom`, by its report name. The match is exhaustive, so a new variant
+/// fails to compile here until it is listed (and then documented).
+fn all_symptoms() -> Vec<&'static str> {
+    let listed = |s: Symptom| match s {
+        Symptom::Timeout
+        | Symptom::IntermittentTimeout
+        | Symptom::Http502
+        | Symptom::Http503
+        | Symptom::Http504
+        | Symptom::IntermittentHttp504 => s.as_str(),
+    };
+    [
+        Symptom::Timeout,
+        Symptom::IntermittentTimeout,
+        Symptom::Http502,
+        Symptom::Http503,
+        Symptom::Http504,
+        Symptom::IntermittentHttp504,
+    ]
+    .into_iter()
+    .map(listed)
+    .collect()
+}
+
+#[test]
+fn report_doc_names_every_finding_field_and_symptom() {
+    let doc = read("docs/report.md");
+    let mentions = |word: &str| doc.contains(&format!("`{word}`"));
+    // The finding fields CONTRACT.md lists.
     for field in [
-        "schema_version",
-        "generated_at",
-        "summary",
-        "load_balancers",
-        "availability_zones",
-        "not_evaluated",
-        "not_applicable",
-        "status",
         "rule",
         "name",
         "severity",
@@ -164,25 +260,76 @@ fn report_doc_names_every_field_and_symptom() {
         "symptom",
         "evidence",
         "remediation",
-        "fingerprint",
-        "baselined",
     ] {
         assert!(
-            doc.contains(&format!("`{field}`")),
+            mentions(field),
             "docs/report.md does not describe `{field}`"
         );
     }
-    for symptom in [
+    // The contract's symptoms, which must also be exactly the code's.
+    let contract = [
         "timeout",
         "intermittent-timeout",
         "http-502",
         "http-503",
         "http-504",
         "intermittent-http-504",
-    ] {
+    ];
+    assert_eq!(
+        all_symptoms(),
+        contract,
+        "Symptom names differ from CONTRACT.md"
+    );
+    for symptom in contract {
         assert!(
-            doc.contains(&format!("`{symptom}`")),
+            mentions(symptom),
             "docs/report.md does not describe `{symptom}`"
         );
     }
+    for severity in [Severity::Error, Severity::Warning, Severity::Note] {
+        assert!(mentions(severity.as_str()), "{}", severity.as_str());
+    }
+    for status in [Status::Pass, Status::Fail, Status::Incomplete] {
+        let name = serde_json::to_value(status).unwrap();
+        assert!(mentions(name.as_str().unwrap()), "status {name}");
+    }
+}
+
+#[test]
+fn report_doc_names_every_field_the_tool_writes() {
+    // A golden report written by the code: every key it has, at every level, is documented.
+    let doc = read("docs/report.md");
+    let golden: serde_json::Value =
+        serde_json::from_str(&read("fixtures/nat-route-in-one-az/expected/default.json")).unwrap();
+    let lb = &golden["load_balancers"][0];
+    let finding = &lb["findings"][0];
+    let mut keys: BTreeSet<&str> = BTreeSet::new();
+    for object in [
+        &golden,
+        &golden["summary"],
+        &golden["tool"],
+        lb,
+        &lb["availability_zones"][0],
+        finding,
+    ] {
+        keys.extend(object.as_object().unwrap().keys().map(String::as_str));
+    }
+    keys.extend(["not_applicable", "check", "reason", "target_group"]);
+    for key in keys {
+        assert!(
+            doc.contains(&format!("`{key}`")) || doc.contains(&format!("\"{key}\"")),
+            "docs/report.md does not describe `{key}`"
+        );
+    }
+    // The example finding is the golden's, verbatim (keys sorted there as in the doc).
+    let example = doc
+        .split("```json\n")
+        .nth(1)
+        .and_then(|s| s.split("\n```").next())
+        .expect("docs/report.md has a JSON example");
+    let example: serde_json::Value = serde_json::from_str(example).expect("example is JSON");
+    assert_eq!(
+        &example, finding,
+        "the example differs from fixtures/nat-route-in-one-az"
+    );
 }
