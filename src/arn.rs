@@ -11,6 +11,8 @@ pub struct AlbArn {
     pub arn: String,
     /// The region in the ARN, the default region for API calls.
     pub region: String,
+    /// The account that owns the ALB, which fleet reports group by.
+    pub account: String,
     /// `app/NAME/ID`, the suffix the ALB's network interface descriptions carry.
     pub resource_id: String,
 }
@@ -70,6 +72,7 @@ impl AlbArn {
         Ok(AlbArn {
             arn: arn.to_string(),
             region: region.to_string(),
+            account: parts[4].to_string(),
             resource_id: rest.to_string(),
         })
     }

@@ -6,6 +6,7 @@ pub mod junit;
 pub mod markdown;
 pub mod sarif;
 pub mod text;
+pub mod topology;
 
 use serde::{Deserialize, Serialize};
 
@@ -73,6 +74,10 @@ pub struct Report {
     pub summary: Summary,
     /// One entry per audited ALB.
     pub load_balancers: Vec<AlbReport>,
+    /// What could not be read that is not about one ALB (listing a region's ALBs, an
+    /// account or region of a fleet): the audit is incomplete, never silently smaller.
+    #[serde(default)]
+    pub not_evaluated: Vec<NotEvaluated>,
 }
 
 /// The tool's name and version.
@@ -107,6 +112,12 @@ pub struct AlbReport {
     pub arn: String,
     /// Name.
     pub name: String,
+    /// The account that owns it, so fleet reports can be grouped.
+    #[serde(default)]
+    pub account_id: String,
+    /// The region it lives in.
+    #[serde(default)]
+    pub region: String,
     /// internet-facing or internal.
     pub scheme: Scheme,
     /// VPC id.
@@ -124,6 +135,10 @@ pub struct AlbReport {
     /// Forwarded target groups without a network path to check (additive to schema 1).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_applicable: Vec<NotApplicable>,
+    /// The paths as laid out (nodes, listeners, target groups, targets), so that a picture
+    /// or a dashboard can place each finding on its edge without the snapshot.
+    #[serde(default)]
+    pub topology: topology::Topology,
 }
 
 /// Builds the report from the evaluation of `snapshot`.
@@ -154,9 +169,14 @@ pub fn build(
             } else {
                 Status::Pass
             };
+            let arn = crate::arn::AlbArn::parse(&o.lb.arn).ok();
             AlbReport {
                 arn: o.lb.arn.clone(),
                 name: o.lb.name.clone(),
+                account_id: arn.as_ref().map(|a| a.account.clone()).unwrap_or_default(),
+                region: arn
+                    .map(|a| a.region)
+                    .unwrap_or_else(|| snapshot.region.clone()),
                 scheme: o.lb.scheme,
                 vpc_id: o.lb.vpc_id.clone(),
                 dns_name: o.lb.dns_name.clone(),
@@ -165,6 +185,7 @@ pub fn build(
                 findings: o.findings,
                 not_evaluated: o.not_evaluated,
                 not_applicable: o.not_applicable,
+                topology: topology::Topology::of(snapshot, o.lb),
             }
         })
         .collect();
@@ -207,6 +228,7 @@ pub fn build(
         status,
         summary,
         load_balancers,
+        not_evaluated: Vec::new(),
     }
 }
 
