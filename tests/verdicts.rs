@@ -1,0 +1,889 @@
+//! Whole verdicts against a brute-force oracle. Random small worlds (two or three ALB subnets,
+//! network ACLs, security group rules, routes with origins, two address families, IP targets
+//! with their own groups and ACLs, cross-zone on or off) are audited by the real binary, and
+//! every finding is compared with what an oracle sees by walking concrete (address, port)
+//! samples through AWS's rules one packet at a time. The exact evaluation works on range sets;
+//! the oracle never does, so the two only agree when the composition is right.
+//!
+//! Sample spaces are small on purpose: clients come from 198.51.100.0/28 and 2001:db8::/124
+//! (and 10.0.9.0/28 inside the VPC for internal ALBs), and every port range in the world is
+//! built from a fixed set of boundaries, so testing each boundary and its neighbours is as
+//! good as testing every port.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+use std::path::Path;
+use std::process::Command;
+
+use ipnet::IpNet;
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use serde_json::{json, Value};
+
+const LB_ARN: &str =
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188";
+const TG_ARN: &str =
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/app/6d0ecf831eec9f09";
+const ZONES: [&str; 3] = ["us-east-1a", "us-east-1b", "us-east-1c"];
+const VPC_V4: &str = "10.0.0.0/16";
+const VPC_V6: &str = "2600:1f18:0:100::/56";
+const PORT_BOUNDS: [u16; 12] = [0, 79, 80, 81, 442, 443, 1023, 1024, 1025, 32768, 8080, 65535];
+const TARGET_PORT: u16 = 8080;
+const HEALTH_PORT: u16 = 8081;
+
+fn net(s: &str) -> IpNet {
+    s.parse().unwrap()
+}
+
+/// The client universes: every address in them is a sample.
+fn client_universe(internal: bool) -> Vec<IpNet> {
+    let mut u = vec![net("198.51.100.0/28"), net("2001:db8::/124")];
+    if internal {
+        u.push(net("10.0.9.0/28"));
+    }
+    u
+}
+
+fn addresses(n: &IpNet) -> Vec<IpAddr> {
+    n.hosts()
+        .chain([n.network(), n.broadcast()])
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+fn node_addr(zone: usize, v6: bool) -> IpAddr {
+    if v6 {
+        format!("2600:1f18:0:1{zone}0::10").parse().unwrap()
+    } else {
+        format!("10.0.{}.10", zone + 1).parse().unwrap()
+    }
+}
+
+fn alb_subnet(zone: usize, v6: bool) -> IpNet {
+    if v6 {
+        net(&format!("2600:1f18:0:1{zone}0::/64"))
+    } else {
+        net(&format!("10.0.{}.0/24", zone + 1))
+    }
+}
+
+fn app_subnet(zone: usize, v6: bool) -> IpNet {
+    if v6 {
+        net(&format!("2600:1f18:0:1{zone}8::/64"))
+    } else {
+        net(&format!("10.0.{}.0/24", zone + 11))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The world
+
+#[derive(Clone, Debug)]
+struct AclEntry {
+    rule: i32,
+    egress: bool,
+    protocol: &'static str,
+    allow: bool,
+    cidr: IpNet,
+    ports: Option<(u16, u16)>,
+}
+
+#[derive(Clone, Debug)]
+enum Peer {
+    Cidr(IpNet),
+    Group(&'static str),
+}
+
+#[derive(Clone, Debug)]
+struct SgRule {
+    protocol: &'static str,
+    ports: Option<(u16, u16)>,
+    peer: Peer,
+}
+
+#[derive(Clone, Debug)]
+struct Route {
+    dest: IpNet,
+    target: &'static str,
+    propagated: bool,
+    blackhole: bool,
+}
+
+#[derive(Clone, Debug)]
+struct Target {
+    zone: usize,
+    addr: IpAddr,
+}
+
+#[derive(Clone, Debug)]
+struct World {
+    internal: bool,
+    dualstack: bool,
+    zones: usize,
+    ports: Vec<u16>,
+    clients: Vec<IpNet>,
+    alb_ingress: Vec<SgRule>,
+    alb_egress: Vec<SgRule>,
+    app_ingress: Vec<SgRule>,
+    /// One ACL per ALB subnet, then one per app subnet.
+    acls: Vec<Vec<AclEntry>>,
+    /// One extra route list per ALB subnet (the local routes are implied).
+    routes: Vec<Vec<Route>>,
+    tg_v6: bool,
+    cross_zone: bool,
+    health_port: bool,
+    targets: Vec<Target>,
+}
+
+fn cidr_in(universe: IpNet) -> impl Strategy<Value = IpNet> {
+    let max = universe.max_prefix_len();
+    let base = universe.prefix_len();
+    (base..=max, any::<u128>()).prop_map(move |(len, bits)| {
+        let host_bits = u32::from(max - base);
+        let offset = if host_bits == 0 {
+            0
+        } else {
+            bits % (1u128 << host_bits)
+        };
+        let addr = match universe.network() {
+            IpAddr::V4(a) => IpAddr::V4((u32::from(a) + offset as u32).into()),
+            IpAddr::V6(a) => IpAddr::V6((u128::from(a) + offset).into()),
+        };
+        IpNet::new(addr, len).unwrap().trunc()
+    })
+}
+
+/// A CIDR for a rule or route: the whole family, a covering block, or a piece of a universe.
+fn any_cidr(universes: Vec<IpNet>) -> impl Strategy<Value = IpNet> {
+    let pieces: Vec<BoxedStrategy<IpNet>> = universes.into_iter().map(|u| cidr_in(u).boxed()).collect();
+    prop_oneof![
+        1 => Just(net("0.0.0.0/0")),
+        1 => Just(net("::/0")),
+        1 => Just(net("198.51.100.0/24")),
+        6 => proptest::strategy::Union::new(pieces),
+    ]
+}
+
+fn port_range() -> impl Strategy<Value = (u16, u16)> {
+    (0..PORT_BOUNDS.len(), 0..PORT_BOUNDS.len()).prop_map(|(a, b)| {
+        let (a, b) = (PORT_BOUNDS[a], PORT_BOUNDS[b]);
+        (a.min(b), a.max(b))
+    })
+}
+
+fn acl_entries(universes: Vec<IpNet>) -> impl Strategy<Value = Vec<AclEntry>> {
+    prop::collection::vec(
+        (
+            1..20i32,
+            any::<bool>(),
+            prop_oneof![3 => Just("-1"), 3 => Just("6"), 1 => Just("17")],
+            prop_oneof![3 => Just(true), 1 => Just(false)],
+            any_cidr(universes),
+            port_range(),
+        )
+            .prop_map(|(n, egress, protocol, allow, cidr, ports)| AclEntry {
+                rule: n * 10,
+                egress,
+                protocol,
+                allow,
+                cidr,
+                ports: (protocol != "-1").then_some(ports),
+            }),
+        0..6,
+    )
+    .prop_map(|mut entries| {
+        // Rule numbers are unique per direction; a usually-open base lets denies matter.
+        let mut seen = BTreeSet::new();
+        entries.retain(|e| seen.insert((e.egress, e.rule)));
+        for egress in [false, true] {
+            for any in ["0.0.0.0/0", "::/0"] {
+                entries.push(AclEntry {
+                    rule: 500,
+                    egress,
+                    protocol: "-1",
+                    allow: true,
+                    cidr: net(any),
+                    ports: None,
+                });
+            }
+        }
+        entries
+    })
+}
+
+fn sg_rules(universes: Vec<IpNet>, group: &'static str) -> impl Strategy<Value = Vec<SgRule>> {
+    prop::collection::vec(
+        (
+            prop_oneof![3 => Just("tcp"), 1 => Just("-1"), 1 => Just("udp")],
+            port_range(),
+            prop_oneof![4 => any_cidr(universes).prop_map(Peer::Cidr), 1 => Just(Peer::Group(group))],
+        )
+            .prop_map(|(protocol, ports, peer)| SgRule {
+                protocol,
+                ports: (protocol != "-1").then_some(ports),
+                peer,
+            }),
+        0..4,
+    )
+}
+
+fn routes(universes: Vec<IpNet>) -> impl Strategy<Value = Vec<Route>> {
+    prop::collection::vec(
+        (
+            any_cidr(universes),
+            prop_oneof![
+                Just("igw-1"),
+                Just("igw-detached"),
+                Just("eigw-1"),
+                Just("nat-1"),
+                Just("vgw-1"),
+                Just("tgw-1"),
+                Just("pcx-1"),
+            ],
+            any::<bool>(),
+            prop_oneof![9 => Just(false), 1 => Just(true)],
+        )
+            .prop_map(|(dest, target, propagated, blackhole)| Route {
+                dest,
+                target,
+                propagated: propagated && target == "vgw-1",
+                blackhole,
+            }),
+        0..5,
+    )
+    .prop_map(|mut rs| {
+        // AWS allows one static and one propagated route per destination in a table.
+        let mut seen = BTreeSet::new();
+        rs.retain(|r| seen.insert((r.dest, r.propagated)));
+        rs
+    })
+}
+
+fn world() -> impl Strategy<Value = World> {
+    (any::<bool>(), any::<bool>(), 2..=3usize).prop_flat_map(|(internal, dualstack, zones)| {
+        let clients_u = client_universe(internal);
+        let vpc_u = vec![net("10.0.0.0/20"), net("2600:1f18:0:100::/56")];
+        let mut rule_u = clients_u.clone();
+        rule_u.extend(vpc_u.clone());
+        let client_sets = prop::collection::vec(cidr_in_any(clients_u.clone()), 1..4);
+        let ports = prop_oneof![Just(vec![80]), Just(vec![443]), Just(vec![80, 443])];
+        let targets = prop::collection::vec((0..zones, 0..2u8), 1..4);
+        (
+            client_sets,
+            ports,
+            sg_rules(rule_u.clone(), "sg-other"),
+            sg_rules(vpc_u.clone(), "sg-app"),
+            sg_rules(vpc_u.clone(), "sg-alb"),
+            prop::collection::vec(acl_entries(rule_u.clone()), zones * 2),
+            prop::collection::vec(routes(client_universe(false)), zones),
+            (any::<bool>(), any::<bool>(), any::<bool>()),
+            targets,
+        )
+            .prop_map(
+                move |(clients, ports, alb_ingress, alb_egress, app_ingress, acls, routes, flags, targets)| {
+                    let (tg_v6, cross_zone, health_port) = flags;
+                    let tg_v6 = tg_v6 && dualstack;
+                    let mut seen = BTreeSet::new();
+                    let targets = targets
+                        .into_iter()
+                        .filter(|t| seen.insert(*t))
+                        .map(|(zone, i)| {
+                            let addr = match (tg_v6, app_subnet(zone, tg_v6)) {
+                                (true, IpNet::V6(n)) => IpAddr::V6((u128::from(n.network()) + 20 + u128::from(i)).into()),
+                                (_, n) => match n.network() {
+                                    IpAddr::V4(a) => IpAddr::V4((u32::from(a) + 20 + u32::from(i)).into()),
+                                    other => other,
+                                },
+                            };
+                            Target { zone, addr }
+                        })
+                        .collect();
+                    World {
+                        internal,
+                        dualstack,
+                        zones,
+                        ports,
+                        clients,
+                        alb_ingress,
+                        alb_egress,
+                        app_ingress,
+                        acls,
+                        routes,
+                        tg_v6,
+                        cross_zone,
+                        health_port,
+                        targets,
+                    }
+                },
+            )
+    })
+}
+
+fn cidr_in_any(universes: Vec<IpNet>) -> impl Strategy<Value = IpNet> {
+    let pieces: Vec<BoxedStrategy<IpNet>> = universes.into_iter().map(|u| cidr_in(u).boxed()).collect();
+    proptest::strategy::Union::new(pieces)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The world as a snapshot
+
+fn sg_json(id: &str, ingress: &[SgRule], egress: &[SgRule]) -> Value {
+    let rule = |r: &SgRule| {
+        let (cidrs, groups) = match &r.peer {
+            Peer::Cidr(c) => (vec![c.to_string()], vec![]),
+            Peer::Group(g) => (vec![], vec![g.to_string()]),
+        };
+        json!({
+            "protocol": r.protocol,
+            "from_port": r.ports.map(|p| p.0),
+            "to_port": r.ports.map(|p| p.1),
+            "cidrs": cidrs, "prefix_lists": [], "groups": groups,
+        })
+    };
+    json!({
+        "id": id, "name": id, "vpc_id": "vpc-1",
+        "ingress": ingress.iter().map(rule).collect::<Vec<_>>(),
+        "egress": egress.iter().map(rule).collect::<Vec<_>>(),
+    })
+}
+
+impl World {
+    fn subnet_id(&self, i: usize) -> String {
+        if i < self.zones {
+            format!("subnet-alb{i}")
+        } else {
+            format!("subnet-app{}", i - self.zones)
+        }
+    }
+
+    fn snapshot(&self) -> Value {
+        let mut subnets = serde_json::Map::new();
+        let mut acls = serde_json::Map::new();
+        let mut tables = serde_json::Map::new();
+        let mut enis = serde_json::Map::new();
+        for i in 0..self.zones * 2 {
+            let zone = i % self.zones;
+            let id = self.subnet_id(i);
+            let mut cidrs = vec![if i < self.zones { alb_subnet(zone, false) } else { app_subnet(zone, false) }];
+            if self.dualstack {
+                cidrs.push(if i < self.zones { alb_subnet(zone, true) } else { app_subnet(zone, true) });
+            }
+            subnets.insert(
+                id.clone(),
+                json!({"id": id, "vpc_id": "vpc-1", "availability_zone": ZONES[zone],
+                       "cidrs": cidrs.iter().map(|c| c.to_string()).collect::<Vec<_>>()}),
+            );
+            let entries: Vec<Value> = self.acls[i]
+                .iter()
+                .map(|e| {
+                    json!({"rule_number": e.rule, "egress": e.egress, "protocol": e.protocol,
+                           "allow": e.allow, "cidr": e.cidr.to_string(),
+                           "from_port": e.ports.map(|p| p.0), "to_port": e.ports.map(|p| p.1)})
+                })
+                .collect();
+            acls.insert(
+                format!("acl-{i}"),
+                json!({"id": format!("acl-{i}"), "vpc_id": "vpc-1", "default": false,
+                       "subnet_ids": [id], "entries": entries}),
+            );
+        }
+        let local = |dest: &str| {
+            json!({"destination": dest, "destination_prefix_list": null, "target": "local",
+                   "state": "active", "origin": "CreateRouteTable"})
+        };
+        let mut main_routes = vec![local(VPC_V4)];
+        if self.dualstack {
+            main_routes.push(local(VPC_V6));
+        }
+        tables.insert(
+            "rtb-main".into(),
+            json!({"id": "rtb-main", "vpc_id": "vpc-1", "main": true, "subnet_ids": [], "routes": main_routes}),
+        );
+        for (z, extra) in self.routes.iter().enumerate() {
+            let mut rs = main_routes.clone();
+            // Propagated routes first, so API order never decides ties by accident.
+            let mut sorted = extra.clone();
+            sorted.sort_by_key(|r| !r.propagated);
+            for r in &sorted {
+                rs.push(json!({
+                    "destination": r.dest.to_string(), "destination_prefix_list": null,
+                    "target": r.target,
+                    "state": if r.blackhole { "blackhole" } else { "active" },
+                    "origin": if r.propagated { "EnableVgwRoutePropagation" } else { "CreateRoute" },
+                }));
+            }
+            tables.insert(
+                format!("rtb-{z}"),
+                json!({"id": format!("rtb-{z}"), "vpc_id": "vpc-1", "main": false,
+                       "subnet_ids": [format!("subnet-alb{z}")], "routes": rs}),
+            );
+        }
+        let desc = "ELB app/web/50dc6c495c0c9188";
+        for z in 0..self.zones {
+            let mut addrs = vec![node_addr(z, false).to_string()];
+            if self.dualstack {
+                addrs.push(node_addr(z, true).to_string());
+            }
+            enis.insert(
+                format!("eni-alb{z}"),
+                json!({"id": format!("eni-alb{z}"), "description": desc,
+                       "subnet_id": format!("subnet-alb{z}"), "availability_zone": ZONES[z],
+                       "addresses": addrs, "security_groups": ["sg-alb"]}),
+            );
+        }
+        for (i, t) in self.targets.iter().enumerate() {
+            enis.insert(
+                format!("eni-t{i}"),
+                json!({"id": format!("eni-t{i}"), "description": "app",
+                       "subnet_id": format!("subnet-app{}", t.zone), "availability_zone": ZONES[t.zone],
+                       "addresses": [t.addr.to_string()], "security_groups": ["sg-app"]}),
+            );
+        }
+        let mut vpc_cidrs = vec![VPC_V4];
+        if self.dualstack {
+            vpc_cidrs.push(VPC_V6);
+        }
+        let listeners: Vec<Value> = self
+            .ports
+            .iter()
+            .map(|p| {
+                json!({"arn": format!("{LB_ARN}/l{p}").replace(":loadbalancer/", ":listener/"),
+                       "port": p, "protocol": "HTTP",
+                       "forwards": [{"target_group_arn": TG_ARN, "via": "default", "weight": null}]})
+            })
+            .collect();
+        let targets: Vec<Value> = self
+            .targets
+            .iter()
+            .map(|t| json!({"id": t.addr.to_string(), "port": TARGET_PORT, "availability_zone": ZONES[t.zone],
+                            "state": "healthy", "reason": null, "description": null}))
+            .collect();
+        json!({
+            "format": 1,
+            "region": "us-east-1",
+            "load_balancers": [{
+                "arn": LB_ARN, "name": "web",
+                "scheme": if self.internal { "internal" } else { "internet-facing" },
+                "ip_address_type": if self.dualstack { "dualstack" } else { "ipv4" },
+                "vpc_id": "vpc-1", "dns_name": "web.example",
+                "availability_zones": (0..self.zones).map(|z| json!({"zone": ZONES[z], "subnet_id": format!("subnet-alb{z}")})).collect::<Vec<_>>(),
+                "security_groups": ["sg-alb"],
+                "listeners": listeners,
+            }],
+            "target_groups": {TG_ARN: {
+                "arn": TG_ARN, "name": "app", "target_type": "ip", "protocol": "HTTP",
+                "port": TARGET_PORT, "vpc_id": "vpc-1",
+                "ip_address_type": if self.tg_v6 { "ipv6" } else { "ipv4" },
+                "cross_zone_enabled": self.cross_zone,
+                "health_check_port": if self.health_port { HEALTH_PORT.to_string() } else { "traffic-port".to_string() },
+                "targets": targets,
+            }},
+            "network": {
+                "vpcs": {"vpc-1": {"id": "vpc-1", "cidrs": vpc_cidrs}},
+                "subnets": subnets,
+                "route_tables": tables,
+                "internet_gateways": {"igw-1": {"id": "igw-1", "attached_vpcs": ["vpc-1"]},
+                                      "igw-detached": {"id": "igw-detached", "attached_vpcs": []}},
+                "vpn_gateways": {"vgw-1": {"id": "vgw-1", "attached_vpcs": ["vpc-1"]}},
+                "security_groups": {
+                    "sg-alb": sg_json("sg-alb", &self.alb_ingress, &self.alb_egress),
+                    "sg-app": sg_json("sg-app", &self.app_ingress, &[]),
+                },
+                "prefix_lists": {},
+                "network_acls": acls,
+                "network_interfaces": enis,
+                "instances": {},
+            },
+            "gaps": [],
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The oracle: concrete packets through AWS's rules
+
+fn covers_tcp(protocol: &str) -> bool {
+    matches!(protocol, "-1" | "6" | "tcp")
+}
+
+fn in_ports(ports: Option<(u16, u16)>, p: u16) -> bool {
+    ports.is_none_or(|(lo, hi)| lo <= p && p <= hi)
+}
+
+/// First matching entry by rule number decides; no match denies.
+fn acl_allows(entries: &[AclEntry], egress: bool, peer: IpAddr, port: u16) -> bool {
+    let mut es: Vec<&AclEntry> = entries.iter().filter(|e| e.egress == egress).collect();
+    es.sort_by_key(|e| e.rule);
+    es.into_iter()
+        .find(|e| covers_tcp(e.protocol) && in_ports(e.ports, port) && e.cidr.contains(&peer))
+        .is_some_and(|e| e.allow)
+}
+
+fn ephemeral_samples() -> Vec<u16> {
+    let mut s = BTreeSet::new();
+    for b in PORT_BOUNDS {
+        for p in [b.saturating_sub(1), b, b.saturating_add(1)] {
+            if p >= 1024 {
+                s.insert(p);
+            }
+        }
+    }
+    s.into_iter().collect()
+}
+
+fn sg_allows(rules: &[SgRule], port: u16, peer: IpAddr, peer_groups: &[&str]) -> bool {
+    rules.iter().any(|r| {
+        covers_tcp(r.protocol)
+            && in_ports(r.ports, port)
+            && match &r.peer {
+                Peer::Cidr(c) => c.contains(&peer),
+                Peer::Group(g) => peer_groups.contains(g),
+            }
+    })
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RouteOutcome {
+    Ok,
+    Blackhole,
+    Broken,
+}
+
+/// Longest prefix; among equal prefixes local, then static, then propagated routes.
+fn route_for(w: &World, zone: usize, a: IpAddr) -> RouteOutcome {
+    let mut best: Option<(u8, u8, &Route)> = None;
+    let vpc: Vec<IpNet> = [net(VPC_V4)]
+        .into_iter()
+        .chain(w.dualstack.then(|| net(VPC_V6)))
+        .collect();
+    if vpc.iter().any(|n| n.contains(&a)) {
+        // The world has no route more specific than the VPC's own blocks.
+        return RouteOutcome::Ok;
+    }
+    for r in &w.routes[zone] {
+        if !r.dest.contains(&a) {
+            continue;
+        }
+        let rank = u8::from(r.propagated);
+        let key = (r.dest.prefix_len(), 255 - rank);
+        if best.is_none_or(|(l, k, _)| key > (l, k)) {
+            best = Some((key.0, key.1, r));
+        }
+    }
+    let Some((_, _, r)) = best else {
+        return RouteOutcome::Broken;
+    };
+    if r.blackhole {
+        return RouteOutcome::Blackhole;
+    }
+    let ok = if w.internal {
+        matches!(r.target, "vgw-1" | "tgw-1" | "pcx-1")
+    } else {
+        r.target == "igw-1"
+    };
+    if ok {
+        RouteOutcome::Ok
+    } else {
+        RouteOutcome::Broken
+    }
+}
+
+/// What the oracle expects: findings as (rule, zone, port, target) with symptom and, for
+/// frontend findings, the blocked client samples.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Expected {
+    symptom: Option<String>,
+    blocked: BTreeSet<IpAddr>,
+}
+
+type Key = (String, Option<String>, Option<u16>, Option<String>);
+
+fn client_in_scope(w: &World, a: IpAddr) -> bool {
+    w.clients.iter().any(|c| c.contains(&a)) && (w.dualstack || a.is_ipv4())
+}
+
+fn oracle(w: &World) -> BTreeMap<Key, Expected> {
+    let mut out: BTreeMap<Key, Expected> = BTreeMap::new();
+    let samples: Vec<IpAddr> = client_universe(w.internal)
+        .iter()
+        .flat_map(addresses)
+        .filter(|a| client_in_scope(w, *a))
+        .collect();
+    let eph = ephemeral_samples();
+    let unserved = client_universe(w.internal)
+        .iter()
+        .flat_map(addresses)
+        .any(|a| w.clients.iter().any(|c| c.contains(&a)) && !w.dualstack && a.is_ipv6());
+    if unserved {
+        out.insert(("ALB108".into(), None, None, None), Expected { symptom: Some("timeout".into()), blocked: BTreeSet::new() });
+    }
+    // Per node: which clients each component drops.
+    let acl_in = |z: usize, a: IpAddr, p: u16| !acl_allows(&w.acls[z], false, a, p);
+    let acl_out = |z: usize, a: IpAddr| eph.iter().any(|&e| !acl_allows(&w.acls[z], true, a, e));
+    let local_blocked = |z: usize, a: IpAddr, p: u16| {
+        acl_in(z, a, p) || acl_out(z, a) || route_for(w, z, a) != RouteOutcome::Ok
+    };
+    let symptom = |z: usize, blocked: &BTreeSet<IpAddr>, ports: &[u16]| -> String {
+        let total = w.zones == 1
+            || ports.iter().any(|&p| {
+                blocked
+                    .iter()
+                    .any(|&a| (0..w.zones).filter(|&j| j != z).all(|j| local_blocked(j, a, p)))
+            });
+        if total { "timeout" } else { "intermittent-timeout" }.to_string()
+    };
+    for &p in &w.ports {
+        let blocked: BTreeSet<IpAddr> = samples
+            .iter()
+            .copied()
+            .filter(|&a| !sg_allows(&w.alb_ingress, p, a, &[]))
+            .collect();
+        if !blocked.is_empty() {
+            out.insert(
+                ("ALB101".into(), None, Some(p), None),
+                Expected { symptom: Some("timeout".into()), blocked },
+            );
+        }
+    }
+    for z in 0..w.zones {
+        let zone = Some(ZONES[z].to_string());
+        for &p in &w.ports {
+            let blocked: BTreeSet<IpAddr> = samples.iter().copied().filter(|&a| acl_in(z, a, p)).collect();
+            if !blocked.is_empty() {
+                let s = symptom(z, &blocked, &[p]);
+                out.insert(("ALB102".into(), zone.clone(), Some(p), None), Expected { symptom: Some(s), blocked });
+            }
+        }
+        let blocked: BTreeSet<IpAddr> = samples.iter().copied().filter(|&a| acl_out(z, a)).collect();
+        if !blocked.is_empty() {
+            let s = symptom(z, &blocked, &w.ports);
+            out.insert(("ALB103".into(), zone.clone(), None, None), Expected { symptom: Some(s), blocked });
+        }
+        let routed: Vec<(IpAddr, RouteOutcome)> = samples.iter().map(|&a| (a, route_for(w, z, a))).collect();
+        let broken: BTreeSet<IpAddr> = routed.iter().filter(|(_, r)| *r == RouteOutcome::Broken).map(|(a, _)| *a).collect();
+        if !broken.is_empty() {
+            let rule = if w.internal { "ALB106" } else { "ALB104" };
+            let s = symptom(z, &broken, &w.ports);
+            out.insert((rule.into(), zone.clone(), None, None), Expected { symptom: Some(s), blocked: broken });
+        }
+        let holes: BTreeSet<IpAddr> = routed.iter().filter(|(_, r)| *r == RouteOutcome::Blackhole).map(|(a, _)| *a).collect();
+        if !holes.is_empty() {
+            let s = symptom(z, &holes, &w.ports);
+            out.insert(("ALB105".into(), zone.clone(), None, None), Expected { symptom: Some(s), blocked: holes });
+        }
+    }
+    backend_oracle(w, &mut out);
+    out
+}
+
+fn backend_oracle(w: &World, out: &mut BTreeMap<Key, Expected>) {
+    let eph = ephemeral_samples();
+    let mut ports = vec![TARGET_PORT];
+    if w.health_port {
+        ports.push(HEALTH_PORT);
+    }
+    for t in &w.targets {
+        let carrying: Vec<usize> = (0..w.zones).filter(|&z| w.cross_zone || z == t.zone).collect();
+        for &q in &ports {
+            let mut broken_nodes: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
+            for &z in &carrying {
+                let n = node_addr(z, w.tg_v6);
+                let node_acl = &w.acls[z];
+                let app_acl = &w.acls[w.zones + t.zone];
+                if !sg_allows(&w.alb_egress, q, t.addr, &["sg-app"]) {
+                    broken_nodes.entry("ALB201").or_default().insert(z);
+                }
+                if !sg_allows(&w.app_ingress, q, n, &["sg-alb"]) {
+                    broken_nodes.entry("ALB202").or_default().insert(z);
+                }
+                if !acl_allows(node_acl, true, t.addr, q) || !acl_allows(app_acl, false, n, q) {
+                    broken_nodes.entry("ALB203").or_default().insert(z);
+                }
+                if eph.iter().any(|&e| !acl_allows(app_acl, true, n, e) || !acl_allows(node_acl, false, t.addr, e)) {
+                    broken_nodes.entry("ALB204").or_default().insert(z);
+                }
+            }
+            let any_broken: BTreeSet<usize> = broken_nodes.values().flatten().copied().collect();
+            let symptom = if any_broken.len() == carrying.len() { "http-504" } else { "intermittent-http-504" };
+            for (rule, nodes) in broken_nodes {
+                for z in nodes {
+                    out.insert(
+                        (rule.into(), Some(ZONES[z].to_string()), Some(q), Some(t.addr.to_string())),
+                        Expected { symptom: Some(symptom.into()), blocked: BTreeSet::new() },
+                    );
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The audit through the real binary, and the comparison
+
+/// Parses an evidence address list (`a/b, c; d`, or `0.0.0.0/0 except …`) into samples.
+fn parse_blocked(text: &str, samples: &[IpAddr]) -> BTreeSet<IpAddr> {
+    let mut out = BTreeSet::new();
+    for family in text.split("; ") {
+        let (base, except) = match family.split_once(" except ") {
+            Some((b, e)) => (b, e),
+            None => (family, ""),
+        };
+        let nets = |s: &str| -> Vec<IpNet> {
+            s.split(", ")
+                .filter(|p| !p.is_empty() && *p != "no address")
+                .filter_map(|p| p.parse::<IpNet>().ok().or_else(|| p.parse::<IpAddr>().ok().map(IpNet::from)))
+                .collect()
+        };
+        let (inc, exc) = (nets(base), nets(except));
+        for &a in samples {
+            if inc.iter().any(|n| n.contains(&a)) && !exc.iter().any(|n| n.contains(&a)) {
+                out.insert(a);
+            }
+        }
+    }
+    out
+}
+
+fn audit(w: &World) -> BTreeMap<Key, Expected> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("snapshot.json");
+    std::fs::write(&path, serde_json::to_string(&w.snapshot()).unwrap()).unwrap();
+    let report = run(&path, &w.clients);
+    let samples: Vec<IpAddr> = client_universe(w.internal).iter().flat_map(addresses).collect();
+    let lb = &report["load_balancers"][0];
+    let mut out: BTreeMap<Key, Expected> = BTreeMap::new();
+    let carrying = |target: &str| -> Vec<usize> {
+        let t = w.targets.iter().find(|t| t.addr.to_string() == target);
+        (0..w.zones).filter(|&z| w.cross_zone || t.is_some_and(|t| t.zone == z)).collect()
+    };
+    for f in lb["findings"].as_array().unwrap() {
+        let rule = f["rule"].as_str().unwrap().to_string();
+        if !["ALB101", "ALB102", "ALB103", "ALB104", "ALB105", "ALB106", "ALB108", "ALB201", "ALB202", "ALB203", "ALB204"].contains(&rule.as_str()) {
+            continue;
+        }
+        let port = f["port"].as_u64().map(|p| p as u16);
+        let port = if ["ALB103", "ALB104", "ALB105", "ALB106"].contains(&rule.as_str()) { None } else { port };
+        let target = f["target"].as_str().map(str::to_string);
+        let blocked = f["evidence"]["blocked"].as_str().map(|b| parse_blocked(b, &samples)).unwrap_or_default();
+        let expected = Expected { symptom: f["symptom"].as_str().map(str::to_string), blocked };
+        match (f["availability_zone"].as_str(), &target) {
+            // A backend finding for every node alike stands for each node that carries traffic.
+            (None, Some(t)) => {
+                for z in carrying(t) {
+                    out.insert((rule.clone(), Some(ZONES[z].to_string()), port, target.clone()), expected.clone());
+                }
+            }
+            (zone, _) => {
+                let key = (rule, zone.map(str::to_string), port, target);
+                let slot = out.entry(key).or_default();
+                slot.symptom = expected.symptom;
+                slot.blocked.extend(expected.blocked);
+            }
+        }
+    }
+    out
+}
+
+fn run(snapshot: &Path, clients: &[IpNet]) -> Value {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_alb-audit"));
+    cmd.args(["audit", "--format", "json", "--snapshot"]).arg(snapshot);
+    for c in clients {
+        cmd.args(["--client-cidr", &c.to_string()]);
+    }
+    let out = cmd.output().expect("run alb-audit");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("no JSON report ({e}): {}", String::from_utf8_lossy(&out.stderr))
+    })
+}
+
+/// Differences between the audit and the oracle: (false errors, false passes, wrong symptoms).
+fn compare(actual: &BTreeMap<Key, Expected>, expected: &BTreeMap<Key, Expected>) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let mut false_errors = Vec::new();
+    let mut false_passes = Vec::new();
+    let mut symptoms = Vec::new();
+    for (k, a) in actual {
+        match expected.get(k) {
+            None => false_errors.push(format!("{k:?} reported, the oracle sees nothing blocked")),
+            Some(e) => {
+                let extra: Vec<_> = a.blocked.difference(&e.blocked).collect();
+                let missing: Vec<_> = e.blocked.difference(&a.blocked).collect();
+                if !extra.is_empty() {
+                    false_errors.push(format!("{k:?} blocks {extra:?}, which get through"));
+                }
+                if !missing.is_empty() {
+                    false_passes.push(format!("{k:?} misses blocked {missing:?}"));
+                }
+                if a.symptom != e.symptom {
+                    symptoms.push(format!("{k:?}: symptom {:?}, expected {:?}", a.symptom, e.symptom));
+                }
+            }
+        }
+    }
+    for k in expected.keys() {
+        if !actual.contains_key(k) {
+            false_passes.push(format!("{k:?} expected, not reported"));
+        }
+    }
+    (false_errors, false_passes, symptoms)
+}
+
+proptest! {
+    #![proptest_config(Config { cases: 96, ..Config::default() })]
+
+    #[test]
+    fn whole_verdicts_match_the_oracle(w in world()) {
+        let (fe, fp, sy) = compare(&audit(&w), &oracle(&w));
+        prop_assert!(fe.is_empty() && fp.is_empty() && sy.is_empty(),
+            "false errors: {fe:#?}\nfalse passes: {fp:#?}\nsymptoms: {sy:#?}");
+    }
+}
+
+/// Counts disagreements over many random worlds without stopping at the first: the measure of
+/// how wrong a build is (`cargo test --test verdicts -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn count_disagreements() {
+    let mut runner = TestRunner::new_with_rng(Config::default(), TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+    let (mut worlds, mut bad, mut fe_n, mut fp_n, mut sy_n) = (0, 0, 0, 0, 0);
+    let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
+    for _ in 0..400 {
+        let w = world().new_tree(&mut runner).unwrap().current();
+        let (fe, fp, sy) = compare(&audit(&w), &oracle(&w));
+        worlds += 1;
+        if !(fe.is_empty() && fp.is_empty() && sy.is_empty()) {
+            bad += 1;
+        }
+        for (list, label) in [(&fe, "false error"), (&fp, "false pass"), (&sy, "symptom")] {
+            for item in list.iter() {
+                let rule = item.split('"').nth(1).unwrap_or("?");
+                *kinds.entry(format!("{label} {rule}")).or_default() += 1;
+            }
+        }
+        fe_n += fe.len();
+        fp_n += fp.len();
+        sy_n += sy.len();
+    }
+    println!("{worlds} worlds, {bad} with disagreements: {fe_n} false errors, {fp_n} false passes, {sy_n} wrong symptoms");
+    for (k, n) in kinds {
+        println!("  {k}: {n}");
+    }
+}
+
+#[test]
+#[ignore]
+fn show_disagreements() {
+    let mut runner = TestRunner::new_with_rng(Config::default(), TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+    let want = std::env::var("SHOW").unwrap_or_default();
+    let mut shown = 0;
+    for _ in 0..400 {
+        let w = world().new_tree(&mut runner).unwrap().current();
+        let (fe, fp, sy) = compare(&audit(&w), &oracle(&w));
+        let all: Vec<&String> = fe.iter().chain(&fp).chain(&sy).filter(|s| s.contains(&want)).collect();
+        if !all.is_empty() && shown < 3 {
+            shown += 1;
+            println!("internal={} dualstack={} zones={} ports={:?} clients={:?}\nroutes={:?}\n{all:#?}\n-----", w.internal, w.dualstack, w.zones, w.ports, w.clients, w.routes);
+        }
+    }
+}
