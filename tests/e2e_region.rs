@@ -166,6 +166,11 @@ async fn access_denied_on_each_api_in_turn() {
             Fault::ElbAccessDenied,
             "elasticloadbalancing:DescribeTargetHealth",
         ),
+        (
+            "DescribeTargetGroupAttributes",
+            Fault::ElbAccessDenied,
+            "elasticloadbalancing:DescribeTargetGroupAttributes",
+        ),
         ("DescribeVpcs", Fault::Ec2Unauthorized, "ec2:DescribeVpcs"),
         (
             "DescribeSubnets",

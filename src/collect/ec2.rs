@@ -2,15 +2,308 @@
 //! network ACLs, network interfaces and instances. CIDR strings AWS returns are parsed here;
 //! one that does not parse is skipped rather than failing the whole read.
 
+use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use aws_sdk_ec2::types as t;
+use aws_sdk_ec2::types::Filter;
+use futures::future::join_all;
 use ipnet::IpNet;
 
+use super::{merge, Behind, Collector, Groups, EC2_FILTER_VALUES};
+use crate::model::{Dataset, Gap, Network, PrefixList, TargetType};
+
 use crate::model::{
-    AclEntry, Gateway, Instance, NetworkAcl, NetworkInterface, Route, RouteState, RouteTable,
-    SecurityGroup, SgRule, Subnet, Vpc,
+    AclEntry, Gateway, Instance, NetworkAcl, NetworkInterface, Route, RouteOrigin, RouteState,
+    RouteTable, SecurityGroup, SgRule, Subnet, Vpc,
 };
+
+const DESCRIBE_NETWORK_INTERFACES: &str = "ec2:DescribeNetworkInterfaces";
+
+fn filter(name: &str, values: &[String]) -> Filter {
+    Filter::builder()
+        .name(name)
+        .set_values(Some(values.to_vec()))
+        .build()
+}
+
+impl Collector {
+    /// Every network resource type of the VPCs, one paginated call per type for at most 200
+    /// VPCs at a time, all concurrently.
+    pub(super) async fn network(&self, vpcs: &BTreeSet<String>) -> (Network, Vec<Gap>) {
+        let ids: Vec<String> = vpcs.iter().cloned().collect();
+        let parts = join_all(
+            ids.chunks(EC2_FILTER_VALUES)
+                .map(|chunk| self.network_of(chunk)),
+        )
+        .await;
+        let mut network = Network::default();
+        let mut gaps = Vec::new();
+        for (part, part_gaps) in parts {
+            merge(&mut network, part);
+            gaps.extend(part_gaps);
+        }
+        (network, gaps)
+    }
+
+    async fn network_of(&self, ids: &[String]) -> (Network, Vec<Gap>) {
+        let mut network = Network::default();
+        let mut gaps = Vec::new();
+        let ec2 = &self.ec2;
+        let c = &self.caller;
+        let (v, s, rt, igw, vgw, sg, acl) = tokio::join!(
+            c.run(
+                Dataset::Vpcs,
+                "ec2:DescribeVpcs",
+                None,
+                ec2.describe_vpcs()
+                    .set_vpc_ids(Some(ids.to_vec()))
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .try_collect()
+            ),
+            c.run(
+                Dataset::Subnets,
+                "ec2:DescribeSubnets",
+                None,
+                ec2.describe_subnets()
+                    .filters(filter("vpc-id", ids))
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .try_collect()
+            ),
+            c.run(
+                Dataset::RouteTables,
+                "ec2:DescribeRouteTables",
+                None,
+                ec2.describe_route_tables()
+                    .filters(filter("vpc-id", ids))
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .try_collect()
+            ),
+            c.run(
+                Dataset::InternetGateways,
+                "ec2:DescribeInternetGateways",
+                None,
+                ec2.describe_internet_gateways()
+                    .filters(filter("attachment.vpc-id", ids))
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .try_collect()
+            ),
+            c.run(
+                Dataset::VpnGateways,
+                "ec2:DescribeVpnGateways",
+                None,
+                ec2.describe_vpn_gateways()
+                    .filters(filter("attachment.vpc-id", ids))
+                    .send()
+            ),
+            c.run(
+                Dataset::SecurityGroups,
+                "ec2:DescribeSecurityGroups",
+                None,
+                ec2.describe_security_groups()
+                    .filters(filter("vpc-id", ids))
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .try_collect()
+            ),
+            c.run(
+                Dataset::NetworkAcls,
+                "ec2:DescribeNetworkAcls",
+                None,
+                ec2.describe_network_acls()
+                    .filters(filter("vpc-id", ids))
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .try_collect()
+            ),
+        );
+        macro_rules! take {
+            ($result:expr, $field:ident, $conv:path) => {
+                match $result {
+                    Ok(items) => {
+                        for item in items.iter() {
+                            let m = $conv(item);
+                            network.$field.insert(m.id.clone(), m);
+                        }
+                    }
+                    Err(g) => gaps.push(g),
+                }
+            };
+        }
+        take!(v, vpcs, vpc);
+        take!(s, subnets, subnet);
+        take!(rt, route_tables, route_table);
+        take!(igw, internet_gateways, internet_gateway);
+        take!(
+            vgw.map(|o| o.vpn_gateways.unwrap_or_default()),
+            vpn_gateways,
+            vpn_gateway
+        );
+        take!(sg, security_groups, security_group);
+        take!(acl, network_acls, network_acl);
+        (network, gaps)
+    }
+
+    /// The entries of every prefix list that a security group rule or a route names.
+    pub(super) async fn prefix_lists(&self, network: &mut Network, gaps: &mut Vec<Gap>) {
+        let from_groups = network
+            .security_groups
+            .values()
+            .flat_map(|g| g.ingress.iter().chain(&g.egress))
+            .flat_map(|r| r.prefix_lists.iter().cloned());
+        let from_routes = network
+            .route_tables
+            .values()
+            .flat_map(|t| &t.routes)
+            .filter_map(|r| r.destination_prefix_list.clone());
+        let ids: BTreeSet<String> = from_groups.chain(from_routes).collect();
+        let read = join_all(ids.iter().map(|id| {
+            self.caller.run(
+                Dataset::PrefixLists,
+                "ec2:GetManagedPrefixListEntries",
+                None,
+                self.ec2
+                    .get_managed_prefix_list_entries()
+                    .prefix_list_id(id)
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .try_collect(),
+            )
+        }))
+        .await;
+        for (id, result) in ids.iter().zip(read) {
+            match result {
+                Ok(entries) => {
+                    network.prefix_lists.insert(
+                        id.clone(),
+                        PrefixList {
+                            id: id.clone(),
+                            name: String::new(),
+                            cidrs: entries
+                                .iter()
+                                .filter_map(|e| e.cidr()?.parse().ok())
+                                .collect(),
+                        },
+                    );
+                }
+                Err(g) => gaps.push(g),
+            }
+        }
+    }
+
+    /// The ALBs' node interfaces (`ELB app/NAME/ID`), 200 descriptions per call.
+    pub(super) async fn interfaces_described(
+        &self,
+        descriptions: &[String],
+    ) -> Result<Vec<NetworkInterface>, Gap> {
+        let enis = self
+            .caller
+            .chunked(
+                Dataset::NetworkInterfaces,
+                DESCRIBE_NETWORK_INTERFACES,
+                descriptions,
+                EC2_FILTER_VALUES,
+                |chunk| {
+                    self.ec2
+                        .describe_network_interfaces()
+                        .filters(filter("description", chunk))
+                        .into_paginator()
+                        .items()
+                        .send()
+                        .try_collect()
+                },
+            )
+            .await?;
+        Ok(enis.iter().map(network_interface).collect())
+    }
+
+    /// The instances behind instance targets and the interfaces that own IP targets'
+    /// addresses in the groups' VPCs.
+    pub(super) async fn behind_targets(&self, groups: &Groups) -> (Behind, Vec<Gap>) {
+        let ids_of = |kind: TargetType| -> Vec<String> {
+            groups
+                .values()
+                .filter(|g| g.target_type == kind)
+                .flat_map(|g| g.targets.iter().map(|t| t.id.clone()))
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect()
+        };
+        let (instance_ids, ips) = (ids_of(TargetType::Instance), ids_of(TargetType::Ip));
+        let vpcs: Vec<String> = groups
+            .values()
+            .filter_map(|g| g.vpc_id.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let c = &self.caller;
+        let (instances, interfaces) = tokio::join!(
+            c.chunked(
+                Dataset::Instances,
+                "ec2:DescribeInstances",
+                &instance_ids,
+                EC2_FILTER_VALUES,
+                |chunk| {
+                    self.ec2
+                        .describe_instances()
+                        .filters(filter("instance-id", chunk))
+                        .into_paginator()
+                        .items()
+                        .send()
+                        .try_collect()
+                }
+            ),
+            c.chunked(
+                Dataset::NetworkInterfaces,
+                DESCRIBE_NETWORK_INTERFACES,
+                &ips,
+                EC2_FILTER_VALUES,
+                |chunk| {
+                    let mut call = self
+                        .ec2
+                        .describe_network_interfaces()
+                        .filters(filter("addresses.private-ip-address", chunk));
+                    if !vpcs.is_empty() {
+                        call = call.filters(filter("vpc-id", &vpcs));
+                    }
+                    call.into_paginator().items().send().try_collect()
+                }
+            ),
+        );
+        let mut behind = Behind::default();
+        let mut gaps = Vec::new();
+        match instances {
+            Ok(reservations) => behind.instances.extend(
+                reservations
+                    .iter()
+                    .flat_map(|r| r.instances())
+                    .map(instance)
+                    .map(|i| (i.id.clone(), i)),
+            ),
+            Err(g) => gaps.push(g),
+        }
+        match interfaces {
+            Ok(enis) => behind.interfaces.extend(
+                enis.iter()
+                    .map(network_interface)
+                    .map(|n| (n.id.clone(), n)),
+            ),
+            Err(g) => gaps.push(g),
+        }
+        (behind, gaps)
+    }
+}
 
 fn net(s: Option<&str>) -> Option<IpNet> {
     s?.parse().ok()
@@ -71,11 +364,17 @@ pub fn route_table(rt: &t::RouteTable) -> RouteTable {
         .filter_map(|a| a.subnet_id().map(str::to_string))
         .collect();
     subnet_ids.sort();
+    let mut gateway_ids: Vec<String> = assocs
+        .iter()
+        .filter_map(|a| a.gateway_id().map(str::to_string))
+        .collect();
+    gateway_ids.sort();
     RouteTable {
         id: rt.route_table_id().unwrap_or_default().to_string(),
         vpc_id: rt.vpc_id().unwrap_or_default().to_string(),
         main: assocs.iter().any(|a| a.main().unwrap_or(false)),
         subnet_ids,
+        gateway_ids,
         routes: rt.routes().iter().filter_map(route).collect(),
     }
 }
@@ -109,11 +408,18 @@ fn route(r: &t::Route) -> Option<Route> {
         Some(t::RouteState::Active) | None => RouteState::Active,
         Some(_) => RouteState::Unknown,
     };
+    let origin = match r.origin() {
+        Some(t::RouteOrigin::CreateRouteTable) => RouteOrigin::CreateRouteTable,
+        Some(t::RouteOrigin::CreateRoute) => RouteOrigin::CreateRoute,
+        Some(t::RouteOrigin::EnableVgwRoutePropagation) => RouteOrigin::EnableVgwRoutePropagation,
+        _ => RouteOrigin::Unknown,
+    };
     Some(Route {
         destination,
         destination_prefix_list,
         target,
         state,
+        origin,
     })
 }
 
@@ -230,12 +536,25 @@ pub fn network_interface(n: &t::NetworkInterface) -> NetworkInterface {
             .iter()
             .filter_map(|a| a.ipv6_address()?.parse::<IpAddr>().ok()),
     );
+    let mut public_addresses: Vec<IpAddr> = n
+        .private_ip_addresses()
+        .iter()
+        .filter_map(|a| a.association()?.public_ip()?.parse().ok())
+        .collect();
+    if public_addresses.is_empty() {
+        public_addresses.extend(
+            n.association()
+                .and_then(|a| a.public_ip())
+                .and_then(|a| a.parse::<IpAddr>().ok()),
+        );
+    }
     NetworkInterface {
         id: n.network_interface_id().unwrap_or_default().to_string(),
         description: n.description().unwrap_or_default().to_string(),
         subnet_id: n.subnet_id().unwrap_or_default().to_string(),
         availability_zone: n.availability_zone().unwrap_or_default().to_string(),
         addresses,
+        public_addresses,
         security_groups: n
             .groups()
             .iter()

@@ -1,12 +1,437 @@
 //! Elastic Load Balancing v2 reads and their conversion to the model.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use aws_sdk_elasticloadbalancingv2 as elb;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use elb::types as t;
+use futures::future::join_all;
+
+use super::{Behind, Collector, GroupGap, Groups, ELB_ARNS_PER_CALL};
+use crate::arn::AlbArn;
+use crate::error::{Error, Result};
+use crate::model::{Dataset, Gap};
 
 use crate::model::{
-    Forward, IpAddressType, Listener, LoadBalancer, Scheme, Target, TargetGroup, TargetType,
-    ZoneSubnet,
+    Forward, IpAddressType, Listener, LoadBalancer, Scheme, Target, TargetGroup,
+    TargetIpAddressType, TargetType, ZoneSubnet,
 };
+
+const DESCRIBE_LOAD_BALANCERS: &str = "elasticloadbalancing:DescribeLoadBalancers";
+const DESCRIBE_TARGET_GROUPS: &str = "elasticloadbalancing:DescribeTargetGroups";
+
+impl Collector {
+    /// The named ALBs, 20 ARNs per call; an ARN AWS does not know is bad input, a Network or
+    /// Gateway Load Balancer too.
+    pub(super) async fn load_balancers(
+        &self,
+        arns: &[AlbArn],
+        gaps: &mut Vec<Gap>,
+    ) -> Result<Vec<LoadBalancer>> {
+        let chunks: Vec<&[AlbArn]> = arns.chunks(ELB_ARNS_PER_CALL).collect();
+        let results = join_all(chunks.iter().map(|chunk| {
+            // Bounded but not turned into a gap: "not found" is bad input, not missing data.
+            self.caller.bounded(
+                self.elb
+                    .describe_load_balancers()
+                    .set_load_balancer_arns(Some(chunk.iter().map(|a| a.arn.clone()).collect()))
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .try_collect(),
+            )
+        }))
+        .await;
+        let mut out = Vec::new();
+        for (chunk, result) in chunks.iter().zip(results) {
+            match result {
+                Ok(found) => {
+                    for lb in &found {
+                        if !is_application(lb) {
+                            return Err(Error::NotApplication {
+                                arn: lb.load_balancer_arn().unwrap_or_default().to_string(),
+                                kind: "Network or Gateway",
+                            });
+                        }
+                        out.push(load_balancer(lb));
+                    }
+                }
+                Err(e) if matches!(e.code(), Some("LoadBalancerNotFound" | "ValidationError")) => {
+                    let arn = self.first_unknown(chunk).await;
+                    return Err(Error::UnknownLoadBalancer {
+                        arn,
+                        detail: e.message().unwrap_or("not found").to_string(),
+                    });
+                }
+                Err(e) => {
+                    for a in chunk.iter() {
+                        gaps.push(super::failure::gap(
+                            Dataset::LoadBalancers,
+                            DESCRIBE_LOAD_BALANCERS,
+                            &e,
+                            Some(&a.arn),
+                            self.caller_timeout(),
+                        ));
+                        out.push(placeholder(a));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Names the ARN AWS does not know when a batch of several was refused.
+    async fn first_unknown(&self, chunk: &[AlbArn]) -> String {
+        if chunk.len() > 1 {
+            for a in chunk {
+                let one = self
+                    .elb
+                    .describe_load_balancers()
+                    .load_balancer_arns(&a.arn)
+                    .send()
+                    .await;
+                if one.is_err() {
+                    return a.arn.clone();
+                }
+            }
+        }
+        chunk
+            .iter()
+            .map(|a| a.arn.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Every Application Load Balancer of the region (all pages), then those carrying all of
+    /// `tags` (one DescribeTags call per 20 ALBs). A failed listing is a gap of the whole run.
+    pub(super) async fn all_load_balancers(
+        &self,
+        tags: &[(String, String)],
+        gaps: &mut Vec<Gap>,
+    ) -> Vec<LoadBalancer> {
+        let found = self
+            .caller
+            .run(
+                Dataset::LoadBalancers,
+                DESCRIBE_LOAD_BALANCERS,
+                None,
+                self.elb
+                    .describe_load_balancers()
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .try_collect(),
+            )
+            .await;
+        let lbs: Vec<LoadBalancer> = match found {
+            Ok(found) => found
+                .iter()
+                .filter(|lb| lb.r#type() == Some(&t::LoadBalancerTypeEnum::Application))
+                .map(load_balancer)
+                .collect(),
+            Err(g) => {
+                gaps.push(g);
+                return Vec::new();
+            }
+        };
+        if tags.is_empty() {
+            return lbs;
+        }
+        let arns: Vec<String> = lbs.iter().map(|lb| lb.arn.clone()).collect();
+        let described = self
+            .caller
+            .chunked(
+                Dataset::LoadBalancers,
+                "elasticloadbalancing:DescribeTags",
+                &arns,
+                ELB_ARNS_PER_CALL,
+                |chunk| async move {
+                    self.elb
+                        .describe_tags()
+                        .set_resource_arns(Some(chunk.to_vec()))
+                        .send()
+                        .await
+                        .map(|o| o.tag_descriptions().to_vec())
+                },
+            )
+            .await;
+        let descriptions = match described {
+            Ok(d) => d,
+            Err(g) => {
+                gaps.push(g);
+                return Vec::new();
+            }
+        };
+        let matching: BTreeSet<String> = descriptions
+            .iter()
+            .filter(|d| {
+                tags.iter().all(|(k, v)| {
+                    d.tags()
+                        .iter()
+                        .any(|t| t.key() == Some(k.as_str()) && t.value() == Some(v.as_str()))
+                })
+            })
+            .filter_map(|d| d.resource_arn().map(str::to_string))
+            .collect();
+        lbs.into_iter()
+            .filter(|lb| matching.contains(&lb.arn))
+            .collect()
+    }
+
+    /// Each ALB's listeners, then every listener's rules (for the forwards they add).
+    pub(super) async fn listeners_with_rules(
+        &self,
+        lbs: &[String],
+    ) -> (BTreeMap<String, Vec<Listener>>, Vec<Gap>) {
+        let mut gaps = Vec::new();
+        let found = join_all(lbs.iter().map(|lb| {
+            self.caller.run(
+                Dataset::Listeners,
+                "elasticloadbalancing:DescribeListeners",
+                Some(lb),
+                self.elb
+                    .describe_listeners()
+                    .load_balancer_arn(lb)
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .try_collect(),
+            )
+        }))
+        .await;
+        let mut by_lb: BTreeMap<String, Vec<Listener>> = BTreeMap::new();
+        for (lb, result) in lbs.iter().zip(found) {
+            match result {
+                Ok(ls) => {
+                    by_lb.insert(lb.clone(), ls.iter().filter_map(listener).collect());
+                }
+                Err(g) => gaps.push(g),
+            }
+        }
+        let refs: Vec<(String, String)> = by_lb
+            .iter()
+            .flat_map(|(lb, ls)| ls.iter().map(move |l| (lb.clone(), l.arn.clone())))
+            .collect();
+        let rules = join_all(refs.iter().map(|(lb, l)| {
+            self.caller.run(
+                Dataset::ListenerRules,
+                "elasticloadbalancing:DescribeRules",
+                Some(lb),
+                self.elb
+                    .describe_rules()
+                    .listener_arn(l)
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .try_collect(),
+            )
+        }))
+        .await;
+        for ((lb, arn), result) in refs.iter().zip(rules) {
+            match result {
+                Ok(rules) => {
+                    if let Some(l) = by_lb
+                        .get_mut(lb)
+                        .and_then(|ls| ls.iter_mut().find(|l| &l.arn == arn))
+                    {
+                        add_rule_forwards(l, &rules);
+                    }
+                }
+                Err(g) => gaps.push(g),
+            }
+        }
+        (by_lb, gaps)
+    }
+
+    /// The ALBs' target groups (per ALB, or region-wide above a few ALBs), then their health
+    /// and attributes, then what stands behind their targets.
+    pub(super) async fn target_groups_with_health(
+        &self,
+        lbs: &[String],
+        region_wide: bool,
+    ) -> (Groups, Behind, Vec<GroupGap>) {
+        let mut gaps: Vec<GroupGap> = Vec::new();
+        let mut groups = Groups::new();
+        if region_wide {
+            let ours: BTreeSet<&String> = lbs.iter().collect();
+            let listed = self
+                .caller
+                .run(
+                    Dataset::TargetGroups,
+                    DESCRIBE_TARGET_GROUPS,
+                    None,
+                    self.elb
+                        .describe_target_groups()
+                        .into_paginator()
+                        .items()
+                        .send()
+                        .try_collect(),
+                )
+                .await;
+            match listed {
+                Ok(tgs) => {
+                    for tg in tgs
+                        .iter()
+                        .filter(|t| t.load_balancer_arns().iter().any(|a| ours.contains(a)))
+                    {
+                        let g = target_group(tg);
+                        groups.insert(g.arn.clone(), g);
+                    }
+                }
+                Err(g) => gaps.push(g.into()),
+            }
+        } else {
+            let per_lb = join_all(lbs.iter().map(|lb| {
+                self.caller.run(
+                    Dataset::TargetGroups,
+                    DESCRIBE_TARGET_GROUPS,
+                    Some(lb),
+                    self.elb
+                        .describe_target_groups()
+                        .load_balancer_arn(lb)
+                        .into_paginator()
+                        .items()
+                        .send()
+                        .try_collect(),
+                )
+            }))
+            .await;
+            for result in per_lb {
+                match result {
+                    Ok(tgs) => {
+                        for tg in &tgs {
+                            let g = target_group(tg);
+                            groups.insert(g.arn.clone(), g);
+                        }
+                    }
+                    Err(g) => gaps.push(g.into()),
+                }
+            }
+        }
+        let (behind, more) = self.complete_groups(&mut groups).await;
+        gaps.extend(more);
+        (groups, behind, gaps)
+    }
+
+    /// Target groups by ARN (those only a listener rule names), completed like the others.
+    pub(super) async fn named_target_groups(
+        &self,
+        arns: &[String],
+    ) -> (Groups, Behind, Vec<GroupGap>) {
+        let mut gaps: Vec<GroupGap> = Vec::new();
+        let mut groups = Groups::new();
+        let described = self
+            .caller
+            .chunked(
+                Dataset::TargetGroups,
+                DESCRIBE_TARGET_GROUPS,
+                arns,
+                ELB_ARNS_PER_CALL,
+                |chunk| {
+                    self.elb
+                        .describe_target_groups()
+                        .set_target_group_arns(Some(chunk.to_vec()))
+                        .into_paginator()
+                        .items()
+                        .send()
+                        .try_collect()
+                },
+            )
+            .await;
+        match described {
+            Ok(tgs) => groups.extend(tgs.iter().map(target_group).map(|g| (g.arn.clone(), g))),
+            Err(g) => gaps.push(g.into()),
+        }
+        let (behind, more) = self.complete_groups(&mut groups).await;
+        gaps.extend(more);
+        (groups, behind, gaps)
+    }
+
+    /// Adds every group's targets with their health and its routing attributes (one round),
+    /// then reads what stands behind the targets (the next).
+    async fn complete_groups(&self, groups: &mut Groups) -> (Behind, Vec<GroupGap>) {
+        let mut gaps = Vec::new();
+        let arns: Vec<String> = groups.keys().cloned().collect();
+        let (health, attributes) = tokio::join!(
+            join_all(arns.iter().map(|tg| {
+                self.caller.run(
+                    Dataset::TargetHealth,
+                    "elasticloadbalancing:DescribeTargetHealth",
+                    None,
+                    self.elb
+                        .describe_target_health()
+                        .target_group_arn(tg)
+                        .send(),
+                )
+            })),
+            join_all(arns.iter().map(|tg| {
+                self.caller.run(
+                    Dataset::TargetGroupAttributes,
+                    "elasticloadbalancing:DescribeTargetGroupAttributes",
+                    None,
+                    self.elb
+                        .describe_target_group_attributes()
+                        .target_group_arn(tg)
+                        .send(),
+                )
+            })),
+        );
+        for ((arn, h), a) in arns.iter().zip(health).zip(attributes) {
+            let Some(group) = groups.get_mut(arn) else {
+                continue;
+            };
+            match h {
+                Ok(out) => {
+                    let mut targets: Vec<_> = out
+                        .target_health_descriptions()
+                        .iter()
+                        .filter_map(target)
+                        .collect();
+                    targets.sort_by(|a, b| (&a.id, a.port).cmp(&(&b.id, b.port)));
+                    group.targets = targets;
+                }
+                Err(gap) => gaps.push(GroupGap {
+                    group: Some(arn.clone()),
+                    gap,
+                }),
+            }
+            match a {
+                Ok(out) => apply_attributes(group, out.attributes()),
+                Err(gap) => gaps.push(GroupGap {
+                    group: Some(arn.clone()),
+                    gap,
+                }),
+            }
+        }
+        let (behind, more) = self.behind_targets(groups).await;
+        gaps.extend(more.into_iter().map(GroupGap::from));
+        (behind, gaps)
+    }
+
+    fn caller_timeout(&self) -> u64 {
+        self.caller.timeout_secs()
+    }
+}
+
+/// An ALB whose description could not be read: named from its ARN, everything else unknown.
+fn placeholder(arn: &AlbArn) -> LoadBalancer {
+    LoadBalancer {
+        arn: arn.arn.clone(),
+        name: arn
+            .resource_id
+            .split('/')
+            .nth(1)
+            .unwrap_or_default()
+            .to_string(),
+        scheme: Scheme::Unknown,
+        ip_address_type: IpAddressType::Unknown,
+        vpc_id: String::new(),
+        dns_name: String::new(),
+        availability_zones: Vec::new(),
+        security_groups: Vec::new(),
+        listeners: Vec::new(),
+    }
+}
 
 /// Converts a described load balancer.
 pub fn load_balancer(lb: &t::LoadBalancer) -> LoadBalancer {
@@ -130,7 +555,36 @@ pub fn target_group(tg: &t::TargetGroup) -> TargetGroup {
         port: tg.port().and_then(|p| u16::try_from(p).ok()),
         vpc_id: tg.vpc_id().map(str::to_string),
         health_check_port: tg.health_check_port().unwrap_or("traffic-port").to_string(),
+        health_check_enabled: tg.health_check_enabled(),
+        ip_address_type: match tg.ip_address_type() {
+            Some(t::TargetGroupIpAddressTypeEnum::Ipv6) => TargetIpAddressType::Ipv6,
+            Some(t::TargetGroupIpAddressTypeEnum::Ipv4) | None => TargetIpAddressType::Ipv4,
+            Some(_) => TargetIpAddressType::Unknown,
+        },
+        cross_zone_enabled: None,
+        dns_failover_minimum_healthy_targets: None,
         targets: Vec::new(),
+    }
+}
+
+/// Adds what the target group attributes say about routing: cross-zone load balancing and the
+/// DNS failover threshold. Absent keys keep their defaults.
+pub fn apply_attributes(tg: &mut TargetGroup, attributes: &[t::TargetGroupAttribute]) {
+    for a in attributes {
+        match (a.key(), a.value()) {
+            (Some("load_balancing.cross_zone.enabled"), Some(v)) => {
+                tg.cross_zone_enabled = match v {
+                    "true" => Some(true),
+                    "false" => Some(false),
+                    // use_load_balancer_configuration: an ALB always balances across zones.
+                    _ => None,
+                };
+            }
+            (Some("target_group_health.dns_failover.minimum_healthy_targets.count"), Some(v)) => {
+                tg.dns_failover_minimum_healthy_targets = Some(v.to_string());
+            }
+            _ => {}
+        }
     }
 }
 
