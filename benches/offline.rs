@@ -8,9 +8,9 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use alb_audit::eval::{evaluate, Options};
 use alb_audit::model::*;
 use alb_audit::report::{self, FailOn};
+use alb_audit::rules::{evaluate, Options};
 
 fn net(s: &str) -> ipnet::IpNet {
     s.parse().unwrap()

@@ -12,11 +12,11 @@ use ipnet::IpNet;
 use crate::arn::AlbArn;
 use crate::collect::{AwsOptions, Collector, Selection};
 use crate::error::{Error, Result};
-use crate::eval::{evaluate, Options};
 use crate::model::{Snapshot, SNAPSHOT_FORMAT};
 use crate::report::baseline::Baseline;
 use crate::report::{self, FailOn};
 use crate::rules;
+use crate::rules::{evaluate, Options};
 
 /// Finds which AWS setting breaks which path through an Application Load Balancer.
 #[derive(Debug, Parser)]

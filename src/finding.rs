@@ -56,9 +56,14 @@ pub enum Symptom {
     /// Gateway timeout: no ALB node reaches the target.
     #[serde(rename = "http-504")]
     Http504,
+    /// Service unavailable from some ALB nodes only.
+    #[serde(rename = "intermittent-http-503")]
+    IntermittentHttp503,
     /// Gateway timeout from some ALB nodes only.
     #[serde(rename = "intermittent-http-504")]
     IntermittentHttp504,
+    /// The TLS handshake fails or the client rejects the certificate.
+    TlsError,
 }
 
 impl Symptom {
@@ -70,7 +75,9 @@ impl Symptom {
             Symptom::Http502 => "http-502",
             Symptom::Http503 => "http-503",
             Symptom::Http504 => "http-504",
+            Symptom::IntermittentHttp503 => "intermittent-http-503",
             Symptom::IntermittentHttp504 => "intermittent-http-504",
+            Symptom::TlsError => "tls-error",
         }
     }
 }
@@ -102,13 +109,21 @@ pub struct Finding {
     pub evidence: Map<String, Value>,
     /// How to fix it.
     pub remediation: String,
-    /// Stable identity of this problem on this resource (rule, ALB, resource, zone, port,
-    /// target), the same across runs and machines: what baselines and SARIF match on.
+    /// What to edit: `sg-0alb`, `acl-0aa rule 90`, `rtb-0dd 0.0.0.0/0` (additive to schema 1).
+    #[serde(default)]
+    pub change: Vec<String>,
+    /// Stable identity of the cause (rule, ALB, what to change, zone, port; never a target id
+    /// or address), the same across runs and machines: what baselines and SARIF match on, and
+    /// what the text report groups by.
     #[serde(default)]
     pub fingerprint: String,
     /// True when `--baseline` accepts the finding: it is still reported but does not fail.
     #[serde(default)]
     pub baselined: bool,
+    /// What names the cause for the fingerprint when `change` alone does not (a target group
+    /// and reason code for a target's health); empty: the resources in `change`.
+    #[serde(skip)]
+    pub cause_key: String,
 }
 
 impl Finding {
@@ -142,6 +157,18 @@ impl Finding {
         self
     }
 
+    /// Sets what to edit.
+    pub fn change(mut self, change: Vec<String>) -> Self {
+        self.change = change;
+        self
+    }
+
+    /// Names the cause for the fingerprint (see [`Finding::cause_key`]).
+    pub fn cause_key(mut self, key: impl Into<String>) -> Self {
+        self.cause_key = key.into();
+        self
+    }
+
     /// Adds one evidence field.
     pub fn evidence(mut self, key: &str, value: impl Into<Value>) -> Self {
         self.evidence.insert(key.to_string(), value.into());
@@ -149,18 +176,34 @@ impl Finding {
     }
 
     /// Computes [`Finding::fingerprint`] for this finding of the ALB `lb_arn`: SHA-256 over the
-    /// identifying fields (never the message, which may be reworded), first 16 bytes in hex.
+    /// rule, the ALB, the cause (the ids in `change`, or [`Finding::cause_key`]), the zone and
+    /// the port, never the message (which may be reworded) nor a target; first 16 bytes in hex.
     pub fn compute_fingerprint(&self, lb_arn: &str) -> String {
         use sha2::{Digest, Sha256};
         let port = self.port.map(|p| p.to_string()).unwrap_or_default();
+        let cause = if self.cause_key.is_empty() {
+            let mut ids: Vec<&str> = self
+                .change
+                .iter()
+                .filter_map(|c| c.split_whitespace().next())
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            if ids.is_empty() {
+                self.resource.clone()
+            } else {
+                ids.join(",")
+            }
+        } else {
+            self.cause_key.clone()
+        };
         let key = [
-            "alb-audit/1",
+            "alb-audit/2",
             lb_arn,
             &self.rule,
-            &self.resource,
+            &cause,
             self.availability_zone.as_deref().unwrap_or(""),
             &port,
-            self.target.as_deref().unwrap_or(""),
         ]
         .join("\u{1f}");
         let digest = Sha256::digest(key.as_bytes());

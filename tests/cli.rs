@@ -244,8 +244,20 @@ fn baseline_accepts_known_findings_only() {
     assert_eq!(r["status"], "pass");
     assert_eq!(r["summary"]["baselined"], 1);
     assert_eq!(r["load_balancers"][0]["findings"][0]["baselined"], true);
-    // A world with a different problem still fails against the same baseline.
-    let new = fixture("nat-route-in-every-az");
+    // The same world with a second problem (subnet A's table now routes to the NAT gateway
+    // too) still fails against the same baseline: A's cause is new, B's is known.
+    let mut world: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&old).unwrap()).unwrap();
+    for route in world["network"]["route_tables"]["rtb-0pub"]["routes"]
+        .as_array_mut()
+        .unwrap()
+    {
+        if route["target"] == "igw-0ee" {
+            route["target"] = "nat-0cc".into();
+        }
+    }
+    let new = dir.path().join("worse.json");
+    std::fs::write(&new, world.to_string()).unwrap();
     let (code, stdout, _) = run(&[
         "audit",
         "--snapshot",
@@ -257,15 +269,23 @@ fn baseline_accepts_known_findings_only() {
     ]);
     assert_eq!(code, 1);
     let r: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    let flags: Vec<bool> = r["load_balancers"][0]["findings"]
+    let flags: Vec<(String, bool)> = r["load_balancers"][0]["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| f["baselined"].as_bool().unwrap())
+        .map(|f| {
+            (
+                f["availability_zone"].as_str().unwrap().to_string(),
+                f["baselined"].as_bool().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         flags,
-        [false, true],
+        [
+            ("us-east-1a".to_string(), false),
+            ("us-east-1b".to_string(), true)
+        ],
         "subnet B's finding is known, subnet A's is new"
     );
     assert_bad_input(
@@ -280,42 +300,50 @@ fn baseline_accepts_known_findings_only() {
     );
 }
 
-/// Fingerprints identify the problem, not the run: equal across runs, distinct across findings.
+/// Fingerprints name the cause, not the run nor the victims: equal across runs, equal for two
+/// targets behind one missing rule, distinct across zones.
 #[test]
-fn fingerprints_are_stable_and_distinct() {
-    let snap = fixture("health-check-port-closed");
-    let a = run(&[
-        "audit",
-        "--snapshot",
-        snap.to_str().unwrap(),
-        "--format",
-        "json",
-    ])
-    .1;
-    let b = run(&[
-        "audit",
-        "--snapshot",
-        snap.to_str().unwrap(),
-        "--format",
-        "json",
-    ])
-    .1;
-    let prints = |s: &str| -> Vec<String> {
-        let r: serde_json::Value = serde_json::from_str(s).unwrap();
+fn fingerprints_name_the_cause() {
+    let prints = |world: &str| -> Vec<(String, String)> {
+        let snap = fixture(world);
+        let out = run(&[
+            "audit",
+            "--snapshot",
+            snap.to_str().unwrap(),
+            "--format",
+            "json",
+        ])
+        .1;
+        let r: serde_json::Value = serde_json::from_str(&out).unwrap();
         r["load_balancers"][0]["findings"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|f| f["fingerprint"].as_str().unwrap().to_string())
+            .map(|f| {
+                (
+                    f["target"].as_str().unwrap_or("-").to_string(),
+                    f["fingerprint"].as_str().unwrap().to_string(),
+                )
+            })
             .collect()
     };
-    let (pa, pb) = (prints(&a), prints(&b));
-    assert_eq!(pa, pb);
-    assert_eq!(pa.len(), 2);
-    assert_ne!(pa[0], pa[1]);
-    assert!(pa
+    let (a, b) = (
+        prints("health-check-port-closed"),
+        prints("health-check-port-closed"),
+    );
+    assert_eq!(a, b);
+    assert_eq!(a.len(), 2);
+    assert_ne!(a[0].0, a[1].0, "two targets");
+    assert_eq!(
+        a[0].1, a[1].1,
+        "one cause: the target security group's missing rule"
+    );
+    assert!(a
         .iter()
-        .all(|p| p.len() == 32 && p.chars().all(|c| c.is_ascii_hexdigit())));
+        .all(|(_, p)| p.len() == 32 && p.chars().all(|c| c.is_ascii_hexdigit())));
+    let zones = prints("nacl-denies-request-everywhere");
+    assert_eq!(zones.len(), 2);
+    assert_ne!(zones[0].1, zones[1].1, "one per zone");
 }
 
 /// Colour only on a terminal, never with NO_COLOR, never in a file: run under a real

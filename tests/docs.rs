@@ -227,7 +227,9 @@ fn all_symptoms() -> Vec<&'static str> {
         | Symptom::Http502
         | Symptom::Http503
         | Symptom::Http504
-        | Symptom::IntermittentHttp504 => s.as_str(),
+        | Symptom::IntermittentHttp503
+        | Symptom::IntermittentHttp504
+        | Symptom::TlsError => s.as_str(),
     };
     [
         Symptom::Timeout,
@@ -235,7 +237,9 @@ fn all_symptoms() -> Vec<&'static str> {
         Symptom::Http502,
         Symptom::Http503,
         Symptom::Http504,
+        Symptom::IntermittentHttp503,
         Symptom::IntermittentHttp504,
+        Symptom::TlsError,
     ]
     .into_iter()
     .map(listed)
@@ -273,7 +277,9 @@ fn report_doc_names_every_finding_field_and_symptom() {
         "http-502",
         "http-503",
         "http-504",
+        "intermittent-http-503",
         "intermittent-http-504",
+        "tls-error",
     ];
     assert_eq!(
         all_symptoms(),

@@ -157,7 +157,7 @@ async fn prefix_list_sources_are_resolved() {
         "{report:#}"
     );
     assert_eq!(
-        finding(&report, "ALB202", Some("us-east-1b"))["evidence"]["admitted_sources"],
+        finding(&report, "ALB202", Some("us-east-1b"))["evidence"]["admitted"],
         "10.0.1.0/24"
     );
 }
@@ -290,12 +290,35 @@ async fn stopped_instance_and_target_in_a_disabled_zone() {
         .send()
         .await
         .unwrap();
+    // The other instance is healthy: the ALB sends it every request, with less capacity.
     let (code, report, _) = audit_live(&moto.endpoint, &w.alb_arn, &[]);
     assert_eq!(fired(&report), vec!["ALB209:-"], "{report:#}");
     let f = finding(&report, "ALB209", None);
     assert_eq!(f["resource"], w.instances[1].as_str());
-    assert_eq!(f["symptom"], "http-502");
+    assert_eq!(f["severity"], "warning");
+    assert_eq!(f["symptom"], serde_json::Value::Null);
+    assert_eq!(code, 0);
+    // Both stopped: nothing healthy is left, requests fail.
+    w.ec2
+        .stop_instances()
+        .instance_ids(&w.instances[0])
+        .send()
+        .await
+        .unwrap();
+    let (code, report, _) = audit_live(&moto.endpoint, &w.alb_arn, &[]);
+    assert_eq!(fired(&report), vec!["ALB209:-", "ALB209:-"], "{report:#}");
+    let f = finding(&report, "ALB209", None);
+    assert_eq!(
+        (f["severity"].as_str(), f["symptom"].as_str()),
+        (Some("error"), Some("http-502"))
+    );
     assert_eq!(code, 1);
+    w.ec2
+        .start_instances()
+        .instance_ids(&w.instances[0])
+        .send()
+        .await
+        .unwrap();
 
     // An instance in us-east-1c, where the ALB has no subnet.
     let subnet_c = w

@@ -102,10 +102,10 @@ async fn denied_network_acls_are_not_evaluated_and_exit_3() {
     assert_eq!(
         lb["not_evaluated"],
         serde_json::json!([
-            {"check": "ALB102", "reason": "ec2:DescribeNetworkAcls: UnauthorizedOperation"},
-            {"check": "ALB103", "reason": "ec2:DescribeNetworkAcls: UnauthorizedOperation"},
-            {"check": "ALB203", "reason": "ec2:DescribeNetworkAcls: UnauthorizedOperation"},
-            {"check": "ALB204", "reason": "ec2:DescribeNetworkAcls: UnauthorizedOperation"}
+            {"check": "ALB102", "reason": "ec2:DescribeNetworkAcls: access denied"},
+            {"check": "ALB103", "reason": "ec2:DescribeNetworkAcls: access denied"},
+            {"check": "ALB203", "reason": "ec2:DescribeNetworkAcls: access denied"},
+            {"check": "ALB204", "reason": "ec2:DescribeNetworkAcls: access denied"}
         ])
     );
     // The other checks still ran.
@@ -135,7 +135,7 @@ async fn denied_load_balancer_read_evaluates_nothing() {
     );
     assert!(not_evaluated
         .iter()
-        .all(|n| n["reason"] == "elasticloadbalancing:DescribeLoadBalancers: AccessDenied"));
+        .all(|n| n["reason"] == "elasticloadbalancing:DescribeLoadBalancers: access denied"));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use alb_audit::cli::load_snapshot;
-use alb_audit::eval::{evaluate, Options};
 use alb_audit::report::{self, FailOn};
+use alb_audit::rules::{evaluate, Options};
 use proptest::prelude::*;
 use serde_json::Value;
 

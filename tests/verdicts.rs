@@ -28,7 +28,9 @@ const TG_ARN: &str =
 const ZONES: [&str; 3] = ["us-east-1a", "us-east-1b", "us-east-1c"];
 const VPC_V4: &str = "10.0.0.0/16";
 const VPC_V6: &str = "2600:1f18:0:100::/56";
-const PORT_BOUNDS: [u16; 12] = [0, 79, 80, 81, 442, 443, 1023, 1024, 1025, 32768, 8080, 65535];
+const PORT_BOUNDS: [u16; 12] = [
+    0, 79, 80, 81, 442, 443, 1023, 1024, 1025, 32768, 8080, 65535,
+];
 const TARGET_PORT: u16 = 8080;
 const HEALTH_PORT: u16 = 8081;
 
@@ -157,7 +159,8 @@ fn cidr_in(universe: IpNet) -> impl Strategy<Value = IpNet> {
 
 /// A CIDR for a rule or route: the whole family, a covering block, or a piece of a universe.
 fn any_cidr(universes: Vec<IpNet>) -> impl Strategy<Value = IpNet> {
-    let pieces: Vec<BoxedStrategy<IpNet>> = universes.into_iter().map(|u| cidr_in(u).boxed()).collect();
+    let pieces: Vec<BoxedStrategy<IpNet>> =
+        universes.into_iter().map(|u| cidr_in(u).boxed()).collect();
     prop_oneof![
         1 => Just(net("0.0.0.0/0")),
         1 => Just(net("::/0")),
@@ -282,7 +285,17 @@ fn world() -> impl Strategy<Value = World> {
             targets,
         )
             .prop_map(
-                move |(clients, ports, alb_ingress, alb_egress, app_ingress, acls, routes, flags, targets)| {
+                move |(
+                    clients,
+                    ports,
+                    alb_ingress,
+                    alb_egress,
+                    app_ingress,
+                    acls,
+                    routes,
+                    flags,
+                    targets,
+                )| {
                     let (tg_v6, cross_zone, health_port) = flags;
                     let tg_v6 = tg_v6 && dualstack;
                     let mut seen = BTreeSet::new();
@@ -291,9 +304,13 @@ fn world() -> impl Strategy<Value = World> {
                         .filter(|t| seen.insert(*t))
                         .map(|(zone, i)| {
                             let addr = match (tg_v6, app_subnet(zone, tg_v6)) {
-                                (true, IpNet::V6(n)) => IpAddr::V6((u128::from(n.network()) + 20 + u128::from(i)).into()),
+                                (true, IpNet::V6(n)) => IpAddr::V6(
+                                    (u128::from(n.network()) + 20 + u128::from(i)).into(),
+                                ),
                                 (_, n) => match n.network() {
-                                    IpAddr::V4(a) => IpAddr::V4((u32::from(a) + 20 + u32::from(i)).into()),
+                                    IpAddr::V4(a) => {
+                                        IpAddr::V4((u32::from(a) + 20 + u32::from(i)).into())
+                                    }
                                     other => other,
                                 },
                             };
@@ -322,7 +339,8 @@ fn world() -> impl Strategy<Value = World> {
 }
 
 fn cidr_in_any(universes: Vec<IpNet>) -> impl Strategy<Value = IpNet> {
-    let pieces: Vec<BoxedStrategy<IpNet>> = universes.into_iter().map(|u| cidr_in(u).boxed()).collect();
+    let pieces: Vec<BoxedStrategy<IpNet>> =
+        universes.into_iter().map(|u| cidr_in(u).boxed()).collect();
     proptest::strategy::Union::new(pieces)
 }
 
@@ -366,9 +384,17 @@ impl World {
         for i in 0..self.zones * 2 {
             let zone = i % self.zones;
             let id = self.subnet_id(i);
-            let mut cidrs = vec![if i < self.zones { alb_subnet(zone, false) } else { app_subnet(zone, false) }];
+            let mut cidrs = vec![if i < self.zones {
+                alb_subnet(zone, false)
+            } else {
+                app_subnet(zone, false)
+            }];
             if self.dualstack {
-                cidrs.push(if i < self.zones { alb_subnet(zone, true) } else { app_subnet(zone, true) });
+                cidrs.push(if i < self.zones {
+                    alb_subnet(zone, true)
+                } else {
+                    app_subnet(zone, true)
+                });
             }
             subnets.insert(
                 id.clone(),
@@ -617,7 +643,13 @@ fn oracle(w: &World) -> BTreeMap<Key, Expected> {
         .flat_map(addresses)
         .any(|a| w.clients.iter().any(|c| c.contains(&a)) && !w.dualstack && a.is_ipv6());
     if unserved {
-        out.insert(("ALB108".into(), None, None, None), Expected { symptom: Some("timeout".into()), blocked: BTreeSet::new() });
+        out.insert(
+            ("ALB108".into(), None, None, None),
+            Expected {
+                symptom: Some("timeout".into()),
+                blocked: BTreeSet::new(),
+            },
+        );
     }
     // Per node: which clients each component drops.
     let acl_in = |z: usize, a: IpAddr, p: u16| !acl_allows(&w.acls[z], false, a, p);
@@ -628,11 +660,18 @@ fn oracle(w: &World) -> BTreeMap<Key, Expected> {
     let symptom = |z: usize, blocked: &BTreeSet<IpAddr>, ports: &[u16]| -> String {
         let total = w.zones == 1
             || ports.iter().any(|&p| {
-                blocked
-                    .iter()
-                    .any(|&a| (0..w.zones).filter(|&j| j != z).all(|j| local_blocked(j, a, p)))
+                blocked.iter().any(|&a| {
+                    (0..w.zones)
+                        .filter(|&j| j != z)
+                        .all(|j| local_blocked(j, a, p))
+                })
             });
-        if total { "timeout" } else { "intermittent-timeout" }.to_string()
+        if total {
+            "timeout"
+        } else {
+            "intermittent-timeout"
+        }
+        .to_string()
     };
     for &p in &w.ports {
         let blocked: BTreeSet<IpAddr> = samples
@@ -643,35 +682,76 @@ fn oracle(w: &World) -> BTreeMap<Key, Expected> {
         if !blocked.is_empty() {
             out.insert(
                 ("ALB101".into(), None, Some(p), None),
-                Expected { symptom: Some("timeout".into()), blocked },
+                Expected {
+                    symptom: Some("timeout".into()),
+                    blocked,
+                },
             );
         }
     }
     for z in 0..w.zones {
         let zone = Some(ZONES[z].to_string());
         for &p in &w.ports {
-            let blocked: BTreeSet<IpAddr> = samples.iter().copied().filter(|&a| acl_in(z, a, p)).collect();
+            let blocked: BTreeSet<IpAddr> = samples
+                .iter()
+                .copied()
+                .filter(|&a| acl_in(z, a, p))
+                .collect();
             if !blocked.is_empty() {
                 let s = symptom(z, &blocked, &[p]);
-                out.insert(("ALB102".into(), zone.clone(), Some(p), None), Expected { symptom: Some(s), blocked });
+                out.insert(
+                    ("ALB102".into(), zone.clone(), Some(p), None),
+                    Expected {
+                        symptom: Some(s),
+                        blocked,
+                    },
+                );
             }
         }
-        let blocked: BTreeSet<IpAddr> = samples.iter().copied().filter(|&a| acl_out(z, a)).collect();
+        let blocked: BTreeSet<IpAddr> =
+            samples.iter().copied().filter(|&a| acl_out(z, a)).collect();
         if !blocked.is_empty() {
             let s = symptom(z, &blocked, &w.ports);
-            out.insert(("ALB103".into(), zone.clone(), None, None), Expected { symptom: Some(s), blocked });
+            out.insert(
+                ("ALB103".into(), zone.clone(), None, None),
+                Expected {
+                    symptom: Some(s),
+                    blocked,
+                },
+            );
         }
-        let routed: Vec<(IpAddr, RouteOutcome)> = samples.iter().map(|&a| (a, route_for(w, z, a))).collect();
-        let broken: BTreeSet<IpAddr> = routed.iter().filter(|(_, r)| *r == RouteOutcome::Broken).map(|(a, _)| *a).collect();
+        let routed: Vec<(IpAddr, RouteOutcome)> =
+            samples.iter().map(|&a| (a, route_for(w, z, a))).collect();
+        let broken: BTreeSet<IpAddr> = routed
+            .iter()
+            .filter(|(_, r)| *r == RouteOutcome::Broken)
+            .map(|(a, _)| *a)
+            .collect();
         if !broken.is_empty() {
             let rule = if w.internal { "ALB106" } else { "ALB104" };
             let s = symptom(z, &broken, &w.ports);
-            out.insert((rule.into(), zone.clone(), None, None), Expected { symptom: Some(s), blocked: broken });
+            out.insert(
+                (rule.into(), zone.clone(), None, None),
+                Expected {
+                    symptom: Some(s),
+                    blocked: broken,
+                },
+            );
         }
-        let holes: BTreeSet<IpAddr> = routed.iter().filter(|(_, r)| *r == RouteOutcome::Blackhole).map(|(a, _)| *a).collect();
+        let holes: BTreeSet<IpAddr> = routed
+            .iter()
+            .filter(|(_, r)| *r == RouteOutcome::Blackhole)
+            .map(|(a, _)| *a)
+            .collect();
         if !holes.is_empty() {
             let s = symptom(z, &holes, &w.ports);
-            out.insert(("ALB105".into(), zone.clone(), None, None), Expected { symptom: Some(s), blocked: holes });
+            out.insert(
+                ("ALB105".into(), zone.clone(), None, None),
+                Expected {
+                    symptom: Some(s),
+                    blocked: holes,
+                },
+            );
         }
     }
     backend_oracle(w, &mut out);
@@ -685,7 +765,9 @@ fn backend_oracle(w: &World, out: &mut BTreeMap<Key, Expected>) {
         ports.push(HEALTH_PORT);
     }
     for t in &w.targets {
-        let carrying: Vec<usize> = (0..w.zones).filter(|&z| w.cross_zone || z == t.zone).collect();
+        let carrying: Vec<usize> = (0..w.zones)
+            .filter(|&z| w.cross_zone || z == t.zone)
+            .collect();
         for &q in &ports {
             let mut broken_nodes: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
             for &z in &carrying {
@@ -701,17 +783,31 @@ fn backend_oracle(w: &World, out: &mut BTreeMap<Key, Expected>) {
                 if !acl_allows(node_acl, true, t.addr, q) || !acl_allows(app_acl, false, n, q) {
                     broken_nodes.entry("ALB203").or_default().insert(z);
                 }
-                if eph.iter().any(|&e| !acl_allows(app_acl, true, n, e) || !acl_allows(node_acl, false, t.addr, e)) {
+                if eph.iter().any(|&e| {
+                    !acl_allows(app_acl, true, n, e) || !acl_allows(node_acl, false, t.addr, e)
+                }) {
                     broken_nodes.entry("ALB204").or_default().insert(z);
                 }
             }
             let any_broken: BTreeSet<usize> = broken_nodes.values().flatten().copied().collect();
-            let symptom = if any_broken.len() == carrying.len() { "http-504" } else { "intermittent-http-504" };
+            let symptom = if any_broken.len() == carrying.len() {
+                "http-504"
+            } else {
+                "intermittent-http-504"
+            };
             for (rule, nodes) in broken_nodes {
                 for z in nodes {
                     out.insert(
-                        (rule.into(), Some(ZONES[z].to_string()), Some(q), Some(t.addr.to_string())),
-                        Expected { symptom: Some(symptom.into()), blocked: BTreeSet::new() },
+                        (
+                            rule.into(),
+                            Some(ZONES[z].to_string()),
+                            Some(q),
+                            Some(t.addr.to_string()),
+                        ),
+                        Expected {
+                            symptom: Some(symptom.into()),
+                            blocked: BTreeSet::new(),
+                        },
                     );
                 }
             }
@@ -733,7 +829,11 @@ fn parse_blocked(text: &str, samples: &[IpAddr]) -> BTreeSet<IpAddr> {
         let nets = |s: &str| -> Vec<IpNet> {
             s.split(", ")
                 .filter(|p| !p.is_empty() && *p != "no address")
-                .filter_map(|p| p.parse::<IpNet>().ok().or_else(|| p.parse::<IpAddr>().ok().map(IpNet::from)))
+                .filter_map(|p| {
+                    p.parse::<IpNet>()
+                        .ok()
+                        .or_else(|| p.parse::<IpAddr>().ok().map(IpNet::from))
+                })
                 .collect()
         };
         let (inc, exc) = (nets(base), nets(except));
@@ -751,28 +851,56 @@ fn audit(w: &World) -> BTreeMap<Key, Expected> {
     let path = dir.path().join("snapshot.json");
     std::fs::write(&path, serde_json::to_string(&w.snapshot()).unwrap()).unwrap();
     let report = run(&path, &w.clients);
-    let samples: Vec<IpAddr> = client_universe(w.internal).iter().flat_map(addresses).collect();
+    let samples: Vec<IpAddr> = client_universe(w.internal)
+        .iter()
+        .flat_map(addresses)
+        .collect();
     let lb = &report["load_balancers"][0];
     let mut out: BTreeMap<Key, Expected> = BTreeMap::new();
     let carrying = |target: &str| -> Vec<usize> {
         let t = w.targets.iter().find(|t| t.addr.to_string() == target);
-        (0..w.zones).filter(|&z| w.cross_zone || t.is_some_and(|t| t.zone == z)).collect()
+        (0..w.zones)
+            .filter(|&z| w.cross_zone || t.is_some_and(|t| t.zone == z))
+            .collect()
     };
     for f in lb["findings"].as_array().unwrap() {
         let rule = f["rule"].as_str().unwrap().to_string();
-        if !["ALB101", "ALB102", "ALB103", "ALB104", "ALB105", "ALB106", "ALB108", "ALB201", "ALB202", "ALB203", "ALB204"].contains(&rule.as_str()) {
+        if ![
+            "ALB101", "ALB102", "ALB103", "ALB104", "ALB105", "ALB106", "ALB108", "ALB201",
+            "ALB202", "ALB203", "ALB204",
+        ]
+        .contains(&rule.as_str())
+        {
             continue;
         }
         let port = f["port"].as_u64().map(|p| p as u16);
-        let port = if ["ALB103", "ALB104", "ALB105", "ALB106"].contains(&rule.as_str()) { None } else { port };
+        let port = if ["ALB103", "ALB104", "ALB105", "ALB106"].contains(&rule.as_str()) {
+            None
+        } else {
+            port
+        };
         let target = f["target"].as_str().map(str::to_string);
-        let blocked = f["evidence"]["blocked"].as_str().map(|b| parse_blocked(b, &samples)).unwrap_or_default();
-        let expected = Expected { symptom: f["symptom"].as_str().map(str::to_string), blocked };
+        let blocked = f["evidence"]["blocked"]
+            .as_str()
+            .map(|b| parse_blocked(b, &samples))
+            .unwrap_or_default();
+        let expected = Expected {
+            symptom: f["symptom"].as_str().map(str::to_string),
+            blocked,
+        };
         match (f["availability_zone"].as_str(), &target) {
             // A backend finding for every node alike stands for each node that carries traffic.
             (None, Some(t)) => {
                 for z in carrying(t) {
-                    out.insert((rule.clone(), Some(ZONES[z].to_string()), port, target.clone()), expected.clone());
+                    out.insert(
+                        (
+                            rule.clone(),
+                            Some(ZONES[z].to_string()),
+                            port,
+                            target.clone(),
+                        ),
+                        expected.clone(),
+                    );
                 }
             }
             (zone, _) => {
@@ -788,18 +916,25 @@ fn audit(w: &World) -> BTreeMap<Key, Expected> {
 
 fn run(snapshot: &Path, clients: &[IpNet]) -> Value {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_alb-audit"));
-    cmd.args(["audit", "--format", "json", "--snapshot"]).arg(snapshot);
+    cmd.args(["audit", "--format", "json", "--snapshot"])
+        .arg(snapshot);
     for c in clients {
         cmd.args(["--client-cidr", &c.to_string()]);
     }
     let out = cmd.output().expect("run alb-audit");
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("no JSON report ({e}): {}", String::from_utf8_lossy(&out.stderr))
+        panic!(
+            "no JSON report ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
     })
 }
 
 /// Differences between the audit and the oracle: (false errors, false passes, wrong symptoms).
-fn compare(actual: &BTreeMap<Key, Expected>, expected: &BTreeMap<Key, Expected>) -> (Vec<String>, Vec<String>, Vec<String>) {
+fn compare(
+    actual: &BTreeMap<Key, Expected>,
+    expected: &BTreeMap<Key, Expected>,
+) -> (Vec<String>, Vec<String>, Vec<String>) {
     let mut false_errors = Vec::new();
     let mut false_passes = Vec::new();
     let mut symptoms = Vec::new();
@@ -816,7 +951,10 @@ fn compare(actual: &BTreeMap<Key, Expected>, expected: &BTreeMap<Key, Expected>)
                     false_passes.push(format!("{k:?} misses blocked {missing:?}"));
                 }
                 if a.symptom != e.symptom {
-                    symptoms.push(format!("{k:?}: symptom {:?}, expected {:?}", a.symptom, e.symptom));
+                    symptoms.push(format!(
+                        "{k:?}: symptom {:?}, expected {:?}",
+                        a.symptom, e.symptom
+                    ));
                 }
             }
         }
@@ -845,7 +983,10 @@ proptest! {
 #[test]
 #[ignore]
 fn count_disagreements() {
-    let mut runner = TestRunner::new_with_rng(Config::default(), TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::deterministic_rng(RngAlgorithm::ChaCha),
+    );
     let (mut worlds, mut bad, mut fe_n, mut fp_n, mut sy_n) = (0, 0, 0, 0, 0);
     let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
     for _ in 0..400 {
@@ -874,13 +1015,21 @@ fn count_disagreements() {
 #[test]
 #[ignore]
 fn show_disagreements() {
-    let mut runner = TestRunner::new_with_rng(Config::default(), TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::deterministic_rng(RngAlgorithm::ChaCha),
+    );
     let want = std::env::var("SHOW").unwrap_or_default();
     let mut shown = 0;
     for _ in 0..400 {
         let w = world().new_tree(&mut runner).unwrap().current();
         let (fe, fp, sy) = compare(&audit(&w), &oracle(&w));
-        let all: Vec<&String> = fe.iter().chain(&fp).chain(&sy).filter(|s| s.contains(&want)).collect();
+        let all: Vec<&String> = fe
+            .iter()
+            .chain(&fp)
+            .chain(&sy)
+            .filter(|s| s.contains(&want))
+            .collect();
         if !all.is_empty() && shown < 3 {
             shown += 1;
             println!("internal={} dualstack={} zones={} ports={:?} clients={:?}\nroutes={:?}\n{all:#?}\n-----", w.internal, w.dualstack, w.zones, w.ports, w.clients, w.routes);

@@ -1,66 +1,143 @@
-//! Which clients the frontend checks are about (CONTRACT.md, "Without --client-cidr").
+//! Which clients the frontend checks are about, decided once per ALB and applied once, in the
+//! analysis: rules never intersect with the scope again.
+//!
+//! Without `--client-cidr` an internet-facing ALB is checked for the internet in the families
+//! it serves publicly ([`crate::net::internet`]), and a finding is an error only when a whole
+//! family's internet is cut off (a partial restriction is by design: a note); an internal ALB is
+//! checked for its VPC. With `--client-cidr` every address must get through, and addresses of a
+//! family the ALB has no address for, from where they stand, are not served at all (ALB108).
 
 use crate::finding::Severity;
 use crate::model::{IpAddressType, LoadBalancer, Network, Scheme};
 use crate::net::addr_set::AddrSet;
+use crate::net::internet::internet;
+use crate::net::render::{brief, cidr_list, entries_brief};
 
 /// The clients that must reach the ALB, and how a blocked part is judged.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientScope {
-    /// Every client address considered.
+    /// Every client address checked.
     pub clients: AddrSet,
     /// Whether the user named the clients (`--client-cidr`).
     pub explicit: bool,
-    /// Default mode: the populations (one per address family) that must not be cut off
-    /// entirely; a partial block is only a note.
-    populations: Vec<AddrSet>,
+    /// Explicit clients the ALB has no address for where they stand: IPv6 clients of an IPv4
+    /// ALB, IPv4 clients outside the VPC of a `dualstack-without-public-ipv4` ALB.
+    pub unserved: AddrSet,
+    /// Why the clients in scope are unknown, when they are (the VPC's blocks were not read).
+    pub unknown: Option<String>,
+    /// Default mode: one population per family that must not be cut off entirely.
+    populations: Vec<Population>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Population {
+    addrs: AddrSet,
+    /// `every IPv4 internet client`, `every client in vpc-1`.
+    name: String,
+    /// The block a remediation admits to let this whole population in.
+    entry: String,
+}
+
+/// Which families an ALB answers on: (IPv4, IPv6) for clients on the internet.
+fn public_families(lb: &LoadBalancer) -> (bool, bool) {
+    match lb.ip_address_type {
+        IpAddressType::Dualstack => (true, true),
+        IpAddressType::DualstackWithoutPublicIpv4 => (false, true),
+        IpAddressType::Ipv4 | IpAddressType::Unknown => (true, false),
+    }
+}
+
+fn vpc_blocks(lb: &LoadBalancer, network: &Network) -> Result<AddrSet, String> {
+    network
+        .vpcs
+        .get(&lb.vpc_id)
+        .map(|v| AddrSet::from_nets(&v.cidrs))
+        .ok_or_else(|| format!("the CIDR blocks of {} were not read", lb.vpc_id))
 }
 
 impl ClientScope {
-    /// Internet-facing: the whole internet (IPv6 too when dualstack). Internal: the VPC.
+    /// The scheme's default population: the internet (internet-facing) or the VPC (internal).
     pub fn default_for(lb: &LoadBalancer, network: &Network) -> Self {
+        let vpc = match vpc_blocks(lb, network) {
+            Ok(v) => v,
+            Err(why) => return Self::unknown(why),
+        };
         let populations = match lb.scheme {
             Scheme::Internal => {
-                let cidrs = network
-                    .vpcs
-                    .get(&lb.vpc_id)
-                    .map(|v| AddrSet::from_nets(&v.cidrs))
-                    .unwrap_or_default();
-                let cidrs = restrict_to_families(lb, &cidrs);
-                vec![cidrs.v4_part(), cidrs.v6_part()]
+                let served = match lb.ip_address_type {
+                    IpAddressType::Ipv4 | IpAddressType::Unknown => vpc.v4_part(),
+                    _ => vpc.clone(),
+                };
+                [served.v4_part(), served.v6_part()]
+                    .into_iter()
+                    .filter(|p| !p.is_empty())
+                    .map(|p| Population {
+                        entry: entries_brief(&p),
+                        name: format!("all clients in {}", lb.vpc_id),
+                        addrs: p,
+                    })
+                    .collect()
             }
-            _ => match lb.ip_address_type {
-                IpAddressType::Dualstack => vec![AddrSet::any_v4(), AddrSet::any_v6()],
-                IpAddressType::DualstackWithoutPublicIpv4 => vec![AddrSet::any_v6()],
-                _ => vec![AddrSet::any_v4()],
-            },
-        };
-        let populations: Vec<AddrSet> = populations.into_iter().filter(|p| !p.is_empty()).collect();
-        let clients = populations
-            .iter()
-            .fold(AddrSet::empty(), |acc, p| acc.union(p));
-        // An internet client never has a private, loopback, link-local or multicast address,
-        // so blocking those alone (the VPC's own range, say) is not cutting the internet off.
-        let populations = match lb.scheme {
-            Scheme::Internal => populations,
             _ => {
-                let private = AddrSet::from_nets(&not_internet());
-                populations.iter().map(|p| p.difference(&private)).collect()
+                let (v4, v6) = public_families(lb);
+                let mut out = Vec::new();
+                if v4 {
+                    out.push(Population {
+                        addrs: internet(true, false, &vpc),
+                        name: "all IPv4 internet clients".into(),
+                        entry: "0.0.0.0/0".into(),
+                    });
+                }
+                if v6 {
+                    out.push(Population {
+                        addrs: internet(false, true, &vpc),
+                        name: "all IPv6 internet clients".into(),
+                        entry: "::/0".into(),
+                    });
+                }
+                out
             }
         };
         ClientScope {
-            clients,
+            clients: populations
+                .iter()
+                .fold(AddrSet::empty(), |acc, p| acc.union(&p.addrs)),
             explicit: false,
+            unserved: AddrSet::empty(),
+            unknown: None,
             populations,
         }
     }
 
-    /// `--client-cidr`: every address must get through. Addresses of a family the ALB does not
-    /// answer on are dropped from the scope (such clients get no DNS answer, not a timeout).
-    pub fn explicit(lb: &LoadBalancer, clients: AddrSet) -> Self {
+    /// `--client-cidr`: every address must get through; the part the ALB does not serve is
+    /// set apart for ALB108.
+    pub fn explicit(lb: &LoadBalancer, network: &Network, clients: AddrSet) -> Self {
+        let served = match (lb.scheme, lb.ip_address_type) {
+            (_, IpAddressType::Ipv4 | IpAddressType::Unknown) => Ok(clients.v4_part()),
+            (Scheme::InternetFacing, IpAddressType::DualstackWithoutPublicIpv4) => {
+                vpc_blocks(lb, network)
+                    .map(|vpc| clients.v6_part().union(&clients.intersection(&vpc)))
+            }
+            _ => Ok(clients.clone()),
+        };
+        match served {
+            Ok(served) => ClientScope {
+                unserved: clients.difference(&served),
+                clients: served,
+                explicit: true,
+                unknown: None,
+                populations: Vec::new(),
+            },
+            Err(why) => Self::unknown(why),
+        }
+    }
+
+    fn unknown(why: String) -> Self {
         ClientScope {
-            clients: restrict_to_families(lb, &clients),
-            explicit: true,
+            clients: AddrSet::empty(),
+            explicit: false,
+            unserved: AddrSet::empty(),
+            unknown: Some(why),
             populations: Vec::new(),
         }
     }
@@ -70,48 +147,62 @@ impl ClientScope {
     /// a whole population is cut off, else a note.
     pub fn judge(&self, blocked: &AddrSet) -> Option<Severity> {
         let blocked = blocked.intersection(&self.clients);
-        if self.explicit {
-            return (!blocked.is_empty()).then_some(Severity::Error);
-        }
-        // By default only the populations count: blocking addresses no such client can have
-        // (a private range behind an internet-facing ALB) is not a finding.
-        if !self.populations.iter().any(|p| p.intersects(&blocked)) {
+        if blocked.is_empty() {
             None
-        } else if self.populations.iter().any(|p| p.is_subset(&blocked)) {
+        } else if self.explicit || self.populations.iter().any(|p| p.addrs.is_subset(&blocked)) {
             Some(Severity::Error)
         } else {
             Some(Severity::Note)
         }
     }
-}
 
-/// Address blocks no internet client can come from (RFC 6890 special-purpose ranges that are
-/// not globally reachable).
-fn not_internet() -> Vec<ipnet::IpNet> {
-    [
-        "0.0.0.0/8",
-        "10.0.0.0/8",
-        "100.64.0.0/10",
-        "127.0.0.0/8",
-        "169.254.0.0/16",
-        "172.16.0.0/12",
-        "192.168.0.0/16",
-        "224.0.0.0/4",
-        "240.0.0.0/4",
-        "::/8",
-        "fc00::/7",
-        "fe80::/10",
-        "ff00::/8",
-    ]
-    .iter()
-    .filter_map(|n| n.parse().ok())
-    .collect()
-}
+    /// `blocked` in words for a message: a whole population by its name, else its blocks.
+    pub fn describe(&self, blocked: &AddrSet) -> String {
+        self.per_family(blocked, |p| p.name.clone(), brief, " and ")
+    }
 
-fn restrict_to_families(lb: &LoadBalancer, set: &AddrSet) -> AddrSet {
-    match lb.ip_address_type {
-        IpAddressType::Dualstack | IpAddressType::DualstackWithoutPublicIpv4 => set.clone(),
-        _ => set.v4_part(),
+    /// `blocked` for evidence: a whole population by its name, else every block.
+    pub fn evidence(&self, blocked: &AddrSet) -> String {
+        self.per_family(
+            blocked,
+            |p| p.name.clone(),
+            |s| cidr_list(s).as_str().unwrap_or_default().to_string(),
+            "; ",
+        )
+    }
+
+    /// The source blocks a rule or route must cover to let `blocked` through, as they can be
+    /// entered: a whole internet population is `0.0.0.0/0` / `::/0`.
+    pub fn entries(&self, blocked: &AddrSet) -> String {
+        self.per_family(blocked, |p| p.entry.clone(), entries_brief, ", ")
+    }
+
+    fn per_family(
+        &self,
+        blocked: &AddrSet,
+        whole: impl Fn(&Population) -> String,
+        part: impl Fn(&AddrSet) -> String,
+        joiner: &str,
+    ) -> String {
+        let mut out = Vec::new();
+        for family in [blocked.v4_part(), blocked.v6_part()] {
+            if family.is_empty() {
+                continue;
+            }
+            match self
+                .populations
+                .iter()
+                .find(|p| !p.addrs.is_empty() && p.addrs.is_subset(&family))
+            {
+                Some(p) => out.push(whole(p)),
+                None => out.push(part(&family)),
+            }
+        }
+        if out.is_empty() {
+            part(blocked)
+        } else {
+            out.join(joiner)
+        }
     }
 }
 
@@ -142,36 +233,7 @@ mod tests {
         AddrSet::from_nets(&nets)
     }
 
-    #[test]
-    fn internet_default_judges_the_public_internet() {
-        let s = ClientScope::default_for(
-            &lb(Scheme::InternetFacing, IpAddressType::Ipv4),
-            &Network::default(),
-        );
-        assert_eq!(s.clients, AddrSet::any_v4());
-        // Everything but the VPC's own range blocked: the internet is cut off.
-        let blocked = AddrSet::any_v4().difference(&set(&["10.0.0.0/16"]));
-        assert_eq!(s.judge(&blocked), Some(Severity::Error));
-        // Only private ranges blocked: no internet client is affected.
-        assert_eq!(s.judge(&set(&["192.168.0.0/16", "10.0.0.0/8"])), None);
-        // Only a partner range blocked: by design, a note.
-        assert_eq!(s.judge(&set(&["198.51.100.0/24"])), Some(Severity::Note));
-        assert_eq!(s.judge(&AddrSet::empty()), None);
-        // IPv6 is out of scope for an IPv4 ALB.
-        assert_eq!(s.judge(&AddrSet::any_v6()), None);
-    }
-
-    #[test]
-    fn dualstack_families_are_judged_apart() {
-        let s = ClientScope::default_for(
-            &lb(Scheme::InternetFacing, IpAddressType::Dualstack),
-            &Network::default(),
-        );
-        assert_eq!(s.judge(&AddrSet::any_v6()), Some(Severity::Error));
-    }
-
-    #[test]
-    fn internal_default_is_the_vpc_and_explicit_is_strict() {
+    fn network() -> Network {
         let mut net = Network::default();
         net.vpcs.insert(
             "vpc-1".into(),
@@ -183,14 +245,77 @@ mod tests {
                 ],
             },
         );
+        net
+    }
+
+    #[test]
+    fn internet_default_judges_the_public_internet() {
+        let s =
+            ClientScope::default_for(&lb(Scheme::InternetFacing, IpAddressType::Ipv4), &network());
+        // Everything but private ranges blocked: the internet is cut off.
+        let blocked = AddrSet::any_v4().difference(&set(&["10.0.0.0/16"]));
+        assert_eq!(s.judge(&blocked), Some(Severity::Error));
+        assert_eq!(s.describe(&blocked), "all IPv4 internet clients");
+        assert_eq!(s.entries(&blocked), "0.0.0.0/0");
+        // Only private ranges blocked: no internet client is affected.
+        assert_eq!(s.judge(&set(&["192.168.0.0/16", "10.0.0.0/8"])), None);
+        // Only a partner range blocked: by design, a note.
+        assert_eq!(s.judge(&set(&["198.51.100.0/24"])), Some(Severity::Note));
+        assert_eq!(s.entries(&set(&["198.51.100.0/24"])), "198.51.100.0/24");
+        assert_eq!(s.judge(&AddrSet::empty()), None);
+        // IPv6 is out of scope for an IPv4 ALB.
+        assert_eq!(s.judge(&AddrSet::any_v6()), None);
+    }
+
+    #[test]
+    fn the_vpcs_own_ipv6_block_is_not_the_internet() {
+        let s = ClientScope::default_for(
+            &lb(Scheme::InternetFacing, IpAddressType::Dualstack),
+            &network(),
+        );
+        // `::/0 -> eigw` leaves only the VPC's own block routed: the IPv6 internet is cut off.
+        let cut = AddrSet::any_v6().difference(&set(&["2600:1f18::/56"]));
+        assert_eq!(s.judge(&cut), Some(Severity::Error));
+        assert_eq!(s.describe(&cut), "all IPv6 internet clients");
+        let only_v6 = ClientScope::default_for(
+            &lb(
+                Scheme::InternetFacing,
+                IpAddressType::DualstackWithoutPublicIpv4,
+            ),
+            &network(),
+        );
+        assert_eq!(only_v6.judge(&AddrSet::any_v4()), None);
+    }
+
+    #[test]
+    fn internal_default_is_the_vpc_and_unknown_without_it() {
         let l = lb(Scheme::Internal, IpAddressType::Ipv4);
-        let s = ClientScope::default_for(&l, &net);
+        let s = ClientScope::default_for(&l, &network());
         assert_eq!(s.clients, set(&["10.0.0.0/16"]));
         assert_eq!(s.judge(&set(&["10.0.0.0/8"])), Some(Severity::Error));
         assert_eq!(s.judge(&set(&["10.0.5.0/24"])), Some(Severity::Note));
-        let e = ClientScope::explicit(&l, set(&["192.168.0.0/24", "2001:db8::/32"]));
+        let blind = ClientScope::default_for(&l, &Network::default());
+        assert!(blind.unknown.unwrap().contains("vpc-1"));
+    }
+
+    #[test]
+    fn explicit_clients_are_strict_and_unserved_families_set_apart() {
+        let l = lb(Scheme::Internal, IpAddressType::Ipv4);
+        let e = ClientScope::explicit(&l, &network(), set(&["192.168.0.0/24", "2001:db8::/32"]));
         assert_eq!(e.clients, set(&["192.168.0.0/24"]));
+        assert_eq!(e.unserved, set(&["2001:db8::/32"]));
         assert_eq!(e.judge(&set(&["192.168.0.7/32"])), Some(Severity::Error));
         assert_eq!(e.judge(&set(&["192.168.1.0/24"])), None);
+        let v6only = lb(
+            Scheme::InternetFacing,
+            IpAddressType::DualstackWithoutPublicIpv4,
+        );
+        let e = ClientScope::explicit(
+            &v6only,
+            &network(),
+            set(&["10.0.1.0/24", "198.51.100.0/24", "2001:db8::/32"]),
+        );
+        assert_eq!(e.unserved, set(&["198.51.100.0/24"]));
+        assert_eq!(e.clients, set(&["10.0.1.0/24", "2001:db8::/32"]));
     }
 }

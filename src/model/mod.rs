@@ -11,8 +11,9 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
-/// Snapshot format version written by this build; bumped when the shape changes.
-pub const SNAPSHOT_FORMAT: u32 = 1;
+/// Snapshot format version written by this build; bumped when the shape changes. Format 1
+/// snapshots still load: every field added since has a default.
+pub const SNAPSHOT_FORMAT: u32 = 2;
 
 /// Everything one audit run saw: the load balancers, their target groups, the network they
 /// sit in, and what could not be read.
@@ -22,6 +23,10 @@ pub struct Snapshot {
     pub format: u32,
     /// The region the resources live in.
     pub region: String,
+    /// When it was collected (RFC 3339 UTC): certificate validity is judged at this moment, so
+    /// a replayed snapshot gives the same verdict as the live run.
+    #[serde(default)]
+    pub collected_at: Option<String>,
     /// The audited Application Load Balancers.
     pub load_balancers: Vec<LoadBalancer>,
     /// Every target group a listener of an audited ALB forwards to, by ARN.
@@ -49,6 +54,8 @@ pub enum Dataset {
     TargetGroups,
     /// elasticloadbalancing:DescribeTargetHealth
     TargetHealth,
+    /// elasticloadbalancing:DescribeTargetGroupAttributes
+    TargetGroupAttributes,
     /// ec2:DescribeVpcs
     Vpcs,
     /// ec2:DescribeSubnets
@@ -216,9 +223,37 @@ pub struct TargetGroup {
     /// `traffic-port` or a port number.
     #[serde(default = "traffic_port")]
     pub health_check_port: String,
+    /// Whether health checks run; `None` when not said (the API's default: on, except Lambda).
+    #[serde(default)]
+    pub health_check_enabled: Option<bool>,
+    /// The address family the ALB uses to reach the targets.
+    #[serde(default)]
+    pub ip_address_type: TargetIpAddressType,
+    /// `load_balancing.cross_zone.enabled`: `Some(false)` when the group turns cross-zone load
+    /// balancing off; `None` when it inherits the ALB's (always on for an ALB).
+    #[serde(default)]
+    pub cross_zone_enabled: Option<bool>,
+    /// `target_group_health.dns_failover.minimum_healthy_targets.count`: `off` or a number;
+    /// `None` for the default (1).
+    #[serde(default)]
+    pub dns_failover_minimum_healthy_targets: Option<String>,
     /// Registered targets.
     #[serde(default)]
     pub targets: Vec<Target>,
+}
+
+/// The address family an ALB speaks to a target group's targets in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TargetIpAddressType {
+    /// IPv4 (the API's default).
+    #[default]
+    Ipv4,
+    /// IPv6.
+    Ipv6,
+    /// A type this build does not know.
+    #[serde(other)]
+    Unknown,
 }
 
 fn traffic_port() -> String {
@@ -330,6 +365,10 @@ pub struct RouteTable {
     /// Subnets explicitly associated.
     #[serde(default)]
     pub subnet_ids: Vec<String>,
+    /// Gateways associated with it (edge associations): it routes what enters the VPC through
+    /// them, e.g. an internet gateway's traffic to an inspection endpoint.
+    #[serde(default)]
+    pub gateway_ids: Vec<String>,
     /// Its routes.
     #[serde(default)]
     pub routes: Vec<Route>,
@@ -348,6 +387,25 @@ pub struct Route {
     pub target: String,
     /// active or blackhole.
     pub state: RouteState,
+    /// How the route got there, which decides ties between equal prefixes.
+    #[serde(default)]
+    pub origin: RouteOrigin,
+}
+
+/// How a route was created (the API's `Origin`): AWS prefers static routes over propagated
+/// ones of the same prefix.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RouteOrigin {
+    /// The table's own `local` routes.
+    CreateRouteTable,
+    /// A static route.
+    CreateRoute,
+    /// Propagated from a virtual private gateway (VPN / Direct Connect).
+    EnableVgwRoutePropagation,
+    /// Not recorded (format 1 snapshots) or a value this build does not know: treated as static.
+    #[default]
+    #[serde(other)]
+    Unknown,
 }
 
 /// An internet or virtual private gateway and the VPCs it is attached to.
@@ -470,6 +528,9 @@ pub struct NetworkInterface {
     /// Private IPv4 and IPv6 addresses.
     #[serde(default)]
     pub addresses: Vec<IpAddr>,
+    /// Public IPv4 addresses associated with it: what internet clients connect to.
+    #[serde(default)]
+    pub public_addresses: Vec<IpAddr>,
     /// Its security groups.
     #[serde(default)]
     pub security_groups: Vec<String>,

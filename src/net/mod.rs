@@ -1,11 +1,14 @@
-//! Network semantics as exact set arithmetic: address and port range sets, and the three
-//! evaluators built on them (security groups, network ACLs, route tables). Pure functions
-//! over the model; no I/O.
+//! Network semantics as exact set arithmetic: address and port range sets, the evaluators built
+//! on them (security groups, network ACLs, route tables), and the AWS decisions that give them
+//! meaning (who the internet is, where a route leads). Pure functions over the model; no I/O.
 
 pub mod addr_set;
+pub mod internet;
 pub mod nacl;
 pub mod port_set;
 pub mod range_set;
+pub mod reach;
+pub mod render;
 pub mod route;
 pub mod sg;
 

@@ -1,13 +1,16 @@
 //! Route lookup: which route a destination takes from a subnet. The subnet's explicitly
-//! associated table, else the VPC's main table; longest prefix first; blackhole routes and
-//! routes to gateways that are not attached drop the traffic.
+//! associated table, else the VPC's main table; longest prefix first, and among equal prefixes
+//! AWS's route priority
+//! (<https://docs.aws.amazon.com/vpc/latest/userguide/route-tables.html#route-tables-priority>):
+//! the `local` route, then static routes to a CIDR block, then routes to a prefix list, then
+//! routes propagated from a virtual private gateway.
 
 use std::collections::BTreeMap;
 
 use ipnet::IpNet;
 
 use super::addr_set::AddrSet;
-use crate::model::{Network, PrefixList, Route, RouteTable};
+use crate::model::{Network, PrefixList, Route, RouteOrigin, RouteTable};
 
 /// What a route's target is, read from its id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,7 +29,12 @@ pub enum TargetKind {
     TransitGateway,
     /// A VPC peering connection (`pcx-`).
     PeeringConnection,
-    /// Anything else: an instance, interface, endpoint, local or carrier gateway.
+    /// A VPC endpoint (`vpce-`): a gateway endpoint (S3, DynamoDB) or a Gateway Load Balancer
+    /// or Network Firewall endpoint.
+    VpcEndpoint,
+    /// A network interface (`eni-`), e.g. an appliance's.
+    NetworkInterface,
+    /// Anything else: an instance, local or carrier gateway, core network.
     Other,
 }
 
@@ -40,7 +48,22 @@ pub fn target_kind(target: &str) -> TargetKind {
         t if t.starts_with("vgw-") => TargetKind::VpnGateway,
         t if t.starts_with("tgw-") => TargetKind::TransitGateway,
         t if t.starts_with("pcx-") => TargetKind::PeeringConnection,
+        t if t.starts_with("vpce-") => TargetKind::VpcEndpoint,
+        t if t.starts_with("eni-") => TargetKind::NetworkInterface,
         _ => TargetKind::Other,
+    }
+}
+
+/// Where a route stands among routes of the same prefix length: lower wins.
+fn priority(route: &Route) -> u8 {
+    if route.target == "local" || route.origin == RouteOrigin::CreateRouteTable {
+        0
+    } else if route.origin == RouteOrigin::EnableVgwRoutePropagation {
+        3
+    } else if route.destination.is_none() {
+        2
+    } else {
+        1
     }
 }
 
@@ -68,8 +91,8 @@ pub struct RouteHit<'a> {
     pub route: Option<&'a Route>,
 }
 
-/// Splits `dest` by the route each address takes in `table` (longest prefix match).
-/// Fails with the id of a destination prefix list whose entries are unknown.
+/// Splits `dest` by the route each address takes in `table` (longest prefix match, then route
+/// priority). Fails with the id of a destination prefix list whose entries are unknown.
 pub fn lookup<'a>(
     table: &'a RouteTable,
     dest: &AddrSet,
@@ -84,11 +107,12 @@ pub fn lookup<'a>(
             prefixes.extend(list.cidrs.iter().map(|net| (*net, i)));
         }
     }
-    // Longest prefix first; a CIDR route beats a prefix-list route of the same length.
+    // Longest prefix first, then route priority; the sort is stable, so API order only
+    // decides where AWS itself picks one of two equal routes.
     prefixes.sort_by_key(|(net, i)| {
         (
             std::cmp::Reverse(net.prefix_len()),
-            table.routes[*i].destination.is_none(),
+            priority(&table.routes[*i]),
         )
     });
     let mut remaining = dest.clone();
@@ -146,6 +170,7 @@ mod tests {
             destination_prefix_list: None,
             target: target.into(),
             state: RouteState::Active,
+            origin: RouteOrigin::CreateRoute,
         }
     }
 
@@ -155,6 +180,7 @@ mod tests {
             vpc_id: "vpc-1".into(),
             main: false,
             subnet_ids: vec![],
+            gateway_ids: vec![],
             routes,
         }
     }
@@ -224,6 +250,47 @@ mod tests {
     }
 
     #[test]
+    fn equal_prefixes_follow_route_priority() {
+        let mut propagated = route("192.168.0.0/16", "vgw-1");
+        propagated.origin = RouteOrigin::EnableVgwRoutePropagation;
+        let mut listed = route("0.0.0.0/0", "tgw-1");
+        listed.destination = None;
+        listed.destination_prefix_list = Some("pl-1".into());
+        let pls = BTreeMap::from([(
+            "pl-1".to_string(),
+            PrefixList {
+                id: "pl-1".into(),
+                name: String::new(),
+                cidrs: vec!["192.168.0.0/16".parse().unwrap()],
+            },
+        )]);
+        let target_of = |routes: Vec<Route>| {
+            let t = table(routes);
+            let hits = lookup(&t, &set("192.168.1.0/24"), &pls).unwrap();
+            assert_eq!(hits.len(), 1);
+            hits[0].route.unwrap().target.clone()
+        };
+        // Whatever the API order: static over prefix list over propagated.
+        assert_eq!(
+            target_of(vec![
+                propagated.clone(),
+                listed.clone(),
+                route("192.168.0.0/16", "pcx-1")
+            ]),
+            "pcx-1"
+        );
+        assert_eq!(target_of(vec![propagated.clone(), listed.clone()]), "tgw-1");
+        assert_eq!(target_of(vec![listed, propagated.clone()]), "tgw-1");
+        // A longer prefix wins whatever its origin.
+        let mut narrow = route("192.168.1.0/24", "vgw-1");
+        narrow.origin = RouteOrigin::EnableVgwRoutePropagation;
+        assert_eq!(
+            target_of(vec![route("192.168.0.0/16", "pcx-1"), narrow]),
+            "vgw-1"
+        );
+    }
+
+    #[test]
     fn explicit_association_then_main_table() {
         let mut net = Network::default();
         net.subnets.insert(
@@ -257,20 +324,27 @@ mod tests {
         assert_eq!(target_kind("vgw-1"), TargetKind::VpnGateway);
         assert_eq!(target_kind("tgw-1"), TargetKind::TransitGateway);
         assert_eq!(target_kind("pcx-1"), TargetKind::PeeringConnection);
-        assert_eq!(target_kind("eni-1"), TargetKind::Other);
+        assert_eq!(target_kind("vpce-1"), TargetKind::VpcEndpoint);
+        assert_eq!(target_kind("eni-1"), TargetKind::NetworkInterface);
+        assert_eq!(target_kind("i-1"), TargetKind::Other);
     }
 
     proptest! {
-        /// Against a brute-force oracle: every address takes the longest matching prefix.
+        /// Against a brute-force oracle: every address takes the longest matching prefix, and
+        /// a static route over a propagated one of the same prefix, whatever the API order.
         #[test]
-        fn matches_brute_force(routes in prop::collection::vec((0u8..=255, 24u8..=32, 0usize..4), 0..8)) {
+        fn matches_brute_force(routes in prop::collection::vec((0u8..=255, 24u8..=32, 0usize..4, any::<bool>()), 0..8)) {
             let targets = ["igw-1", "nat-1", "vgw-1", "tgw-1"];
             let mut seen = std::collections::BTreeSet::new();
             let mut rs = Vec::new();
-            for (host, len, t) in routes {
+            for (host, len, t, propagated) in routes {
                 let net = IpNet::new(IpAddr::V4(Ipv4Addr::new(10, 0, 0, host)), len).unwrap().trunc();
-                if seen.insert(net) {
-                    rs.push(route(&net.to_string(), targets[t]));
+                if seen.insert((net, propagated)) {
+                    let mut r = route(&net.to_string(), targets[t]);
+                    if propagated {
+                        r.origin = RouteOrigin::EnableVgwRoutePropagation;
+                    }
+                    rs.push(r);
                 }
             }
             let t = table(rs.clone());
@@ -278,7 +352,7 @@ mod tests {
             for host in 0..=255u8 {
                 let addr = IpAddr::V4(Ipv4Addr::new(10, 0, 0, host));
                 let expected = rs.iter().filter(|r| r.destination.unwrap().contains(&addr))
-                    .max_by_key(|r| r.destination.unwrap().prefix_len());
+                    .max_by_key(|r| (r.destination.unwrap().prefix_len(), r.origin != RouteOrigin::EnableVgwRoutePropagation));
                 let got: Vec<_> = hits.iter().filter(|h| h.addrs.contains(addr)).collect();
                 prop_assert_eq!(got.len(), 1);
                 prop_assert_eq!(got[0].route, expected);

@@ -10,9 +10,9 @@ pub mod topology;
 
 use serde::{Deserialize, Serialize};
 
-use crate::eval::AlbOutcome;
 use crate::finding::{Finding, NotApplicable, NotEvaluated, Severity};
 use crate::model::{Scheme, Snapshot, ZoneSubnet};
+use crate::rules::AlbOutcome;
 
 /// The JSON report's `schema_version`.
 pub const SCHEMA_VERSION: u32 = 1;

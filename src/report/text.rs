@@ -171,7 +171,12 @@ fn render_finding(out: &mut String, f: &Finding) {
     if let Some(s) = f.symptom {
         let _ = writeln!(out, "          client sees: {}", s.as_str());
     }
-    let _ = writeln!(out, "          change: {}", f.resource);
+    let change = if f.change.is_empty() {
+        f.resource.clone()
+    } else {
+        f.change.join(", ")
+    };
+    let _ = writeln!(out, "          change: {change}");
     let _ = writeln!(out, "          fix: {}", f.remediation);
 }
 

@@ -1,27 +1,20 @@
-//! The rule catalogue. Each rule lives in its own file with its code, name, default severity,
+//! The rule catalogue. Each rule lives in its own file, grouped by the part of the path it is
+//! about (`frontend/`, `backend/`, `targets/`), with its code, name, default severity,
 //! documentation and check; [`REGISTRY`] lists them in code order. `alb-audit rules`,
-//! `alb-audit explain` and docs/rules.md are all rendered from here.
+//! `alb-audit explain` and docs/rules.md are all rendered from here. Rules read the shared
+//! analyses ([`crate::analysis`]) and phrase them through [`phrase`]; they do no I/O.
 
-use crate::eval::{AlbContext, Emitter};
+use crate::analysis::AlbContext;
 use crate::finding::{Finding, Severity};
 use crate::model::Dataset;
 
-mod alb101_frontend_sg_denies_client;
-mod alb102_frontend_nacl_denies_request;
-mod alb103_frontend_nacl_denies_response;
-mod alb104_public_subnet_no_igw_route;
-mod alb105_route_blackhole;
-mod alb106_internal_no_private_connectivity;
-mod alb107_no_listeners;
-mod alb201_backend_sg_egress_denies_target;
-mod alb202_target_sg_denies_alb;
-mod alb203_backend_nacl_denies_request;
-mod alb204_backend_nacl_denies_response;
-mod alb205_no_route_to_target;
-mod alb206_target_unhealthy;
-mod alb207_target_az_not_enabled;
-mod alb208_no_registered_targets;
-mod alb209_target_not_running;
+mod backend;
+mod frontend;
+pub mod phrase;
+pub mod run;
+mod targets;
+
+pub use run::{evaluate, AlbOutcome, Emitter, Options};
 
 /// A rule: identity, documentation, the data it needs, and its check.
 pub struct Rule {
@@ -29,7 +22,7 @@ pub struct Rule {
     pub code: &'static str,
     /// Stable kebab-case name.
     pub name: &'static str,
-    /// Severity of its findings unless the check lowers it.
+    /// Severity of its findings unless the analysis judges otherwise.
     pub severity: Severity,
     /// One-line title.
     pub title: &'static str,
@@ -39,7 +32,7 @@ pub struct Rule {
     pub resource: &'static str,
     /// Data sets without which it cannot run.
     pub needs: &'static [Dataset],
-    /// Markdown: what it checks, why it breaks, how to fix, an example.
+    /// Markdown: what it checks, why it breaks, how to fix, an example, references.
     pub doc: &'static str,
     /// The check: pure, no I/O.
     pub check: fn(&AlbContext, &mut Emitter),
@@ -66,33 +59,37 @@ impl Rule {
             symptom: None,
             evidence: serde_json::Map::new(),
             remediation: remediation.into(),
+            change: Vec::new(),
             fingerprint: String::new(),
             baselined: false,
+            cause_key: String::new(),
         }
     }
 }
 
 /// Every rule, in code order. Codes are never reused or renumbered.
 pub static REGISTRY: &[&Rule] = &[
-    &alb101_frontend_sg_denies_client::RULE,
-    &alb102_frontend_nacl_denies_request::RULE,
-    &alb103_frontend_nacl_denies_response::RULE,
-    &alb104_public_subnet_no_igw_route::RULE,
-    &alb105_route_blackhole::RULE,
-    &alb106_internal_no_private_connectivity::RULE,
-    &alb107_no_listeners::RULE,
-    &alb201_backend_sg_egress_denies_target::RULE,
-    &alb202_target_sg_denies_alb::RULE,
-    &alb203_backend_nacl_denies_request::RULE,
-    &alb204_backend_nacl_denies_response::RULE,
-    &alb205_no_route_to_target::RULE,
-    &alb206_target_unhealthy::RULE,
-    &alb207_target_az_not_enabled::RULE,
-    &alb208_no_registered_targets::RULE,
-    &alb209_target_not_running::RULE,
+    &frontend::alb101_frontend_sg_denies_client::RULE,
+    &frontend::alb102_frontend_nacl_denies_request::RULE,
+    &frontend::alb103_frontend_nacl_denies_response::RULE,
+    &frontend::alb104_public_subnet_no_igw_route::RULE,
+    &frontend::alb105_route_blackhole::RULE,
+    &frontend::alb106_internal_no_private_connectivity::RULE,
+    &frontend::alb107_no_listeners::RULE,
+    &frontend::alb108_client_address_family_not_served::RULE,
+    &backend::alb201_backend_sg_egress_denies_target::RULE,
+    &backend::alb202_target_sg_denies_alb::RULE,
+    &backend::alb203_backend_nacl_denies_request::RULE,
+    &backend::alb204_backend_nacl_denies_response::RULE,
+    &backend::alb205_no_route_to_target::RULE,
+    &targets::alb206_target_unhealthy::RULE,
+    &targets::alb207_target_az_not_enabled::RULE,
+    &targets::alb208_no_registered_targets::RULE,
+    &targets::alb209_target_not_running::RULE,
+    &targets::alb210_zone_without_healthy_target::RULE,
 ];
 
-/// The data every backend rule needs: which groups are forwarded to and what is in them.
+/// Which groups are forwarded to and what is in them: every backend and target rule reads it.
 pub(crate) const BACKEND_TARGETS: [Dataset; 4] = [
     Dataset::Listeners,
     Dataset::ListenerRules,
@@ -110,75 +107,28 @@ pub(crate) const BACKEND_INSTANCES: [Dataset; 5] = [
 ];
 
 /// What the security-group checks of the backend path read (ALB201, ALB202).
-pub(crate) const BACKEND_SECURITY_GROUPS: [Dataset; 7] = [
+pub(crate) const BACKEND_SECURITY_GROUPS: [Dataset; 8] = [
     Dataset::Listeners,
     Dataset::ListenerRules,
     Dataset::TargetGroups,
     Dataset::TargetHealth,
+    Dataset::TargetGroupAttributes,
     Dataset::Instances,
     Dataset::SecurityGroups,
     Dataset::PrefixLists,
 ];
 
 /// What the network ACL checks of the backend path read (ALB203, ALB204).
-pub(crate) const BACKEND_NETWORK_ACLS: [Dataset; 7] = [
+pub(crate) const BACKEND_NETWORK_ACLS: [Dataset; 8] = [
     Dataset::Listeners,
     Dataset::ListenerRules,
     Dataset::TargetGroups,
     Dataset::TargetHealth,
+    Dataset::TargetGroupAttributes,
     Dataset::Instances,
     Dataset::Subnets,
     Dataset::NetworkAcls,
 ];
-
-/// Emits the findings of one backend path component (ALB201–ALB205, and ALB105's backend
-/// half): one per (target, port, broken node), or one with a null zone when every node is
-/// broken alike; unknown parts become `not_evaluated`.
-pub(crate) fn emit_path(
-    ctx: &AlbContext,
-    out: &mut Emitter,
-    rule: &Rule,
-    component: crate::eval::backend::Component,
-    remediation: fn(&crate::eval::backend::PathFinding) -> String,
-) {
-    let backend = ctx.backend();
-    for arn in &backend.missing_groups {
-        out.not_evaluated(format!("target group {arn} was not read"));
-    }
-    let (findings, unknown) = backend.component_findings(component);
-    for reason in unknown {
-        out.not_evaluated(reason);
-    }
-    // Without the ALB's interfaces, node addresses are their subnets' CIDRs: still checked,
-    // conservatively, but the audit says what it did not see.
-    if component.uses_node_addresses() {
-        for reason in ctx.gap_reasons(&[Dataset::NetworkInterfaces]) {
-            out.not_evaluated(format!(
-                "{reason} (ALB node addresses taken from their subnets' CIDRs)"
-            ));
-        }
-    }
-    for f in findings {
-        let message = format!(
-            "Connection {} ({}, {}) fails: {}; {}.",
-            f.connection(),
-            f.target.group.name,
-            f.port_phrase(),
-            f.why,
-            f.consequence()
-        );
-        let mut finding = rule
-            .finding(f.resource.clone(), message, remediation(&f))
-            .port(f.port)
-            .target(f.target.target.id.clone())
-            .symptom(f.symptom);
-        if let Some(z) = f.zone {
-            finding = finding.zone(z);
-        }
-        finding.evidence = f.evidence;
-        out.emit(finding);
-    }
-}
 
 /// Looks a rule up by code, case-insensitively.
 pub fn find(code: &str) -> Option<&'static Rule> {
@@ -268,9 +218,16 @@ mod tests {
                 "## Why is this bad?",
                 "## How to fix",
                 "## Example",
+                "## References",
             ] {
                 assert!(r.doc.contains(heading), "{} lacks {heading}", r.code);
             }
+            assert!(
+                r.doc.contains("https://docs.aws.amazon.com/")
+                    || r.doc.contains("https://www.rfc-editor.org/"),
+                "{} cites no AWS or RFC document",
+                r.code
+            );
             assert!(!r.needs.is_empty(), "{} names no data it needs", r.code);
         }
     }

@@ -1,9 +1,10 @@
 //! ALB201: no ALB security group allows outbound traffic to a target.
 
-use super::{emit_path, Rule, BACKEND_SECURITY_GROUPS};
-use crate::eval::backend::Component;
-use crate::eval::{AlbContext, Emitter};
+use crate::analysis::backend::Component;
+use crate::analysis::AlbContext;
 use crate::finding::Severity;
+use crate::rules::phrase::backend_component;
+use crate::rules::{Emitter, Rule, BACKEND_SECURITY_GROUPS};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -33,15 +34,15 @@ security group (preferred) or their subnet CIDRs.
 ## Example
 An ALB group whose default "all traffic to 0.0.0.0/0" egress rule was removed and replaced with
 `tcp 443 to 0.0.0.0/0` for an HTTPS callback: targets on 8080 become unreachable.
+
+## References
+- [Security groups for your Application Load Balancer: recommended rules](https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-update-security-groups.html)
 "#,
     check,
 };
 
 fn check(ctx: &AlbContext, out: &mut Emitter) {
-    emit_path(ctx, out, &RULE, Component::AlbEgress, |f| {
-        format!(
-            "Allow outbound TCP {} from the ALB's security groups to the security group of {} (or its address).",
-            f.port, f.target.target.id
-        )
+    backend_component(ctx, out, &RULE, Component::AlbEgress, |f| {
+        f.target.group.arn.clone()
     });
 }

@@ -1,9 +1,10 @@
 //! ALB202: no security group of the target admits the ALB nodes.
 
-use super::{emit_path, Rule, BACKEND_SECURITY_GROUPS};
-use crate::eval::backend::Component;
-use crate::eval::{AlbContext, Emitter};
+use crate::analysis::backend::Component;
+use crate::analysis::AlbContext;
 use crate::finding::Severity;
+use crate::rules::phrase::backend_component;
+use crate::rules::{Emitter, Rule, BACKEND_SECURITY_GROUPS};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -33,15 +34,16 @@ ALB's security group (this admits every node, whatever its address).
 ## Example
 `sg-app` admits `tcp 8080 from 10.0.1.0/24` (subnet A): the node in subnet B (10.0.2.0/24) is
 refused, and one request in two ends in 504.
+
+## References
+- [Target security groups](https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-register-targets.html#target-security-groups)
+- [IP address type of a target group](https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-target-groups.html#target-group-ip-address-type)
 "#,
     check,
 };
 
 fn check(ctx: &AlbContext, out: &mut Emitter) {
-    emit_path(ctx, out, &RULE, Component::TargetIngress, |f| {
-        format!(
-            "Add an inbound rule to the security group of {} allowing TCP {} from the ALB's security group.",
-            f.target.target.id, f.port
-        )
+    backend_component(ctx, out, &RULE, Component::TargetIngress, |f| {
+        f.target.target.id.clone()
     });
 }

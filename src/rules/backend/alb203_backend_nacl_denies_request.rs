@@ -1,9 +1,10 @@
 //! ALB203: a network ACL drops the ALB's request to a target.
 
-use super::{emit_path, Rule, BACKEND_NETWORK_ACLS};
-use crate::eval::backend::Component;
-use crate::eval::{AlbContext, Emitter};
+use crate::analysis::backend::Component;
+use crate::analysis::AlbContext;
 use crate::finding::Severity;
+use crate::rules::phrase::backend_component;
+use crate::rules::{Emitter, Rule, BACKEND_NETWORK_ACLS};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -32,15 +33,15 @@ in the ALB subnets' ACL, inbound from the ALB subnets in the targets' ACL.
 ## Example
 The app subnets' ACL allows inbound 8080 only from 10.0.1.0/24: the node in 10.0.2.0/24 gets
 no answer.
+
+## References
+- [Network ACLs for your Application Load Balancer](https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#alb-network-acls)
 "#,
     check,
 };
 
 fn check(ctx: &AlbContext, out: &mut Emitter) {
-    emit_path(ctx, out, &RULE, Component::AclRequest, |f| {
-        format!(
-            "In {}, allow TCP {} between the ALB subnets and the subnet of {}, numbered below the deny entry named in the evidence.",
-            f.resource, f.port, f.target.target.id
-        )
+    backend_component(ctx, out, &RULE, Component::AclRequest, |f| {
+        f.broken[0].1.resource()
     });
 }

@@ -1,9 +1,10 @@
 //! ALB204: a network ACL drops the target's response to the ALB.
 
-use super::{emit_path, Rule, BACKEND_NETWORK_ACLS};
-use crate::eval::backend::Component;
-use crate::eval::{AlbContext, Emitter};
+use crate::analysis::backend::Component;
+use crate::analysis::AlbContext;
 use crate::finding::Severity;
+use crate::rules::phrase::backend_component;
+use crate::rules::{Emitter, Rule, BACKEND_NETWORK_ACLS};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -31,15 +32,15 @@ targets' subnets in the ALB subnets' ACL.
 ## Example
 The app subnets' ACL allows outbound only 443 to 0.0.0.0/0 (for package downloads): every
 response to the ALB is dropped.
+
+## References
+- [Network ACLs: ephemeral ports](https://docs.aws.amazon.com/vpc/latest/userguide/nacl-ephemeral-ports.html)
 "#,
     check,
 };
 
 fn check(ctx: &AlbContext, out: &mut Emitter) {
-    emit_path(ctx, out, &RULE, Component::AclResponse, |f| {
-        format!(
-            "In {}, allow TCP 1024-65535 for responses between the subnet of {} and the ALB subnets, numbered below the deny entry named in the evidence.",
-            f.resource, f.target.target.id
-        )
+    backend_component(ctx, out, &RULE, Component::AclResponse, |f| {
+        f.broken[0].1.resource()
     });
 }

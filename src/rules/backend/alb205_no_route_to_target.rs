@@ -1,10 +1,11 @@
 //! ALB205: an IP target outside the VPC is not covered by a route from an ALB subnet.
 
-use super::{emit_path, Rule};
-use crate::eval::backend::Component;
-use crate::eval::{AlbContext, Emitter};
+use crate::analysis::backend::Component;
+use crate::analysis::AlbContext;
 use crate::finding::Severity;
 use crate::model::Dataset;
+use crate::rules::phrase::backend_component;
+use crate::rules::{Emitter, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -19,6 +20,7 @@ pub static RULE: Rule = Rule {
         Dataset::ListenerRules,
         Dataset::TargetGroups,
         Dataset::TargetHealth,
+        Dataset::TargetGroupAttributes,
         Dataset::Vpcs,
         Dataset::Subnets,
         Dataset::RouteTables,
@@ -43,15 +45,15 @@ connection to the route table named in the finding (or enable route propagation)
 ## Example
 Target `192.168.10.5` (on-premises) and subnet B's table has only `local` and `0.0.0.0/0 -> igw`:
 requests through the node in B end in 504.
+
+## References
+- [IP addresses as targets](https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-target-groups.html#target-type)
 "#,
     check,
 };
 
 fn check(ctx: &AlbContext, out: &mut Emitter) {
-    emit_path(ctx, out, &RULE, Component::Route, |f| {
-        format!(
-            "Add a route for {} through the VPN/Direct Connect gateway, transit gateway or peering connection to {}.",
-            f.target.target.id, f.resource
-        )
+    backend_component(ctx, out, &RULE, Component::Route, |f| {
+        f.broken[0].1.resource()
     });
 }

@@ -1,17 +1,18 @@
-//! ALB103: an ALB subnet's network ACL drops the response to the client's ephemeral ports.
+//! ALB103: an ALB subnet's network ACL drops the response to the client's ephemeral port.
 
-use super::Rule;
-use crate::eval::{brief, cidr_list, AlbContext, Emitter};
+use crate::analysis::frontend::Hop;
+use crate::analysis::AlbContext;
 use crate::finding::Severity;
 use crate::model::Dataset;
-use crate::net::port_set::{fmt_ports, PortSet};
+use crate::rules::phrase::frontend_hop;
+use crate::rules::{Emitter, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
     code: "ALB103",
     name: "frontend-nacl-denies-response",
     severity: Severity::Error,
-    title: "An ALB subnet's network ACL drops responses to the client's ephemeral ports",
+    title: "An ALB subnet's network ACL drops responses to clients",
     symptom: "timeout, or intermittent-timeout when only some nodes are affected",
     resource: "network ACL id",
     needs: &[Dataset::Listeners, Dataset::NetworkAcls, Dataset::Vpcs],
@@ -35,56 +36,21 @@ finding, numbered below any deny entry that matches them.
 ## Example
 `acl-0b` outbound: only `100 allow 0.0.0.0/0 tcp 443`. Requests arrive, responses to port
 51234 hit the final `*` deny: every connection to that node times out.
+
+## References
+- [Network ACLs: ephemeral ports](https://docs.aws.amazon.com/vpc/latest/userguide/nacl-ephemeral-ports.html)
+- [Network ACLs for your Application Load Balancer](https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#alb-network-acls)
 "#,
     check,
 };
 
 fn check(ctx: &AlbContext, out: &mut Emitter) {
-    if !ctx.clients_known(out) {
-        return;
-    }
-    let fe = ctx.frontend();
-    let mut broken = Vec::new();
-    for (i, node) in fe.nodes.iter().enumerate() {
-        let acl = match node.acl {
-            Ok(acl) => acl,
-            Err(ref why) => {
-                out.not_evaluated(why.clone());
-                continue;
-            }
-        };
-        let blocked = node.acl_out.denied.intersection(&ctx.scope.clients);
-        if let Some(severity) = ctx.scope.judge(&blocked) {
-            broken.push((i, node, acl, blocked, severity));
-        }
-    }
-    let count = broken.len();
-    for (i, node, acl, blocked, severity) in broken {
-        let ports = node
-            .acl_out
-            .denials
-            .values()
-            .fold(PortSet::empty(), |acc, (_, p)| acc.union(p));
-        out.emit(
-            RULE.finding(
-                &acl.id,
-                format!(
-                    "Network ACL {} of {} ({}) drops responses to {} on ephemeral ports {}: the handshake with the ALB node in {} never completes and clients time out ({}).",
-                    acl.id, node.subnet_id, node.zone, brief(&blocked), fmt_ports(&ports), node.zone,
-                    ctx.nodes_phrase(count)
-                ),
-                format!(
-                    "Add an outbound entry to {} allowing TCP 1024-65535 to {}, numbered below the deny entries listed in the evidence.",
-                    acl.id, brief(&blocked)
-                ),
-            )
-            .severity(severity)
-            .zone(node.zone)
-            .symptom(fe.symptom(i, &blocked))
-            .evidence("subnet", node.subnet_id)
-            .evidence("network_acl", acl.id.as_str())
-            .evidence("denied_by", node.acl_out.describe())
-            .evidence("blocked", cidr_list(&blocked)),
-        );
-    }
+    frontend_hop(
+        ctx,
+        out,
+        &RULE,
+        Hop::AclResponse,
+        |_| true,
+        |b| b.parts[0].1.resource(),
+    );
 }

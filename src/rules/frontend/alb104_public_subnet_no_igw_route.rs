@@ -1,10 +1,11 @@
 //! ALB104: an internet-facing ALB's subnet has no route to an attached internet gateway.
 
-use super::Rule;
-use crate::eval::{brief, cidr_list, AlbContext, Emitter};
+use crate::analysis::frontend::Hop;
+use crate::analysis::AlbContext;
 use crate::finding::Severity;
 use crate::model::{Dataset, Scheme};
-use crate::net::route::describe;
+use crate::rules::phrase::frontend_hop;
+use crate::rules::{Emitter, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -15,6 +16,7 @@ pub static RULE: Rule = Rule {
     symptom: "timeout, or intermittent-timeout when only some nodes are affected",
     resource: "subnet id",
     needs: &[
+        Dataset::Vpcs,
         Dataset::Subnets,
         Dataset::RouteTables,
         Dataset::InternetGateways,
@@ -23,8 +25,12 @@ pub static RULE: Rule = Rule {
     doc: r#"
 ## What it does
 For an internet-facing ALB, looks up the route back to every client in scope in the route table
-of each ALB subnet (its explicit association, else the VPC's main table; longest prefix first)
-and checks that it leads to an internet gateway attached to the ALB's VPC (or stays in the VPC).
+of each ALB subnet (its explicit association, else the VPC's main table; longest prefix first,
+then AWS's route priority: static over prefix-list over propagated routes) and checks that it
+leads to an internet gateway attached to the ALB's VPC. An egress-only internet gateway admits
+no inbound connection and a NAT gateway only lets connections out: neither serves clients.
+Routes to gateway endpoints (S3, DynamoDB) cover service addresses, never clients, and are not
+findings.
 
 ## Why is this bad?
 Each enabled subnet holds one ALB node, and DNS hands out every node's public address. A node in
@@ -33,102 +39,36 @@ internet clients: connections to that node time out while the other nodes work, 
 classic "intermittent timeout" of an ALB with one private subnet.
 
 ## How to fix
-Add a `0.0.0.0/0` (and `::/0` for dualstack) route to the VPC's internet gateway in the subnet's
-route table, or enable a public subnet in that Availability Zone instead.
+Point the subnet's `0.0.0.0/0` (and `::/0` for dualstack) route at the VPC's internet gateway,
+or enable a public subnet in that Availability Zone instead.
 
 ## Example
 Subnet B routes `0.0.0.0/0 -> nat-0cc`: one connection in two times out. ALB104 fires for
-subnet B only, with symptom `intermittent-timeout`.
+subnet B only, with symptom `intermittent-timeout`. A dualstack ALB whose subnet B routes
+`::/0 -> eigw-…` cuts the IPv6 internet off node B: an error too.
+
+## References
+- [Troubleshoot your Application Load Balancers: a public ALB with a private subnet](https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-troubleshooting.html)
+- [Route priority](https://docs.aws.amazon.com/vpc/latest/userguide/route-tables.html#route-tables-priority)
+- [Egress-only internet gateways](https://docs.aws.amazon.com/vpc/latest/userguide/egress-only-internet-gateway.html)
 "#,
     check,
 };
 
 fn check(ctx: &AlbContext, out: &mut Emitter) {
-    if ctx.lb.scheme != Scheme::InternetFacing || !ctx.clients_known(out) {
+    if ctx.lb.scheme != Scheme::InternetFacing {
         return;
     }
-    let fe = ctx.frontend();
-    let mut broken = Vec::new();
-    for (i, node) in fe.nodes.iter().enumerate() {
-        let table = match node.table {
-            Ok(t) => t,
-            Err(ref why) => {
-                out.not_evaluated(why.clone());
-                continue;
-            }
-        };
-        let blocked = node.unrouted_set().intersection(&ctx.scope.clients);
-        if let Some(severity) = ctx.scope.judge(&blocked) {
-            broken.push((i, node, table, blocked, severity));
-        }
-    }
-    let igw = ctx
-        .network()
-        .internet_gateways
-        .values()
-        .find(|g| g.attached_vpcs.contains(&ctx.lb.vpc_id))
-        .map(|g| g.id.clone())
-        .unwrap_or_else(|| format!("an internet gateway attached to {}", ctx.lb.vpc_id));
-    let count = broken.len();
-    for (i, node, table, blocked, severity) in broken {
-        let routes: Vec<String> = node
-            .unrouted
-            .iter()
-            .map(|(addrs, route, why)| match route {
-                Some(r) => format!("{} ({}): {why}", describe(r), brief(addrs)),
-                None => format!("{}: {why}", brief(addrs)),
-            })
-            .collect();
-        let first_route = node.unrouted.iter().find_map(|(_, r, _)| *r);
-        let (what, destination) = match first_route {
-            Some(r) => (
-                format!(
-                    "routes {} to {}, not to an internet gateway",
-                    route_destination(r),
-                    r.target
-                ),
-                route_destination(r),
-            ),
-            None => (
-                format!(
-                    "has no route to an internet gateway for {}",
-                    brief(&blocked)
-                ),
-                brief(&blocked),
-            ),
-        };
-        let mut finding = RULE
-            .finding(
-                node.subnet_id,
-                format!(
-                    "{} ({}) {what}: connections to the ALB node in {} time out ({}).",
-                    node.subnet_id,
-                    node.zone,
-                    node.zone,
-                    ctx.nodes_phrase(count)
-                ),
-                format!(
-                    "Route {destination} to {igw} in {}, or move the ALB to a public subnet in {}.",
-                    table.id, node.zone
-                ),
-            )
-            .severity(severity)
-            .zone(node.zone)
-            .symptom(fe.symptom(i, &blocked))
-            .evidence("route_table", table.id.as_str())
-            .evidence("blocked", cidr_list(&blocked))
-            .evidence("routes", routes);
-        if let Some(r) = first_route {
-            finding = finding.evidence("route", describe(r));
-        }
-        out.emit(finding);
-    }
-}
-
-fn route_destination(route: &crate::model::Route) -> String {
-    route
-        .destination
-        .map(|d| d.to_string())
-        .or_else(|| route.destination_prefix_list.clone())
-        .unwrap_or_default()
+    frontend_hop(
+        ctx,
+        out,
+        &RULE,
+        Hop::Route,
+        |_| true,
+        |b| {
+            b.node
+                .map(|i| ctx.frontend().nodes[i].subnet_id.to_string())
+                .unwrap_or_default()
+        },
+    );
 }

@@ -1,11 +1,13 @@
 //! ALB106: an internal ALB's subnet has no route through private connectivity.
 
-use super::Rule;
-use crate::eval::{brief, cidr_list, AlbContext, Emitter};
+use crate::analysis::frontend::Hop;
+use crate::analysis::AlbContext;
 use crate::finding::{Severity, Symptom};
-use crate::model::{Dataset, IpAddressType, RouteState, Scheme};
+use crate::model::{Dataset, Scheme};
 use crate::net::addr_set::AddrSet;
-use crate::net::route::{describe, lookup, target_kind, TargetKind};
+use crate::net::render::{brief, cidr_list, entries_brief};
+use crate::rules::phrase::frontend_hop;
+use crate::rules::{Emitter, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -48,6 +50,11 @@ for every ALB subnet.
 ## Example
 Subnets A and B share a VPC; A's table routes `192.168.0.0/16 -> vgw-1`, B's has only `local`:
 on-premises clients time out at the node in B. ALB106 fires for B only.
+
+## References
+- [Internal load balancers](https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#load-balancer-scheme)
+- [Route priority and propagated routes](https://docs.aws.amazon.com/vpc/latest/userguide/route-tables.html#route-tables-priority)
+- [Transit gateway routing](https://docs.aws.amazon.com/vpc/latest/tgw/how-transit-gateways-work.html)
 "#,
     check,
 };
@@ -57,119 +64,51 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
         return;
     }
     if ctx.scope.explicit {
-        explicit(ctx, out)
-    } else {
-        default(ctx, out)
-    }
-}
-
-/// `--client-cidr`: the named clients outside the VPC must be routed privately.
-fn explicit(ctx: &AlbContext, out: &mut Emitter) {
-    if !ctx.clients_known(out) {
-        return;
-    }
-    let fe = ctx.frontend();
-    let mut broken = Vec::new();
-    for (i, node) in fe.nodes.iter().enumerate() {
-        let table = match node.table {
-            Ok(t) => t,
-            Err(ref why) => {
-                out.not_evaluated(why.clone());
-                continue;
-            }
-        };
-        let blocked = node.unrouted_set().intersection(&ctx.scope.clients);
-        if !blocked.is_empty() {
-            broken.push((i, node, table, blocked));
-        }
-    }
-    let count = broken.len();
-    for (i, node, table, blocked) in broken {
-        let routes: Vec<String> = node
-            .unrouted
-            .iter()
-            .map(|(a, r, why)| match r {
-                Some(r) => format!("{} ({}): {why}", describe(r), brief(a)),
-                None => format!("{}: {why}", brief(a)),
-            })
-            .collect();
-        out.emit(
-            RULE.finding(
-                node.subnet_id,
-                format!(
-                    "{} ({}) has no route through a VPN/Direct Connect gateway, transit gateway or peering connection for {}: their connections to the ALB node in {} time out ({}).",
-                    node.subnet_id, node.zone, brief(&blocked), node.zone, ctx.nodes_phrase(count)
-                ),
-                format!(
-                    "Add a route for {} through the VPN/Direct Connect gateway, transit gateway or peering connection to {}.",
-                    brief(&blocked), table.id
-                ),
-            )
-            .zone(node.zone)
-            .symptom(fe.symptom(i, &blocked))
-            .evidence("route_table", table.id.as_str())
-            .evidence("blocked", cidr_list(&blocked))
-            .evidence("routes", routes),
+        frontend_hop(
+            ctx,
+            out,
+            &RULE,
+            Hop::Route,
+            |_| true,
+            |b| {
+                b.node
+                    .map(|i| ctx.frontend().nodes[i].subnet_id.to_string())
+                    .unwrap_or_default()
+            },
         );
+    } else {
+        compare_subnets(ctx, out);
     }
 }
 
-/// No clients named: compare the subnets' private coverage with each other.
-fn default(ctx: &AlbContext, out: &mut Emitter) {
-    let network = ctx.network();
-    let Some(vpc) = network.vpcs.get(&ctx.lb.vpc_id) else {
-        out.not_evaluated(format!("{} was not read", ctx.lb.vpc_id));
-        return;
-    };
-    let mut outside = AddrSet::any_v4();
-    if ctx.lb.ip_address_type != IpAddressType::Ipv4 {
-        outside = outside.union(&AddrSet::any_v6());
-    }
-    let outside = outside.difference(&AddrSet::from_nets(&vpc.cidrs));
-    let mut coverage: Vec<(usize, &str, AddrSet)> = Vec::new();
-    for (i, node) in ctx.frontend().nodes.iter().enumerate() {
-        let table = match node.table {
-            Ok(t) => t,
-            Err(ref why) => {
-                out.not_evaluated(why.clone());
+/// No clients named: the subnets' private coverage must agree.
+fn compare_subnets(ctx: &AlbContext, out: &mut Emitter) {
+    let fe = ctx.frontend();
+    let mut coverage = Vec::new();
+    for node in &fe.nodes {
+        match (node.table, &node.private) {
+            (Some(table), Some(private)) => coverage.push((node, table, private)),
+            (None, _) => {
+                out.not_evaluated(format!("no route table applies to {}", node.subnet_id));
                 return;
             }
-        };
-        let hits = match lookup(table, &outside, &network.prefix_lists) {
-            Ok(h) => h,
-            Err(pl) => {
-                out.not_evaluated(format!("the entries of prefix list {pl} are unknown"));
+            (Some(table), None) => {
+                out.not_evaluated(format!(
+                    "the private routes of {} could not be resolved (VPC blocks or prefix lists unknown)",
+                    table.id
+                ));
                 return;
             }
-        };
-        let private = hits
-            .iter()
-            .filter(|h| {
-                h.route.is_some_and(|r| {
-                    r.state != RouteState::Blackhole
-                        && match target_kind(&r.target) {
-                            TargetKind::TransitGateway | TargetKind::PeeringConnection => true,
-                            TargetKind::VpnGateway => network
-                                .vpn_gateways
-                                .get(&r.target)
-                                .is_some_and(|g| g.attached_vpcs.contains(&ctx.lb.vpc_id)),
-                            _ => false,
-                        }
-                })
-            })
-            .fold(AddrSet::empty(), |acc, h| acc.union(&h.addrs));
-        coverage.push((i, table.id.as_str(), private));
+        }
     }
     let all = coverage
         .iter()
         .fold(AddrSet::empty(), |acc, (_, _, c)| acc.union(c));
-    let fe = ctx.frontend();
     let lacking = coverage
         .iter()
         .filter(|(_, _, c)| !all.difference(c).is_empty())
         .count();
-    for (i, table_id, covered) in &coverage {
-        let node = &fe.nodes[*i];
+    for (node, table, covered) in &coverage {
         if all.is_empty() {
             out.emit(
                 RULE.finding(
@@ -180,13 +119,15 @@ fn default(ctx: &AlbContext, out: &mut Emitter) {
                     ),
                     format!(
                         "If clients outside {} must connect, add routes to their networks through a VPN/Direct Connect gateway or transit gateway to {}; pass --client-cidr to check exact ranges.",
-                        ctx.lb.vpc_id, table_id
+                        ctx.lb.vpc_id, table.id
                     ),
                 )
                 .severity(Severity::Note)
                 .zone(node.zone)
                 .symptom(Symptom::Timeout)
-                .evidence("route_table", *table_id),
+                .change(vec![table.id.clone()])
+                .evidence("subnet", node.subnet_id)
+                .evidence("route_table", table.id.as_str()),
             );
             continue;
         }
@@ -198,17 +139,19 @@ fn default(ctx: &AlbContext, out: &mut Emitter) {
             RULE.finding(
                 node.subnet_id,
                 format!(
-                    "{} ({}) does not route {} through private connectivity, although other subnets of the ALB do: clients there time out at the ALB node in {} ({}).",
-                    node.subnet_id, node.zone, brief(&missing), node.zone, ctx.nodes_phrase(lacking)
+                    "{} ({}) does not route {} through private connectivity, although other subnets of the ALB do: clients there time out at the ALB node in {} ({lacking} of {} nodes).",
+                    node.subnet_id, node.zone, brief(&missing), node.zone, ctx.node_count()
                 ),
                 format!(
-                    "Add the routes for {} that the other ALB subnets have to {}, or associate the subnet with their route table.",
-                    brief(&missing), table_id
+                    "In {}, add the routes for {} that the other ALB subnets have (through the same VPN/Direct Connect gateway, transit gateway or peering connection), or associate the subnet with their route table.",
+                    table.id, entries_brief(&missing)
                 ),
             )
             .zone(node.zone)
             .symptom(Symptom::IntermittentTimeout)
-            .evidence("route_table", *table_id)
+            .change(vec![table.id.clone()])
+            .evidence("subnet", node.subnet_id)
+            .evidence("route_table", table.id.as_str())
             .evidence("blocked", cidr_list(&missing)),
         );
     }

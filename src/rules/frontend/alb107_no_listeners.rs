@@ -1,9 +1,9 @@
 //! ALB107: the ALB has no listener.
 
-use super::Rule;
-use crate::eval::{AlbContext, Emitter};
+use crate::analysis::AlbContext;
 use crate::finding::{Severity, Symptom};
 use crate::model::Dataset;
+use crate::rules::{Emitter, Rule};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -27,6 +27,9 @@ Create a listener (for example HTTPS 443 with a default forward action to a targ
 
 ## Example
 An ALB created by a template whose listener resource failed: DNS resolves, nothing answers.
+
+## References
+- [Listeners for your Application Load Balancers](https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-listeners.html)
 "#,
     check,
 };
@@ -40,9 +43,13 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
                     "{} has no listener: every connection to it times out.",
                     ctx.lb.name
                 ),
-                "Create a listener on the port your clients use, with a default action.",
+                format!(
+                    "Create a listener on {} on the port your clients use, with a default action.",
+                    ctx.lb.name
+                ),
             )
-            .symptom(Symptom::Timeout),
+            .symptom(Symptom::Timeout)
+            .change(vec![ctx.lb.arn.clone()]),
         );
     }
 }

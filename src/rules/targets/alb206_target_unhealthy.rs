@@ -1,10 +1,9 @@
 //! ALB206: a target is unhealthy; its reason code says what clients see.
 
-use super::{Rule, BACKEND_TARGETS};
-use crate::eval::backend::forwarded_groups;
-use crate::eval::{AlbContext, Emitter};
+use crate::analysis::AlbContext;
 use crate::finding::{Severity, Symptom};
 use crate::model::TargetType;
+use crate::rules::{Emitter, Rule, BACKEND_TARGETS};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -35,10 +34,17 @@ code decides the message and the symptom:
 | unused | Target.InvalidState | instance stopped or terminated (instance targets: reported by ALB209 instead) | warning | http-502 |
 | unused | Target.IpUnusable | the IP address is in use by a load balancer or otherwise unusable | warning | http-502 |
 | draining | Target.DeregistrationInProgress | being deregistered; in-flight requests finish | (none) | null |
-| unavailable | Target.HealthCheckDisabled | health checks disabled: the target receives traffic unchecked | warning | null |
+| unavailable | Target.HealthCheckDisabled | health checks disabled: the target receives traffic unchecked (no finding where they are off by default: Lambda) | warning | null |
 | unavailable | Elb.InternalError | health state unknown due to an internal error | warning | http-503 |
 
 An unknown reason code (from a newer API) is reported as an error with a null symptom.
+
+The table's error applies when the ALB has no healthy target left to send the requests to instead:
+a node routes only to healthy targets, and when none of a group is healthy it fails open to all of
+them, so clients see what the unhealthy targets do. While the group (with cross-zone load
+balancing off: the target's zone) still has a healthy target, an unhealthy one only reduces
+capacity: a warning with a null symptom. A group that only weight-0 forwards point at receives no
+request: at most a note.
 
 ## Why is this bad?
 The ALB stops sending requests to unhealthy targets. When every target of a group is unhealthy
@@ -52,8 +58,13 @@ health-check port (see ALB201–ALB204); a response-code mismatch means the heal
 matcher is wrong; an invalid state means the instance is stopped.
 
 ## Example
-`i-0a1` is `unhealthy` with `Target.Timeout` on port 8080: requests that land on it end in 504
-until it passes health checks again.
+`i-0a1` and `i-0b2` are both `unhealthy` with `Target.Timeout` on port 8080: the group fails open
+and requests end in 504 (error). Were `i-0b2` healthy, `i-0a1` would be a warning: the ALB sends
+every request to `i-0b2`.
+
+## References
+- [Health checks for Application Load Balancer target groups: reason codes](https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html#target-health-reason-codes)
+- [Target group health: fail open](https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health.html)
 "#,
     check,
 };
@@ -86,52 +97,69 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
         .iter()
         .map(|z| z.zone.as_str())
         .collect();
-    for arn in forwarded_groups(ctx.lb) {
-        let Some(group) = ctx.snapshot.target_groups.get(arn) else {
-            out.not_evaluated(format!("target group {arn} was not read"));
+    for used in ctx.groups() {
+        let Some(group) = used.group else {
+            out.not_evaluated(format!("target group {} was not read", used.arn));
             continue;
         };
-        for t in &group.targets {
+        for (t, zone) in used.targets() {
             let Some(state) = t.state.as_deref() else {
                 continue;
             };
             let reason = t.reason.as_deref();
             // A target in a zone the ALB does not enable is ALB207's finding.
-            if reason == Some("Target.NotInUse")
-                && t.availability_zone
-                    .as_deref()
-                    .is_some_and(|z| z != "all" && !zones.contains(&z))
-            {
+            if reason == Some("Target.NotInUse") && zone.is_some_and(|z| !zones.contains(&z)) {
                 continue;
             }
             // A stopped instance is ALB209's finding.
             if reason == Some("Target.InvalidState") && group.target_type == TargetType::Instance {
                 continue;
             }
-            let Some((severity, symptom)) = classify(state, reason) else {
+            // Health checks that are off by default (Lambda) say nothing about the target.
+            if reason == Some("Target.HealthCheckDisabled") && used.health_checks_off_by_default() {
+                continue;
+            }
+            let Some((mut severity, mut symptom)) = classify(state, reason) else {
                 continue;
             };
+            let spare = severity == Severity::Error && used.has_healthy_for(zone);
+            if spare {
+                severity = Severity::Warning;
+                symptom = None;
+            }
+            if !used.carries_traffic() {
+                severity = Severity::Note;
+            }
             let port = t.port.or(group.port);
             let description = t.description.as_deref().unwrap_or("no description");
+            let mut message = format!(
+                "Target {} of {} is {state} ({}: {description})",
+                t.id,
+                group.name,
+                reason.unwrap_or("no reason code")
+            );
+            message.push_str(if spare {
+                ": the ALB sends its requests to the healthy targets, with less capacity."
+            } else if symptom.is_some() {
+                ": no healthy target is left, so the group fails open and clients see what this target does."
+            } else {
+                "."
+            });
             let mut finding = RULE
-                .finding(
-                    &t.id,
-                    format!(
-                        "Target {} of {} is {state} ({}: {description}).",
-                        t.id,
-                        group.name,
-                        reason.unwrap_or("no reason code")
-                    ),
-                    remediation(reason),
-                )
+                .finding(&t.id, message, remediation(reason))
                 .severity(severity)
                 .target(&t.id)
+                .change(vec![t.id.clone()])
+                .cause_key(format!("{} {}", group.arn, reason.unwrap_or(state)))
                 .evidence("target_group", group.arn.as_str())
                 .evidence("state", state)
                 .evidence("reason", reason.unwrap_or_default())
                 .evidence("description", description);
             if let Some(p) = port {
                 finding = finding.port(p);
+            }
+            if let Some(z) = zone {
+                finding = finding.evidence("target_zone", z);
             }
             if let Some(s) = symptom {
                 finding = finding.symptom(s);

@@ -1,10 +1,11 @@
 //! ALB207: a target sits in an Availability Zone the ALB does not enable.
 
-use super::Rule;
-use crate::eval::{AlbContext, Emitter};
+use crate::analysis::AlbContext;
 use crate::finding::Severity;
 use crate::model::Dataset;
+use crate::rules::{Emitter, Rule};
 
+/// The rule.
 /// The rule.
 pub static RULE: Rule = Rule {
     code: "ALB207",
@@ -37,6 +38,9 @@ Enable a subnet of that zone on the ALB, or move the target into an enabled zone
 
 ## Example
 The ALB uses us-east-1a and us-east-1b; `i-0c3` runs in us-east-1c and never receives traffic.
+
+## References
+- [Availability Zones for your Application Load Balancer](https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-subnets.html)
 "#,
     check,
 };
@@ -48,33 +52,40 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
         .iter()
         .map(|z| z.zone.as_str())
         .collect();
-    let backend = ctx.backend();
-    for t in &backend.targets {
-        let Some(zone) = t.zone() else {
-            continue;
-        };
-        if zone == "all" || zones.contains(&zone.as_str()) {
-            continue;
+    for used in ctx.groups() {
+        let Some(group) = used.group else { continue };
+        for (t, zone) in used.targets() {
+            let Some(zone) = zone else { continue };
+            if zones.contains(&zone) {
+                continue;
+            }
+            let mut finding = RULE
+                .finding(
+                    &t.id,
+                    format!(
+                        "Target {} of {} is in {zone}, where {} has no subnet: the ALB does not send it traffic.",
+                        t.id, group.name, ctx.lb.name
+                    ),
+                    format!(
+                        "Enable a subnet in {zone} on {} or move {} to one of {}.",
+                        ctx.lb.name,
+                        t.id,
+                        zones.join(", ")
+                    ),
+                )
+                .target(&t.id)
+                .change(vec![ctx.lb.arn.clone()])
+                .cause_key(format!("{} {zone}", group.arn))
+                .evidence("target_group", group.arn.as_str())
+                .evidence("target_zone", zone)
+                .evidence("enabled_zones", zones.clone());
+            if let Some(p) = t.port.or(group.port) {
+                finding = finding.port(p);
+            }
+            if !used.carries_traffic() {
+                finding = finding.severity(Severity::Note);
+            }
+            out.emit(finding);
         }
-        out.emit(
-            RULE.finding(
-                &t.target.id,
-                format!(
-                    "Target {} of {} is in {zone}, where {} has no subnet: the ALB does not send it traffic.",
-                    t.target.id, t.group.name, ctx.lb.name
-                ),
-                format!(
-                    "Enable a subnet in {zone} on {} or move {} to one of {}.",
-                    ctx.lb.name,
-                    t.target.id,
-                    zones.join(", ")
-                ),
-            )
-            .target(&t.target.id)
-            .port(t.ports[0].0)
-            .evidence("target_group", t.group.arn.as_str())
-            .evidence("target_zone", zone.as_str())
-            .evidence("enabled_zones", zones.clone()),
-        );
     }
 }

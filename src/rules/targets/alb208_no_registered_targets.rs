@@ -1,10 +1,9 @@
 //! ALB208: a target group that a listener forwards to has no registered targets.
 
-use super::{Rule, BACKEND_TARGETS};
-use crate::eval::{AlbContext, Emitter};
+use crate::analysis::AlbContext;
 use crate::finding::{Severity, Symptom};
+use crate::rules::{Emitter, Rule, BACKEND_TARGETS};
 
-/// The rule.
 pub static RULE: Rule = Rule {
     code: "ALB208",
     name: "no-registered-targets",
@@ -25,43 +24,59 @@ action receives (for a weighted forward, to that share of requests).
 ## How to fix
 Register targets (or attach the Auto Scaling group), or stop forwarding to the empty group.
 
+A group that only weighted forwards of weight 0 point at receives no request: it is still
+checked, as a note, so that the next weight change does not surprise anyone.
+
 ## Example
-A blue/green switch moved the weight to the green group before its instances were registered.
+A blue/green switch moved the weight to the green group before its instances were registered
+(error). Before the switch, with weight 0, the empty green group is a note.
+
+## References
+- [Register targets with your target group](https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-register-targets.html)
+- [Weighted forward actions](https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-listeners.html#forward-actions)
 "#,
     check,
 };
 
 fn check(ctx: &AlbContext, out: &mut Emitter) {
-    let mut seen = std::collections::BTreeSet::new();
-    for listener in &ctx.lb.listeners {
-        for forward in &listener.forwards {
-            if !seen.insert(&forward.target_group_arn) {
-                continue;
-            }
-            let Some(group) = ctx.snapshot.target_groups.get(&forward.target_group_arn) else {
-                out.not_evaluated(format!(
-                    "target group {} was not read",
-                    forward.target_group_arn
-                ));
-                continue;
-            };
-            if !group.targets.is_empty() {
-                continue;
-            }
-            out.emit(
-                RULE.finding(
-                    &group.arn,
-                    format!(
-                        "Target group {} has no registered target, but listener {} forwards to it ({}): those requests get 503 Service Unavailable.",
-                        group.name, listener.port, forward.via
-                    ),
-                    format!("Register targets in {} or stop forwarding to it.", group.name),
-                )
-                .port(listener.port)
-                .symptom(Symptom::Http503)
-                .evidence("listener", listener.arn.as_str())
-                .evidence("via", forward.via.as_str()),
-            );
+    for used in ctx.groups() {
+        let Some(group) = used.group else {
+            out.not_evaluated(format!("target group {} was not read", used.arn));
+            continue;
+        };
+        if !group.targets.is_empty() {
+            continue;
         }
+        let (listener, forward) = used.forwards[0];
+        let carries = used.carries_traffic();
+        let message = if carries {
+            format!(
+                "Target group {} has no registered target, but listener {} forwards to it ({}): those requests get 503 Service Unavailable.",
+                group.name, listener.port, forward.via
+            )
+        } else {
+            format!(
+                "Target group {} has no registered target; listener {} forwards to it with weight 0 ({}), so no request reaches it today, but raising the weight would return 503.",
+                group.name, listener.port, forward.via
+            )
+        };
+        let mut finding = RULE
+            .finding(
+                &group.arn,
+                message,
+                format!(
+                    "Register targets in {} or stop forwarding to it.",
+                    group.name
+                ),
+            )
+            .port(listener.port)
+            .symptom(Symptom::Http503)
+            .change(vec![group.arn.clone()])
+            .evidence("listener", listener.arn.as_str())
+            .evidence("via", forward.via.as_str());
+        if !carries {
+            finding = finding.severity(Severity::Note);
+        }
+        out.emit(finding);
     }
 }

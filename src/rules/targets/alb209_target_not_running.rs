@@ -1,10 +1,9 @@
 //! ALB209: an instance target is not running.
 
-use super::{Rule, BACKEND_INSTANCES};
-use crate::eval::backend::Placement;
-use crate::eval::{AlbContext, Emitter};
+use crate::analysis::AlbContext;
 use crate::finding::{Severity, Symptom};
 use crate::model::TargetType;
+use crate::rules::{Emitter, Rule, BACKEND_INSTANCES};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -24,47 +23,69 @@ Checks the state of every instance registered in a forwarded target group. `runn
 A stopped instance stays registered (health `unused`, `Target.InvalidState`). While the ALB still
 has it in rotation, for example right after it stopped, requests to it fail with 502.
 
+While the group still has a healthy target the ALB sends the requests there: the stopped
+instance only costs capacity (a warning, no symptom).
+
 ## How to fix
 Start the instance, or deregister it (and fix whatever stops it: scheduled stop, Auto Scaling
 lifecycle, a failed status check).
 
 ## Example
 `i-0b2` was stopped for patching and never started again.
+
+## References
+- [Target health: Target.InvalidState](https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html#target-health-reason-codes)
 "#,
     check,
 };
 
 fn check(ctx: &AlbContext, out: &mut Emitter) {
-    for t in &ctx.backend().targets {
-        if t.group.target_type != TargetType::Instance {
+    for used in ctx.groups() {
+        let Some(group) = used.group.filter(|g| g.target_type == TargetType::Instance) else {
             continue;
-        }
-        let instance = match &t.placement {
-            Placement::InVpc {
-                instance: Some(i), ..
-            } => *i,
-            _ => {
-                out.not_evaluated(format!("instance {} was not found", t.target.id));
+        };
+        for (t, zone) in used.targets() {
+            let Some(instance) = ctx.network().instances.get(&t.id) else {
+                out.not_evaluated(format!("instance {} was not found", t.id));
+                continue;
+            };
+            if matches!(instance.state.as_str(), "running" | "pending") {
                 continue;
             }
-        };
-        if matches!(instance.state.as_str(), "running" | "pending") {
-            continue;
+            let spare = used.has_healthy_for(zone);
+            let mut finding = RULE
+                .finding(
+                    &instance.id,
+                    if spare {
+                        format!(
+                            "Instance {} of {} is {}: the ALB sends its share to the healthy targets, with less capacity.",
+                            instance.id, group.name, instance.state
+                        )
+                    } else {
+                        format!(
+                            "Instance {} of {} is {} and no healthy target is left: requests sent to it fail with 502 Bad Gateway.",
+                            instance.id, group.name, instance.state
+                        )
+                    },
+                    format!("Start {} or deregister it from {}.", instance.id, group.name),
+                )
+                .target(&instance.id)
+                .change(vec![instance.id.clone()])
+                .cause_key(format!("{} {}", group.arn, instance.state))
+                .evidence("target_group", group.arn.as_str())
+                .evidence("state", instance.state.as_str());
+            if let Some(p) = t.port.or(group.port) {
+                finding = finding.port(p);
+            }
+            finding = if spare {
+                finding.severity(Severity::Warning)
+            } else {
+                finding.symptom(Symptom::Http502)
+            };
+            if !used.carries_traffic() {
+                finding = finding.severity(Severity::Note);
+            }
+            out.emit(finding);
         }
-        out.emit(
-            RULE.finding(
-                &instance.id,
-                format!(
-                    "Instance {} of {} is {}: requests sent to it fail with 502 Bad Gateway until it is taken out of rotation.",
-                    instance.id, t.group.name, instance.state
-                ),
-                format!("Start {} or deregister it from {}.", instance.id, t.group.name),
-            )
-            .target(&instance.id)
-            .port(t.ports[0].0)
-            .symptom(Symptom::Http502)
-            .evidence("target_group", t.group.arn.as_str())
-            .evidence("state", instance.state.as_str()),
-        );
     }
 }

@@ -1,0 +1,263 @@
+//! Typed causes: the piece of configuration that breaks a path, with what decided it. The
+//! analyses produce them; [`crate::rules::phrase`] turns each into a finding, so messages,
+//! `change`, evidence and remediations all come from here and never drift apart per rule.
+
+use serde_json::{Map, Value};
+
+use crate::model::{NetworkAcl, Route, RouteTable};
+use crate::net::nacl::{AclVerdict, IMPLICIT_DENY};
+use crate::net::port_set::{fmt_ports, PortSet};
+use crate::net::render::cidr_list;
+use crate::net::route::describe;
+use crate::net::sg::SgAllows;
+
+/// What drops the traffic.
+#[derive(Clone, Debug)]
+pub enum Cause<'a> {
+    /// No rule of these security groups admits the peer (inbound) or the destination
+    /// (outbound); `edit` is the group a fix goes into.
+    SecurityGroups {
+        /// The groups whose rules were read.
+        groups: Vec<String>,
+        /// The group to add a rule to.
+        edit: String,
+        /// What they do allow on the port.
+        allows: SgAllows,
+        /// Inbound (`false`) or outbound rules.
+        egress: bool,
+    },
+    /// A network ACL's entries drop it in one direction.
+    Acl {
+        /// The ACL.
+        acl: &'a NetworkAcl,
+        /// The subnet it guards on this path.
+        subnet: &'a str,
+        /// Outbound entries when true.
+        egress: bool,
+        /// Which entries drop which peers and ports.
+        verdict: AclVerdict,
+        /// The ports queried (a listener port, a target port, or the ephemeral range).
+        ports: PortSet,
+    },
+    /// No route of the table covers the destination.
+    NoRoute {
+        /// The table.
+        table: &'a RouteTable,
+    },
+    /// The route that covers the destination does not carry the connection.
+    Route {
+        /// The table.
+        table: &'a RouteTable,
+        /// The route longest-prefix match selects.
+        route: &'a Route,
+        /// Why it does not carry the connection.
+        why: String,
+    },
+    /// The route that covers the destination is a blackhole.
+    Blackhole {
+        /// The table.
+        table: &'a RouteTable,
+        /// The blackholed route.
+        route: &'a Route,
+    },
+}
+
+impl Cause<'_> {
+    /// The id of what to change.
+    pub fn resource(&self) -> String {
+        match self {
+            Cause::SecurityGroups { edit, .. } => edit.clone(),
+            Cause::Acl { acl, .. } => acl.id.clone(),
+            Cause::NoRoute { table }
+            | Cause::Route { table, .. }
+            | Cause::Blackhole { table, .. } => table.id.clone(),
+        }
+    }
+
+    /// What to edit, as precisely as the cause allows: `sg-0alb`, `acl-0aa rule 90`,
+    /// `rtb-0dd 0.0.0.0/0`.
+    pub fn change(&self) -> Vec<String> {
+        match self {
+            Cause::SecurityGroups { edit, .. } => vec![edit.clone()],
+            Cause::Acl { acl, verdict, .. } => verdict
+                .denials
+                .keys()
+                .map(|rule| {
+                    if *rule == IMPLICIT_DENY {
+                        acl.id.clone()
+                    } else {
+                        format!("{} rule {rule}", acl.id)
+                    }
+                })
+                .collect(),
+            Cause::NoRoute { table } => vec![table.id.clone()],
+            Cause::Route { table, route, .. } | Cause::Blackhole { table, route } => {
+                vec![format!("{} {}", table.id, destination(route))]
+            }
+        }
+    }
+
+    /// One clause on what drops the traffic, e.g. `network ACL acl-0b of subnet-0bb drops it
+    /// inbound (rule 100 denies 0.0.0.0/0 on port 443)`.
+    pub fn clause(&self) -> String {
+        match self {
+            Cause::SecurityGroups { groups, egress, .. } => format!(
+                "no {} rule of {} allows it",
+                if *egress { "outbound" } else { "inbound" },
+                groups.join(", ")
+            ),
+            Cause::Acl {
+                acl,
+                subnet,
+                egress,
+                verdict,
+                ..
+            } => format!(
+                "network ACL {} of {subnet} drops it {} ({})",
+                acl.id,
+                if *egress { "outbound" } else { "inbound" },
+                verdict.describe().join("; ")
+            ),
+            Cause::NoRoute { table } => format!("{} has no route for it", table.id),
+            Cause::Route { table, route, why } => {
+                format!("{} routes it to {}, {why}", table.id, route.target)
+            }
+            Cause::Blackhole { table, route } => {
+                format!("{} of {} is a blackhole", describe(route), table.id)
+            }
+        }
+    }
+
+    /// How to let `peers` through on `ports` (`via`: where a route should lead), as a sentence
+    /// that can be carried out as written.
+    pub fn remediation(&self, peers: &str, ports: &str, via: &str) -> String {
+        match self {
+            Cause::SecurityGroups { edit, egress, .. } => format!(
+                "Add an {} rule to {edit} allowing TCP {ports} {} {peers}.",
+                if *egress { "outbound" } else { "inbound" },
+                if *egress { "to" } else { "from" },
+            ),
+            Cause::Acl {
+                acl,
+                egress,
+                verdict,
+                ..
+            } => {
+                let (dir, prep) = if *egress {
+                    ("outbound", "to")
+                } else {
+                    ("inbound", "from")
+                };
+                let denies: Vec<String> = verdict
+                    .denials
+                    .keys()
+                    .filter(|r| **r != IMPLICIT_DENY)
+                    .map(i32::to_string)
+                    .collect();
+                match verdict.denials.keys().find(|r| **r != IMPLICIT_DENY) {
+                    Some(first) => format!(
+                        "In {}, add an {dir} entry allowing TCP {ports} {prep} {peers} with a rule number below {first}, or remove deny rule{} {} if it is not needed.",
+                        acl.id,
+                        if denies.len() > 1 { "s" } else { "" },
+                        denies.join(", ")
+                    ),
+                    None => format!(
+                        "In {}, add an {dir} entry allowing TCP {ports} {prep} {peers}.",
+                        acl.id
+                    ),
+                }
+            }
+            Cause::NoRoute { table } => {
+                format!("In {}, add a route for {peers} to {via}.", table.id)
+            }
+            Cause::Route { table, route, .. } if destination(route) == peers => format!(
+                "In {}, point the route {peers} to {via} instead of {}.",
+                table.id, route.target
+            ),
+            Cause::Route { table, route, .. } => format!(
+                "In {}, add a route for {peers} to {via} (the route {} -> {} covers them now).",
+                table.id,
+                destination(route),
+                route.target
+            ),
+            Cause::Blackhole { table, route } => format!(
+                "In {}, replace the blackholed route {} -> {} with one to {via}, or delete it.",
+                table.id,
+                destination(route),
+                route.target
+            ),
+        }
+    }
+
+    /// For an ACL: the queried ports it drops for some peer, as `1024-32767`.
+    pub fn denied_ports(&self) -> Option<String> {
+        match self {
+            Cause::Acl { verdict, .. } => Some(fmt_ports(
+                &verdict
+                    .denials
+                    .values()
+                    .fold(PortSet::empty(), |acc, (_, p)| acc.union(p)),
+            )),
+            _ => None,
+        }
+    }
+
+    /// What decided it, for the finding's evidence.
+    pub fn evidence(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        match self {
+            Cause::SecurityGroups {
+                groups,
+                allows,
+                egress,
+                ..
+            } => {
+                m.insert("security_groups".into(), groups.clone().into());
+                let (addrs, refs) = if *egress {
+                    ("allowed_destinations", "allowed_groups")
+                } else {
+                    ("admitted", "admitted_groups")
+                };
+                m.insert(addrs.into(), cidr_list(&allows.addrs));
+                m.insert(
+                    refs.into(),
+                    allows.groups.iter().cloned().collect::<Vec<_>>().into(),
+                );
+            }
+            Cause::Acl {
+                acl,
+                subnet,
+                egress,
+                verdict,
+                ports,
+            } => {
+                m.insert("network_acl".into(), acl.id.clone().into());
+                m.insert("subnet".into(), subnet.to_string().into());
+                m.insert(
+                    "direction".into(),
+                    if *egress { "outbound" } else { "inbound" }.into(),
+                );
+                m.insert("ports".into(), fmt_ports(ports).into());
+                m.insert("denied_by".into(), verdict.describe().into());
+            }
+            Cause::NoRoute { table } => {
+                m.insert("route_table".into(), table.id.clone().into());
+                m.insert("route".into(), "none".into());
+            }
+            Cause::Route { table, route, .. } | Cause::Blackhole { table, route } => {
+                m.insert("route_table".into(), table.id.clone().into());
+                m.insert("route".into(), describe(route).into());
+            }
+        }
+        m
+    }
+}
+
+/// A route's destination as the console shows it: a CIDR block or a prefix list id.
+pub fn destination(route: &Route) -> String {
+    route
+        .destination
+        .map(|d| d.to_string())
+        .or_else(|| route.destination_prefix_list.clone())
+        .unwrap_or_default()
+}

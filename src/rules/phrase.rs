@@ -1,0 +1,391 @@
+//! Findings from judged analyses: the one place where a block of the frontend or a broken
+//! backend component becomes a [`Finding`]. Messages, `change`, evidence and remediations come
+//! from the typed [`Cause`]; severity and symptom were judged by the analysis. Rules only pick
+//! which blocks they report and which resource the contract names for them.
+
+use std::net::IpAddr;
+
+use serde_json::{Map, Value};
+
+use super::{Emitter, Rule};
+use crate::analysis::backend::{Component, PathFinding, Placement, PortRole};
+use crate::analysis::cause::{destination, Cause};
+use crate::analysis::frontend::{Block, Hop};
+use crate::analysis::AlbContext;
+use crate::finding::{Finding, Severity, Symptom};
+use crate::model::{Dataset, Scheme};
+use crate::net::addr_set::AddrSet;
+use crate::net::render::{brief, entries_brief};
+use crate::net::route::describe;
+
+/// The frontend blocks at `hop`, as findings of `rule`, plus what could not be evaluated.
+pub fn frontend_hop(
+    ctx: &AlbContext,
+    out: &mut Emitter,
+    rule: &Rule,
+    hop: Hop,
+    keep: impl Fn(&Block) -> bool,
+    resource: impl Fn(&Block) -> String,
+) {
+    let fe = ctx.frontend();
+    for why in fe.unknown_at(hop) {
+        out.not_evaluated(why);
+    }
+    for block in fe.at(hop).filter(|b| keep(b)) {
+        out.emit(frontend(rule, ctx, block, resource(block)));
+    }
+}
+
+/// One frontend block as a finding of `rule` about `resource`.
+pub fn frontend(rule: &Rule, ctx: &AlbContext, block: &Block, resource: String) -> Finding {
+    let fe = ctx.frontend();
+    let scope = &ctx.scope;
+    let cause = &block.parts[0].1;
+    let clients = scope.describe(&block.blocked);
+    let entries = scope.entries(&block.blocked);
+    let node = block.node.map(|i| &fe.nodes[i]);
+    let count = fe
+        .at(block.hop)
+        .filter(|b| b.port == block.port && b.node.is_some())
+        .count();
+    let where_ = |zone: &str| {
+        format!(
+            "their connections to the ALB node in {zone} time out ({count} of {} nodes)",
+            ctx.node_count()
+        )
+    };
+    let internal = ctx.lb.scheme == Scheme::Internal;
+    let via = if internal {
+        "the VPN/Direct Connect gateway, transit gateway or peering connection the clients come through".to_string()
+    } else {
+        ctx.network()
+            .internet_gateways
+            .values()
+            .find(|g| g.attached_vpcs.contains(&ctx.lb.vpc_id))
+            .map(|g| g.id.clone())
+            .unwrap_or_else(|| format!("an internet gateway attached to {}", ctx.lb.vpc_id))
+    };
+    let port = block.port.map(|p| p.to_string()).unwrap_or_default();
+    let (message, remediation) = match (block.hop, node) {
+        (Hop::SecurityGroups, _) => {
+            let mut m = format!(
+                "No security group of the ALB ({}) admits {clients} on port {port}: their connections time out at every node.",
+                ctx.lb.security_groups.join(", ")
+            );
+            if let Cause::SecurityGroups { allows, .. } = cause {
+                if !allows.groups.is_empty() {
+                    let refs: Vec<&str> = allows.groups.iter().map(String::as_str).collect();
+                    m.push_str(&format!(
+                        " Members of {} are admitted by group reference, which admits their private addresses only, never a client from outside the VPC.",
+                        refs.join(", ")
+                    ));
+                }
+            }
+            (m, cause.remediation(&entries, &port, ""))
+        }
+        (Hop::AclRequest, Some(n)) => (
+            format!(
+                "Network ACL {} of {} ({}) drops TCP {port} from {clients}: {}.",
+                cause.resource(),
+                n.subnet_id,
+                n.zone,
+                where_(n.zone)
+            ),
+            cause.remediation(&entries, &port, ""),
+        ),
+        (Hop::AclResponse, Some(n)) => (
+            format!(
+                "Network ACL {} of {} ({}) drops the responses to {clients} on ephemeral ports {} (clients use any of 1024-65535): {}.",
+                cause.resource(),
+                n.subnet_id,
+                n.zone,
+                cause.denied_ports().unwrap_or_default(),
+                where_(n.zone)
+            ),
+            cause.remediation(&entries, "1024-65535", ""),
+        ),
+        (Hop::Route, Some(n)) => {
+            let what = match cause {
+                Cause::NoRoute { .. } if internal => format!(
+                    "has no route through a VPN/Direct Connect gateway, transit gateway or peering connection for {clients}"
+                ),
+                Cause::NoRoute { .. } => {
+                    format!("has no route to an internet gateway for {clients}")
+                }
+                Cause::Route { route, why, .. } => format!(
+                    "routes {} to {}, {why}: responses to {clients} never get back, so",
+                    destination(route),
+                    route.target
+                ),
+                other => other.clause(),
+            };
+            let mut fix = cause.remediation(&entries, "", &via);
+            if !internal {
+                fix.push_str(&format!(
+                    " Or enable a public subnet in {} for the ALB instead.",
+                    n.zone
+                ));
+            }
+            let sep = if what.ends_with(", so") { " " } else { ": " };
+            (
+                format!("{} ({}) {what}{sep}{}.", n.subnet_id, n.zone, where_(n.zone)),
+                fix,
+            )
+        }
+        (Hop::Blackhole, Some(n)) => (
+            format!(
+                "{} ({}) sends {} to a blackhole: {}.",
+                match cause {
+                    Cause::Blackhole { table, route } => format!("{} of {}", describe(route), table.id),
+                    other => other.resource(),
+                },
+                n.zone,
+                clients,
+                where_(n.zone)
+            ),
+            cause.remediation(&entries, "", if internal { &via } else { "a live target" }),
+        ),
+        (_, None) => (cause.clause(), cause.remediation(&entries, &port, &via)),
+    };
+    let mut evidence = cause.evidence();
+    if let Some(n) = node {
+        evidence.insert("subnet".into(), n.subnet_id.into());
+    }
+    evidence.insert("blocked".into(), scope.evidence(&block.blocked).into());
+    if block.parts.len() > 1 || matches!(block.hop, Hop::Route) {
+        let routes: Vec<String> = block
+            .parts
+            .iter()
+            .map(|(addrs, c)| format!("{}: {}", scope.describe(addrs), c.clause()))
+            .collect();
+        evidence.insert("routes".into(), routes.into());
+    }
+    let mut change: Vec<String> = block.parts.iter().flat_map(|(_, c)| c.change()).collect();
+    change.dedup();
+    let mut finding = rule
+        .finding(resource, message, remediation)
+        .severity(block.severity)
+        .symptom(block.symptom)
+        .change(change);
+    if let Some(n) = node {
+        finding = finding.zone(n.zone);
+    }
+    if let Some(p) = block.port {
+        finding = finding.port(p);
+    }
+    finding.evidence = evidence;
+    finding
+}
+
+/// The findings of one backend component, as findings of `rule`, plus what could not be
+/// evaluated: one per (target, port, broken node), or one with a null zone when every node
+/// is broken alike.
+pub fn backend_component(
+    ctx: &AlbContext,
+    out: &mut Emitter,
+    rule: &Rule,
+    component: Component,
+    resource: impl Fn(&PathFinding) -> String,
+) {
+    let analysis = ctx.backend();
+    for arn in &analysis.missing_groups {
+        out.not_evaluated(format!("target group {arn} was not read"));
+    }
+    let (findings, unknown) = analysis.findings(component);
+    for reason in unknown {
+        out.not_evaluated(reason);
+    }
+    // Without the ALB's interfaces, node addresses are their subnets' CIDRs: still checked,
+    // conservatively, but the audit says what it did not see.
+    if matches!(
+        component,
+        Component::TargetIngress | Component::AclRequest | Component::AclResponse
+    ) {
+        for reason in ctx.gap_reasons(&[Dataset::NetworkInterfaces]) {
+            out.not_evaluated(format!(
+                "{reason} (ALB node addresses taken from their subnets' CIDRs)"
+            ));
+        }
+    }
+    for f in &findings {
+        out.emit(backend(rule, ctx, f, resource(f)));
+    }
+}
+
+/// One broken backend component as a finding of `rule` about `resource`.
+pub fn backend(rule: &Rule, ctx: &AlbContext, f: &PathFinding, resource: String) -> Finding {
+    let nodes = &ctx.backend().nodes;
+    let family = f.target.group.ip_address_type;
+    let cause = f.broken[0].1;
+    let addr = f.target.placement.addr();
+    let node_addrs = |i: usize| {
+        nodes[i]
+            .addrs_for(family)
+            .map(|a| brief(&a))
+            .unwrap_or_default()
+    };
+    let from = match f.node {
+        Some(i) => format!("ALB node in {} ({})", nodes[i].zone, node_addrs(i)),
+        None => "every ALB node".to_string(),
+    };
+    let endpoint = |a: &IpAddr| match a {
+        IpAddr::V6(a) => format!("[{a}]:{}", f.port),
+        IpAddr::V4(a) => format!("{a}:{}", f.port),
+    };
+    let to = match addr {
+        Some(a) if a.to_string() == f.target.target.id => endpoint(&a),
+        Some(a) => format!("{} at {}", f.target.target.id, endpoint(&a)),
+        None => f.target.target.id.clone(),
+    };
+    let port_phrase = match f.role {
+        PortRole::Traffic => format!("port {}", f.port),
+        PortRole::HealthCheck => format!("health-check port {}", f.port),
+    };
+    let consequence = match (f.role, f.symptom) {
+        (PortRole::HealthCheck, _) => "health checks fail and the target is taken out of service",
+        (_, Symptom::Http504) => "every request to this target ends in 504 Gateway Timeout",
+        _ => "requests routed through the affected nodes end in 504 Gateway Timeout",
+    };
+    let mut message = format!(
+        "Connection {from} -> {to} ({}, {port_phrase}) fails: {}; {consequence}.",
+        f.target.group.name,
+        cause.clause()
+    );
+    if f.severity == Severity::Note {
+        message.push_str(
+            " Only weight-0 forwards point at this group, so no request is sent to it today.",
+        );
+    }
+    // Peers a fix admits: subnets rather than single addresses, since nodes and targets are
+    // replaced; the ALB's security group rather than addresses where a group can be named.
+    let target_subnet = match &f.target.placement {
+        Placement::InVpc {
+            subnet: Some(s), ..
+        } => Some(*s),
+        _ => None,
+    };
+    let family_of = |s: &AddrSet| match family {
+        crate::model::TargetIpAddressType::Ipv6 => s.v6_part(),
+        _ => s.v4_part(),
+    };
+    let target_side = target_subnet
+        .map(|s| entries_brief(&family_of(&AddrSet::from_nets(&s.cidrs))))
+        .or_else(|| addr.map(|a| ipnet::IpNet::from(a).to_string()))
+        .unwrap_or_default();
+    let node_side = f
+        .broken
+        .iter()
+        .filter_map(|(i, _)| ctx.network().subnets.get(nodes[*i].subnet_id))
+        .fold(AddrSet::empty(), |acc, s| {
+            acc.union(&family_of(&AddrSet::from_nets(&s.cidrs)))
+        });
+    let node_side = entries_brief(&node_side);
+    let private =
+        "the VPN/Direct Connect gateway, transit gateway or peering connection that reaches it";
+    let port = f.port.to_string();
+    let remediation = match (f.component, cause) {
+        (Component::AlbEgress, _) => {
+            let peer = match &f.target.placement {
+                Placement::InVpc {
+                    groups: Some(g), ..
+                } if !g.is_empty() => g[0].clone(),
+                _ => target_side.clone(),
+            };
+            cause.remediation(&peer, &port, "")
+        }
+        (Component::TargetIngress, _) => {
+            let peer = nodes
+                .get(f.broken[0].0)
+                .and_then(|n| n.groups.first().cloned())
+                .map(|g| format!("{g} (the ALB's security group)"))
+                .unwrap_or(node_side.clone());
+            cause.remediation(&peer, &port, "")
+        }
+        (Component::AclRequest, Cause::Acl { subnet, .. }) => {
+            let peer = if target_subnet.is_some_and(|s| s.id == *subnet) {
+                &node_side
+            } else {
+                &target_side
+            };
+            cause.remediation(peer, &port, "")
+        }
+        (Component::AclResponse, Cause::Acl { subnet, .. }) => {
+            let peer = if target_subnet.is_some_and(|s| s.id == *subnet) {
+                &node_side
+            } else {
+                &target_side
+            };
+            cause.remediation(peer, "1024-65535", "")
+        }
+        (Component::Route, _) => cause.remediation(&target_side, "", private),
+        _ => cause.remediation(
+            &target_side,
+            "",
+            "a live VPN gateway, transit gateway or peering connection",
+        ),
+    };
+    let mut evidence = cause.evidence();
+    evidence.insert("target_group".into(), f.target.group.arn.clone().into());
+    evidence.insert(
+        "port_role".into(),
+        match f.role {
+            PortRole::Traffic => "traffic",
+            PortRole::HealthCheck => "health-check",
+        }
+        .into(),
+    );
+    if let Some(zone) = f
+        .target
+        .zone
+        .or(f.target.target.availability_zone.as_deref())
+    {
+        evidence.insert("target_zone".into(), zone.into());
+    }
+    let detail = |i: usize| {
+        let n = &nodes[i];
+        let mut m = Map::new();
+        m.insert("node_zone".into(), n.zone.into());
+        m.insert("node_subnet".into(), n.subnet_id.into());
+        let addrs = if n.from_subnet_cidr {
+            format!(
+                "{} (subnet CIDR: the ALB's network interfaces could not be read)",
+                node_addrs(i)
+            )
+        } else {
+            node_addrs(i)
+        };
+        m.insert("node_addresses".into(), addrs.into());
+        m
+    };
+    match f.node {
+        Some(i) => evidence.extend(detail(i)),
+        None => {
+            let list: Vec<Value> = f
+                .broken
+                .iter()
+                .map(|(i, c)| {
+                    let mut d = detail(*i);
+                    d.insert("why".into(), c.clause().into());
+                    Value::Object(d)
+                })
+                .collect();
+            evidence.remove("denied_by");
+            evidence.insert("nodes".into(), list.into());
+        }
+    }
+    let mut change: Vec<String> = f.broken.iter().flat_map(|(_, c)| c.change()).collect();
+    change.sort();
+    change.dedup();
+    let mut finding = rule
+        .finding(resource, message, remediation)
+        .severity(f.severity)
+        .port(f.port)
+        .target(f.target.target.id.clone())
+        .symptom(f.symptom)
+        .change(change);
+    if let Some(i) = f.node {
+        finding = finding.zone(nodes[i].zone);
+    }
+    finding.evidence = evidence;
+    finding
+}

@@ -1,0 +1,116 @@
+//! Running the catalogue: for each ALB, each rule of [`super::REGISTRY`] runs unless data it
+//! needs is missing, in which case it is `not_evaluated` with the failed read as the reason.
+
+use std::collections::BTreeSet;
+
+use super::{Rule, REGISTRY};
+use crate::analysis::index::Index;
+use crate::analysis::{AlbContext, ClientScope};
+use crate::finding::{Finding, NotApplicable, NotEvaluated};
+use crate::model::{Dataset, LoadBalancer, Snapshot};
+use crate::net::addr_set::AddrSet;
+
+/// What the user asked to check beyond the snapshot itself.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// `--client-cidr` ranges; empty means the scheme's default population.
+    pub client_cidrs: Vec<ipnet::IpNet>,
+}
+
+/// The result for one ALB: its findings in report order, and what was not evaluated.
+#[derive(Clone, Debug)]
+pub struct AlbOutcome<'a> {
+    /// The ALB.
+    pub lb: &'a LoadBalancer,
+    /// Findings, sorted, with fingerprints.
+    pub findings: Vec<Finding>,
+    /// Checks not evaluated, sorted and unique.
+    pub not_evaluated: Vec<NotEvaluated>,
+    /// Forwarded target groups with no network path to check (Lambda, ALB targets).
+    pub not_applicable: Vec<NotApplicable>,
+}
+
+/// Collects a rule's findings and the parts it could not evaluate.
+pub struct Emitter {
+    rule: &'static Rule,
+    findings: Vec<Finding>,
+    not_evaluated: BTreeSet<NotEvaluated>,
+}
+
+impl Emitter {
+    /// Reports a finding.
+    pub fn emit(&mut self, finding: Finding) {
+        self.findings.push(finding);
+    }
+
+    /// Says that part of the rule could not be evaluated, and why.
+    pub fn not_evaluated(&mut self, reason: impl Into<String>) {
+        self.not_evaluated.insert(NotEvaluated {
+            check: self.rule.code.to_string(),
+            reason: reason.into(),
+        });
+    }
+}
+
+/// Runs every rule against every ALB of the snapshot.
+pub fn evaluate<'a>(snapshot: &'a Snapshot, options: &Options) -> Vec<AlbOutcome<'a>> {
+    let explicit = AddrSet::from_nets(&options.client_cidrs);
+    let index = Index::new(snapshot);
+    snapshot
+        .load_balancers
+        .iter()
+        .map(|lb| {
+            let scope = if options.client_cidrs.is_empty() {
+                ClientScope::default_for(lb, &snapshot.network)
+            } else {
+                ClientScope::explicit(lb, &snapshot.network, explicit.clone())
+            };
+            evaluate_alb(&AlbContext::new(snapshot, lb, scope, &index))
+        })
+        .collect()
+}
+
+fn evaluate_alb<'a>(ctx: &AlbContext<'a, '_>) -> AlbOutcome<'a> {
+    let mut findings = Vec::new();
+    let mut not_evaluated = BTreeSet::new();
+    for rule in REGISTRY {
+        let mut missing = ctx.gap_reasons(rule.needs);
+        missing.extend(ctx.gap_reasons(&[Dataset::LoadBalancers]));
+        if !missing.is_empty() {
+            for reason in missing {
+                not_evaluated.insert(NotEvaluated {
+                    check: rule.code.to_string(),
+                    reason,
+                });
+            }
+            continue;
+        }
+        let mut emitter = Emitter {
+            rule,
+            findings: Vec::new(),
+            not_evaluated: BTreeSet::new(),
+        };
+        (rule.check)(ctx, &mut emitter);
+        findings.extend(emitter.findings);
+        not_evaluated.extend(emitter.not_evaluated);
+    }
+    for f in &mut findings {
+        f.fingerprint = f.compute_fingerprint(&ctx.lb.arn);
+    }
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let not_applicable = ctx
+        .backend()
+        .not_applicable
+        .iter()
+        .map(|(target_group, reason)| NotApplicable {
+            target_group: target_group.clone(),
+            reason: reason.clone(),
+        })
+        .collect();
+    AlbOutcome {
+        lb: ctx.lb,
+        findings,
+        not_evaluated: not_evaluated.into_iter().collect(),
+        not_applicable,
+    }
+}
