@@ -19,7 +19,7 @@ pub(super) const GROUP_W: f64 = 380.0;
 /// Left edge of the badges that label marked targets and groups.
 pub(super) const BADGES_X: f64 = GROUPS_X + GROUP_W + 10.0;
 /// Room for the badges.
-const BADGES_W: f64 = 200.0;
+const BADGES_W: f64 = 240.0;
 /// Left margin.
 const MARGIN: f64 = 12.0;
 /// Room above the columns for their headings.

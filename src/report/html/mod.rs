@@ -358,7 +358,6 @@ fn not_evaluated(out: &mut String, items: &[NotEvaluated], heading: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::topology::Topology;
     use crate::report::{Summary, Tool};
 
     fn alb(name: &str, status: Status, findings: Vec<Finding>) -> AlbReport {

@@ -4,7 +4,9 @@
 //! A finding's `availability_zone`, `target`, `port` and target group then pick the elements:
 //!
 //! - ALB1xx: the clients -> node edge of the finding's zone, or of every node when the zone is
-//!   null.
+//!   null. An ALB1xx finding that names a target is about the node -> target path instead
+//!   (ALB105 reports a blackholed route to an on-premises target that way) and is placed like
+//!   ALB2xx.
 //! - ALB2xx with a target: that target (in the group its evidence names, else in any group;
 //!   its port must equal the finding's when both are known) and the edges to it from the
 //!   zone's node, or from every node when the zone is null.
@@ -165,6 +167,7 @@ fn named_group(topology: &Topology, f: &Finding) -> Option<usize> {
 
 fn spots(topology: &Topology, f: &Finding) -> Vec<Spot> {
     match family(&f.rule) {
+        Some(Family::Frontend) if f.target.is_some() => backend_spots(topology, f),
         Some(Family::Frontend) => nodes_of(topology, f)
             .into_iter()
             .map(Spot::ClientEdge)
@@ -315,6 +318,28 @@ pub(super) mod tests {
     }
 
     #[test]
+    fn frontend_finding_about_a_target_marks_the_backend_path() {
+        let t = topology();
+        let f = finding("ALB105", Severity::Error).target("i-2");
+        assert_eq!(
+            spots_of(&place(&t, &[f])),
+            vec![
+                Spot::Target(0, 1),
+                Spot::TargetEdge {
+                    node: 0,
+                    group: 0,
+                    target: 1
+                },
+                Spot::TargetEdge {
+                    node: 1,
+                    group: 0,
+                    target: 1
+                }
+            ]
+        );
+    }
+
+    #[test]
     fn backend_finding_marks_the_target_and_the_edges_from_its_zone() {
         let t = topology();
         let f = finding("ALB203", Severity::Error)
@@ -433,7 +458,7 @@ pub(super) mod tests {
     const ZONES: [&str; 3] = ["a", "b", "c"];
     const IDS: [&str; 3] = ["i-1", "i-2", "10.0.0.9"];
     const PORTS: [u16; 3] = [80, 443, 8080];
-    const RULES: [&str; 6] = ["ALB101", "ALB107", "ALB203", "ALB208", "ALB301", "ALB402"];
+    const RULES: [&str; 6] = ["ALB101", "ALB105", "ALB203", "ALB208", "ALB301", "ALB402"];
 
     fn arb_topology() -> impl Strategy<Value = Topology> {
         let node = prop::sample::select(&ZONES[..]).prop_map(|z| NodeView {
@@ -561,22 +586,23 @@ pub(super) mod tests {
             .iter()
             .enumerate()
             .any(|(g, group)| (0..group.targets.len()).any(|i| target_hit(g, i)));
+        let backend = hundreds == Some(b'2') || (hundreds == Some(b'1') && f.target.is_some());
         match spot {
-            Spot::ClientEdge(n) => hundreds == Some(b'1') && zone_ok(n),
+            Spot::ClientEdge(n) => hundreds == Some(b'1') && f.target.is_none() && zone_ok(n),
             Spot::Listener(l) => {
                 hundreds == Some(b'3') && f.port.is_none_or(|p| p == t.listeners[l].port)
             }
             Spot::Group(g) => {
-                hundreds == Some(b'2')
+                backend
                     && named.as_deref() == Some(t.target_groups[g].arn.as_str())
                     && !any_target_hit
             }
-            Spot::Target(g, i) => hundreds == Some(b'2') && target_hit(g, i),
+            Spot::Target(g, i) => backend && target_hit(g, i),
             Spot::TargetEdge {
                 node,
                 group,
                 target,
-            } => hundreds == Some(b'2') && target_hit(group, target) && zone_ok(node),
+            } => backend && target_hit(group, target) && zone_ok(node),
         }
     }
 

@@ -186,7 +186,7 @@ fn clients(
     );
     let reach = match scheme {
         Scheme::InternetFacing => "from the internet",
-        Scheme::Internal => "from inside the VPC",
+        Scheme::Internal => "from private networks",
         Scheme::Unknown => "scheme unknown",
     };
     text(
