@@ -123,38 +123,32 @@ fn summary(out: &mut String, report: &Report) {
     );
     out.push_str("<ul class=\"counts\">\n");
     let counts = [
-        ("", s.load_balancers, "load balancer"),
-        ("sev-error", s.error, "error"),
-        ("sev-warning", s.warning, "warning"),
-        ("sev-note", s.note, "note"),
-        ("", s.baselined, "baselined"),
+        ("", s.load_balancers, "load balancer", true),
+        ("sev-error", s.error, "error", true),
+        ("sev-warning", s.warning, "warning", true),
+        ("sev-note", s.note, "note", true),
+        ("", s.baselined, "baselined", false),
     ];
-    for (class, n, word) in counts {
-        let word = if word == "baselined" {
-            word.to_string()
-        } else {
-            format!("{word}{}", plural(n))
-        };
-        let _ = writeln!(out, "<li class=\"{class}\"><b>{n}</b> {word}</li>");
+    for (class, n, word, pluralise) in counts {
+        let suffix = if pluralise { plural(n) } else { "" };
+        let _ = writeln!(out, "<li class=\"{class}\"><b>{n}</b> {word}{suffix}</li>");
     }
     out.push_str("</ul>\n<p class=\"by-status\">Load balancers by status: ");
-    for (i, (_, status)) in FILTERS.iter().skip(1).enumerate() {
-        if i > 0 {
-            out.push_str(" · ");
-        }
-        if let Some(st) = status {
+    let by_status: Vec<String> = [Status::Fail, Status::Incomplete, Status::Pass]
+        .into_iter()
+        .map(|st| {
             let n = report
                 .load_balancers
                 .iter()
-                .filter(|l| l.status == *st)
+                .filter(|l| l.status == st)
                 .count();
-            let _ = write!(
-                out,
+            format!(
                 "<span class=\"st-{w}-text\"><b>{n}</b> {w}</span>",
-                w = status_word(*st)
-            );
-        }
-    }
+                w = status_word(st)
+            )
+        })
+        .collect();
+    out.push_str(&by_status.join(" · "));
     out.push_str("</p>\n");
     not_evaluated(out, &report.not_evaluated, "h2");
     out.push_str("</header>\n");

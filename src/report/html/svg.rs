@@ -5,10 +5,10 @@
 use std::fmt::Write;
 
 use super::escape::{clip, escape};
-use super::layout::{Diagram, Edge, Point, Rect, BADGES_X, NODES_X};
+use super::layout::{Diagram, Edge, GroupBox, Point, Rect, BADGES_X, NODES_X};
 use super::placement::{Mark, Placement, Spot};
 use crate::model::Scheme;
-use crate::report::topology::{TargetGroupView, Topology};
+use crate::report::topology::{NodeView, TargetGroupView, Topology};
 
 /// Most characters of a badge or an edge label line before it is clipped.
 const LABEL_CHARS: usize = 38;
@@ -156,11 +156,10 @@ pub(super) fn render(
         edge(out, e);
     }
     clients(out, scheme, topology, placement, d);
-    for (n, r) in d.nodes.iter().enumerate() {
-        node(out, topology, placement, d, n, r);
+    for (n, (r, view)) in d.nodes.iter().zip(&topology.nodes).enumerate() {
+        node(out, topology, placement, d, n, r, view);
     }
-    for (g, group) in d.groups.iter().enumerate() {
-        let view = &topology.target_groups[g];
+    for (g, (group, view)) in d.groups.iter().zip(&topology.target_groups).enumerate() {
         target_group(out, view, placement, g, group);
     }
     out.push_str("</svg>");
@@ -241,8 +240,8 @@ fn node(
     d: &Diagram,
     n: usize,
     r: &Rect,
+    view: &NodeView,
 ) {
-    let view = &topology.nodes[n];
     let mark = d.client_edges.get(n).and_then(|e| e.mark.as_ref());
     rect(out, r, &format!("box node{}", class(mark)));
     let x = r.x + 12.0;
@@ -348,7 +347,7 @@ fn target_group(
     view: &TargetGroupView,
     placement: &Placement,
     g: usize,
-    group: &super::layout::GroupBox,
+    group: &GroupBox,
 ) {
     let mark = placement.get(Spot::Group(g));
     let r = &group.rect;
