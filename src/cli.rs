@@ -154,6 +154,8 @@ enum Format {
     Junit,
     /// A Markdown summary, for pull requests and job summaries.
     Markdown,
+    /// One self-contained HTML page with a picture of each ALB's paths.
+    Html,
 }
 
 /// Runs a parsed command line and returns the exit status.
@@ -239,6 +241,7 @@ fn audit(args: AuditArgs) -> Result<u8> {
         Format::Sarif => report::sarif::render(&report, baseline.is_some()),
         Format::Junit => report::junit::render(&report, args.fail_on),
         Format::Markdown => report::markdown::render(&report),
+        Format::Html => report::html::render(&report),
     };
     match &args.output {
         Some(path) => write_file(path, &anstream::adapter::strip_str(&rendered).to_string())?,

@@ -2,6 +2,7 @@
 //! reads. Only this module knows output formats.
 
 pub mod baseline;
+pub mod html;
 pub mod junit;
 pub mod markdown;
 pub mod sarif;
