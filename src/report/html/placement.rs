@@ -242,8 +242,10 @@ pub(super) mod tests {
             symptom: None,
             evidence: Map::new(),
             remediation: "fix it".to_string(),
+            change: Vec::new(),
             fingerprint: String::new(),
             baselined: false,
+            cause_key: String::new(),
         }
     }
 
