@@ -8,6 +8,8 @@ pub mod port_set;
 pub mod range_set;
 pub mod route;
 pub mod sg;
+pub mod tls_names;
+pub mod tls_policy;
 
 /// The ephemeral ports a client's side of a TCP connection may use (AWS's recommendation for
 /// network ACL response rules, covering Linux, Windows and NAT devices).
