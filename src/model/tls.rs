@@ -2,7 +2,8 @@
 //! security policy that decides which TLS versions and cipher suites it accepts. These are
 //! snapshot types like the rest of the model; the semantics built on them live in
 //! [`crate::net::tls_names`] (which host names a certificate covers) and
-//! [`crate::net::tls_policy`] (which clients a policy lets in).
+//! [`crate::net::tls_policy`] (which clients a policy lets in) and [`crate::net::tls_validity`]
+//! (expired, expiring, not yet valid).
 
 use serde::{Deserialize, Serialize};
 

@@ -20,7 +20,9 @@
 //! A host-header condition value may hold `*` (any run of characters, dots included, possibly
 //! empty) and `?` (exactly one character, which may be a dot), and compares
 //! case-insensitively; a trailing dot is dropped as for names.
-//! <https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html#host-conditions>
+//! <https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_HostHeaderConditionConfig.html>
+//! Regular-expression conditions (`RegexValues`) are not such patterns and are not decided
+//! here.
 //!
 //! [`pattern_coverage`] answers "is every host the pattern admits covered by the names?"
 //! exactly, over host names made of letters, digits and hyphens in non-empty dot-separated
