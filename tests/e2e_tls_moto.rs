@@ -186,18 +186,17 @@ async fn moto_tls_answers_convert() {
     sni.send().await.expect("SNI certificates");
 
     // DescribeListenerCertificates: moto lists the default first with IsDefault true, the
-    // SNI certificates after it with IsDefault false.
-    let listed: Vec<ListenerCertificate> = w
-        .elb
-        .describe_listener_certificates()
-        .listener_arn(&listener_arn)
-        .send()
-        .await
-        .expect("listener certificates")
-        .certificates()
-        .iter()
-        .filter_map(tls::listener_certificate)
-        .collect();
+    // SNI certificates after it with IsDefault false (AWS also lists the default a second
+    // time, with IsDefault false, when it is in the SNI list).
+    let listed = tls::listener_certificates(
+        w.elb
+            .describe_listener_certificates()
+            .listener_arn(&listener_arn)
+            .send()
+            .await
+            .expect("listener certificates")
+            .certificates(),
+    );
     let entry = |arn: &str, is_default| ListenerCertificate {
         arn: arn.to_string(),
         is_default,

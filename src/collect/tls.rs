@@ -87,6 +87,24 @@ pub(super) fn listener_certificate(c: &elb::Certificate) -> Option<ListenerCerti
     })
 }
 
+/// A listener's certificate list from `DescribeListenerCertificates` pages, each ARN once:
+/// AWS lists the default certificate twice when it is also in the SNI list (once with
+/// `IsDefault` true, once false), so an ARN is the default if any entry says so. Order is
+/// kept (first appearance).
+/// <https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeListenerCertificates.html>
+pub(super) fn listener_certificates<'a>(
+    entries: impl IntoIterator<Item = &'a elb::Certificate>,
+) -> Vec<ListenerCertificate> {
+    let mut out: Vec<ListenerCertificate> = Vec::new();
+    for cert in entries.into_iter().filter_map(listener_certificate) {
+        match out.iter_mut().find(|c| c.arn == cert.arn) {
+            Some(known) => known.is_default |= cert.is_default,
+            None => out.push(cert),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,7 +279,7 @@ mod tests {
     }
 
     #[test]
-    fn listener_certificates() {
+    fn listener_certificate_entries() {
         let default = elb::Certificate::builder()
             .certificate_arn(ACM_ARN)
             .is_default(true)
@@ -278,6 +296,35 @@ mod tests {
         assert_eq!(
             listener_certificate(&elb::Certificate::builder().build()),
             None
+        );
+    }
+
+    #[test]
+    fn default_listed_twice_is_one_default_entry() {
+        let entry = |arn: &str, is_default: Option<bool>| {
+            elb::Certificate::builder()
+                .certificate_arn(arn)
+                .set_is_default(is_default)
+                .build()
+        };
+        let page = [
+            entry("sni-a", Some(false)),
+            entry("default", Some(false)),
+            entry("default", Some(true)),
+            elb::Certificate::builder().build(),
+            entry("sni-b", None),
+        ];
+        let want = |arn: &str, is_default| ListenerCertificate {
+            arn: arn.into(),
+            is_default,
+        };
+        assert_eq!(
+            listener_certificates(&page),
+            [
+                want("sni-a", false),
+                want("default", true),
+                want("sni-b", false)
+            ]
         );
     }
 }
