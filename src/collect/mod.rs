@@ -15,6 +15,8 @@ pub mod config;
 mod ec2;
 mod elb;
 mod failure;
+#[allow(dead_code)] // wired by the collector
+mod tls;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;

@@ -11,6 +11,9 @@ pub mod reach;
 pub mod render;
 pub mod route;
 pub mod sg;
+pub mod tls_names;
+pub mod tls_policy;
+pub mod tls_validity;
 
 /// The ephemeral ports a client's side of a TCP connection may use (AWS's recommendation for
 /// network ACL response rules, covering Linux, Windows and NAT devices).
