@@ -13,6 +13,8 @@
 mod ec2;
 mod elb;
 mod failure;
+#[allow(dead_code)] // wired by the collector
+mod network_firewall;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;

@@ -5,6 +5,8 @@
 //! twice. Enumerations keep an `Unknown` variant: a value a newer API invents must not make
 //! an old snapshot unreadable.
 
+pub mod firewall;
+
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 

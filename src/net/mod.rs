@@ -3,6 +3,7 @@
 //! over the model; no I/O.
 
 pub mod addr_set;
+pub mod firewall;
 pub mod nacl;
 pub mod port_set;
 pub mod range_set;
