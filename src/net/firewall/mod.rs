@@ -94,6 +94,8 @@ mod engine;
 mod suricata;
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
 
 use std::collections::BTreeMap;
