@@ -13,6 +13,8 @@ use crate::model::firewall::{
 use crate::net::addr_set::AddrSet;
 use crate::net::port_set::PortSet;
 
+/// Every distinct address set and port set the rules mention; atoms are split along them
+/// and conditions refer to them by index.
 #[derive(Default)]
 pub(super) struct Terms {
     pub(super) addrs: Vec<AddrSet>,
@@ -29,7 +31,8 @@ impl Terms {
     }
 }
 
-pub(super) fn intern<T: PartialEq>(table: &mut Vec<T>, value: T) -> usize {
+/// The index of `value` in `table`, added if new, so equal sets share one term.
+fn intern<T: PartialEq>(table: &mut Vec<T>, value: T) -> usize {
     match table.iter().position(|v| *v == value) {
         Some(i) => i,
         None => {
@@ -48,6 +51,7 @@ pub(super) enum Cond {
     Unknown(String),
 }
 
+/// A stateless rule's or default's standard action.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum StatelessAction {
     Pass,
@@ -55,7 +59,8 @@ pub(super) enum StatelessAction {
     Forward,
 }
 
-pub(super) struct StatelessRuleC {
+/// A stateless rule with its sets interned and its action read.
+pub(super) struct CompiledStatelessRule {
     pub(super) by: DecidedBy,
     pub(super) tcp: bool,
     pub(super) src: Cond,
@@ -69,6 +74,7 @@ pub(super) struct StatelessRuleC {
     pub(super) opaque: Option<String>,
 }
 
+/// A stateful rule's action after any policy override.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Act {
     Pass,
@@ -77,6 +83,7 @@ pub(super) enum Act {
     Alert,
 }
 
+/// Which packets of the judged connection a stateful rule's protocol keyword matches.
 #[derive(Clone, Debug)]
 pub(super) enum Proto {
     /// IP, TCP: every packet.
@@ -88,13 +95,15 @@ pub(super) enum Proto {
     Unknown(String),
 }
 
+/// A domain list rule's condition on the request's host name.
 #[derive(Clone, Debug)]
 pub(super) enum HostCond {
     Any,
     Target(String),
 }
 
-pub(super) struct StatefulRuleC {
+/// A standard or domain-list-generated stateful rule with its sets interned.
+pub(super) struct CompiledStatefulRule {
     pub(super) group_arn: String,
     pub(super) group_name: String,
     pub(super) rule: StatefulRuleRef,
@@ -114,19 +123,21 @@ pub(super) struct StatefulRuleC {
     pub(super) opaque: Option<String>,
 }
 
+/// A strict-order stateful default action that can drop.
 pub(super) enum DefaultAction {
     DropStrict,
     DropEstablished,
     Unknown(String),
 }
 
+/// The policy in evaluation order, ready for any connection atom.
 pub(super) struct Compiled {
     pub(super) terms: Terms,
-    pub(super) stateless: Vec<StatelessRuleC>,
+    pub(super) stateless: Vec<CompiledStatelessRule>,
     pub(super) stateless_default: Result<StatelessAction, String>,
     pub(super) stateless_default_actions: Vec<String>,
     pub(super) strict: Result<bool, String>,
-    pub(super) stateful: Vec<StatefulRuleC>,
+    pub(super) stateful: Vec<CompiledStatefulRule>,
     pub(super) stateful_defaults: Vec<(String, DefaultAction)>,
     /// Set when a TLS inspection configuration may decrypt this (TLS) traffic.
     pub(super) tls_inspection: Option<String>,
@@ -135,7 +146,7 @@ pub(super) struct Compiled {
 }
 
 /// Rule options that never change what a rule matches.
-pub(super) const INERT_OPTIONS: [&str; 8] = [
+const INERT_OPTIONS: [&str; 8] = [
     "sid",
     "rev",
     "msg",
@@ -146,6 +157,7 @@ pub(super) const INERT_OPTIONS: [&str; 8] = [
     "gid",
 ];
 
+/// Reads the policy and its rule groups into evaluation order for `traffic`'s listener.
 pub(super) fn compile(rules: &FirewallRules<'_>, traffic: &ListenerTraffic<'_>) -> Compiled {
     let policy = rules.policy;
     let policy_home: Result<AddrSet, String> = match policy.policy_variables.get("HOME_NET") {
@@ -282,8 +294,8 @@ pub(super) fn compile(rules: &FirewallRules<'_>, traffic: &ListenerTraffic<'_>) 
     c
 }
 
-pub(super) fn opaque_stateless(arn: &str, reason: String) -> StatelessRuleC {
-    StatelessRuleC {
+fn opaque_stateless(arn: &str, reason: String) -> CompiledStatelessRule {
+    CompiledStatelessRule {
         by: DecidedBy::StatelessRule {
             group_arn: arn.to_string(),
             group_name: arn.to_string(),
@@ -300,8 +312,8 @@ pub(super) fn opaque_stateless(arn: &str, reason: String) -> StatelessRuleC {
     }
 }
 
-pub(super) fn opaque_stateful(arn: &str, name: &str, reason: String) -> StatefulRuleC {
-    StatefulRuleC {
+fn opaque_stateful(arn: &str, name: &str, reason: String) -> CompiledStatefulRule {
+    CompiledStatefulRule {
         group_arn: arn.to_string(),
         group_name: name.to_string(),
         rule: StatefulRuleRef::Standard {
@@ -324,7 +336,7 @@ pub(super) fn opaque_stateful(arn: &str, name: &str, reason: String) -> Stateful
 
 /// The standard action of a stateless rule or default; custom actions that publish metrics
 /// do not change it.
-pub(super) fn stateless_action(
+fn stateless_action(
     actions: &[String],
     custom: &[CustomAction],
 ) -> Result<StatelessAction, String> {
@@ -345,12 +357,12 @@ pub(super) fn stateless_action(
     standard.ok_or_else(|| "no standard action".to_string())
 }
 
-pub(super) fn stateless_rule(
+fn stateless_rule(
     terms: &mut Terms,
     group: &RuleGroup,
     rule: &StatelessRule,
     custom: &[CustomAction],
-) -> StatelessRuleC {
+) -> CompiledStatelessRule {
     let at = |e: String| {
         format!(
             "stateless rule group `{}` rule priority {}: {e}",
@@ -403,7 +415,7 @@ pub(super) fn stateless_rule(
         })
         .collect::<Result<Vec<_>, String>>()
         .map_err(at);
-    StatelessRuleC {
+    CompiledStatelessRule {
         by: DecidedBy::StatelessRule {
             group_arn: group.arn.clone(),
             group_name: group.name.clone(),
@@ -420,7 +432,7 @@ pub(super) fn stateless_rule(
     }
 }
 
-pub(super) fn flag_bit(flag: TcpFlag) -> Result<u8, String> {
+fn flag_bit(flag: TcpFlag) -> Result<u8, String> {
     Ok(match flag {
         TcpFlag::Fin => FIN,
         TcpFlag::Syn => SYN,
@@ -434,14 +446,14 @@ pub(super) fn flag_bit(flag: TcpFlag) -> Result<u8, String> {
     })
 }
 
-pub(super) fn stateful_rule(
+fn stateful_rule(
     terms: &mut Terms,
     vars: &Vars<'_>,
     group: &RuleGroup,
     number: usize,
     rule: &StatefulRule,
     override_action: Option<OverrideAction>,
-) -> StatefulRuleC {
+) -> CompiledStatefulRule {
     let at = |e: String| format!("stateful rule group `{}` rule {number}: {e}", group.name);
     let action = match (rule.action, override_action) {
         (StatefulAction::Pass, _) => Ok(Act::Pass),
@@ -483,7 +495,7 @@ pub(super) fn stateful_rule(
                 .any(|k| k.eq_ignore_ascii_case(o.keyword.trim()))
         })
         .map(|o| at(format!("rule option `{}` is not evaluated", o.keyword)));
-    StatefulRuleC {
+    CompiledStatefulRule {
         group_arn: group.arn.clone(),
         group_name: group.name.clone(),
         rule: StatefulRuleRef::Standard {
@@ -514,7 +526,7 @@ pub(super) fn stateful_rule(
 }
 
 /// Adds the rules Network Firewall generates for a domain list, and notes on whom they skip.
-pub(super) fn domain_list(
+fn domain_list(
     c: &mut Compiled,
     vars: &Vars<'_>,
     group: &RuleGroup,
@@ -555,8 +567,8 @@ pub(super) fn domain_list(
                 Proto::Unknown(at("a target type this build does not know".into()))
             }
         };
-        let rule =
-            |rule: StatefulRuleRef, action: Result<Act, String>, host: HostCond| StatefulRuleC {
+        let rule = |rule: StatefulRuleRef, action: Result<Act, String>, host: HostCond| {
+            CompiledStatefulRule {
                 group_arn: group.arn.clone(),
                 group_name: group.name.clone(),
                 rule,
@@ -571,7 +583,8 @@ pub(super) fn domain_list(
                 request_only: true,
                 unsupported: None,
                 opaque: None,
-            };
+            }
+        };
         let per_target = |action: Result<Act, String>| {
             list.targets
                 .iter()

@@ -3,14 +3,15 @@
 //! unknown.
 
 use super::compile::{
-    Act, Compiled, Cond, DefaultAction, HostCond, Proto, StatefulRuleC, StatelessAction,
-    StatelessRuleC,
+    Act, Compiled, CompiledStatefulRule, CompiledStatelessRule, Cond, DefaultAction, HostCond,
+    Proto, StatelessAction,
 };
 use super::decision::{DecidedBy, Decision, Packet, StatefulRuleRef};
 use super::suricata::domain_matches;
 
+/// Whether a rule matches: yes, no, or cannot say (with the reason).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) enum Tri {
+enum Tri {
     Yes,
     No,
     Maybe(String),
@@ -66,7 +67,8 @@ impl Side<'_> {
     }
 }
 
-pub(super) fn member(cond: &Cond, members: &[bool]) -> Tri {
+/// Whether an atom with these memberships satisfies `cond`.
+fn member(cond: &Cond, members: &[bool]) -> Tri {
     match cond {
         Cond::Any => Tri::Yes,
         Cond::Term(i) => Tri::from_bool(members.get(*i).copied().unwrap_or(false)),
@@ -93,6 +95,7 @@ impl Combo<'_> {
     }
 }
 
+/// What happens to one connection atom.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) enum Outcome {
     Pass,
@@ -100,11 +103,13 @@ pub(super) enum Outcome {
     Unknown(String),
 }
 
-pub(super) enum StatelessOutcome {
+/// What the stateless engine does with one packet.
+enum StatelessOutcome {
     Act(StatelessAction, DecidedBy),
     Unknown(String),
 }
 
+/// Judges one connection atom: stateless per packet, then stateful if it sees the whole flow.
 pub(super) fn connection(c: &Compiled, combo: &Combo<'_>) -> Outcome {
     let mut unknown = None;
     let mut forwarded = 0;
@@ -140,11 +145,8 @@ pub(super) fn connection(c: &Compiled, combo: &Combo<'_>) -> Outcome {
     stateful(c, combo)
 }
 
-pub(super) fn stateless_packet(
-    c: &Compiled,
-    packet: Packet,
-    combo: &Combo<'_>,
-) -> StatelessOutcome {
+/// The stateless engine on one packet: first matching rule, else the default actions.
+fn stateless_packet(c: &Compiled, packet: Packet, combo: &Combo<'_>) -> StatelessOutcome {
     for rule in &c.stateless {
         match stateless_match(rule, packet, combo) {
             Tri::No => continue,
@@ -168,7 +170,8 @@ pub(super) fn stateless_packet(
     }
 }
 
-pub(super) fn stateless_match(rule: &StatelessRuleC, packet: Packet, combo: &Combo<'_>) -> Tri {
+/// Whether a stateless rule's match attributes hold for the packet.
+fn stateless_match(rule: &CompiledStatelessRule, packet: Packet, combo: &Combo<'_>) -> Tri {
     if let Some(reason) = &rule.opaque {
         return Tri::Maybe(reason.clone());
     }
@@ -183,7 +186,8 @@ pub(super) fn stateless_match(rule: &StatelessRuleC, packet: Packet, combo: &Com
         .and(|| flags_match(&rule.flags, packet))
 }
 
-pub(super) fn flags_match(flags: &Result<Vec<(u8, u8)>, String>, packet: Packet) -> Tri {
+/// Whether the packet's TCP flags satisfy a rule's flag fields.
+fn flags_match(flags: &Result<Vec<(u8, u8)>, String>, packet: Packet) -> Tri {
     let fields = match flags {
         Err(reason) => return Tri::Maybe(reason.clone()),
         Ok(fields) => fields,
@@ -203,7 +207,8 @@ pub(super) fn flags_match(flags: &Result<Vec<(u8, u8)>, String>, packet: Packet)
     }
 }
 
-pub(super) fn stateful(c: &Compiled, combo: &Combo<'_>) -> Outcome {
+/// The stateful engine on a flow it sees whole: the first packet a rule or default decides.
+fn stateful(c: &Compiled, combo: &Combo<'_>) -> Outcome {
     if let Some(reason) = &c.tls_inspection {
         return Outcome::Unknown(reason.clone());
     }
@@ -224,8 +229,9 @@ pub(super) fn stateful(c: &Compiled, combo: &Combo<'_>) -> Outcome {
     Outcome::Pass
 }
 
-pub(super) fn drop_by(
-    rule: &StatefulRuleC,
+/// The outcome of a stateful rule dropping or rejecting the packet.
+fn drop_by(
+    rule: &CompiledStatefulRule,
     packet: Packet,
     combo: &Combo<'_>,
     reject: bool,
@@ -248,7 +254,7 @@ pub(super) fn drop_by(
 
 /// Strict order: the first rule that passes, drops or rejects the packet decides; a packet no
 /// rule decides meets the default actions.
-pub(super) fn strict_packet(c: &Compiled, packet: Packet, combo: &Combo<'_>) -> Option<Outcome> {
+fn strict_packet(c: &Compiled, packet: Packet, combo: &Combo<'_>) -> Option<Outcome> {
     for rule in &c.stateful {
         let m = stateful_match(rule, packet, combo);
         if m == Tri::No {
@@ -295,12 +301,8 @@ pub(super) fn strict_packet(c: &Compiled, packet: Packet, combo: &Combo<'_>) -> 
 }
 
 /// Action order: a matching pass rule wins, then drop, then reject; alert only logs.
-pub(super) fn action_order_packet(
-    c: &Compiled,
-    packet: Packet,
-    combo: &Combo<'_>,
-) -> Option<Outcome> {
-    let mut dropping: Option<(&StatefulRuleC, bool)> = None;
+fn action_order_packet(c: &Compiled, packet: Packet, combo: &Combo<'_>) -> Option<Outcome> {
+    let mut dropping: Option<(&CompiledStatefulRule, bool)> = None;
     let mut unknown = None;
     for rule in &c.stateful {
         let m = stateful_match(rule, packet, combo);
@@ -331,7 +333,8 @@ pub(super) fn action_order_packet(
     dropping.map(|(rule, reject)| drop_by(rule, packet, combo, reject))
 }
 
-pub(super) fn stateful_match(rule: &StatefulRuleC, packet: Packet, combo: &Combo<'_>) -> Tri {
+/// Whether a stateful rule matches the packet: protocol, host, header, options.
+fn stateful_match(rule: &CompiledStatefulRule, packet: Packet, combo: &Combo<'_>) -> Tri {
     if let Some(reason) = &rule.opaque {
         return Tri::Maybe(reason.clone());
     }

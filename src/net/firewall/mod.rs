@@ -183,7 +183,9 @@ impl FirewallVerdict {
     }
 }
 
-/// Decides what the firewall's policy does to the connections of `traffic`.
+/// Decides what the firewall's policy does to the connections of `traffic`. A client connects
+/// only to nodes of its own address family; clients of a family no node has make no
+/// connection through this firewall and count as passed.
 pub fn evaluate(rules: &FirewallRules<'_>, traffic: &ListenerTraffic<'_>) -> FirewallVerdict {
     let compiled = compile::compile(rules, traffic);
     let hosts: Vec<Option<String>> = if !compiled.uses_hosts || traffic.hosts.is_empty() {

@@ -48,7 +48,7 @@ impl<'a> Vars<'a> {
     }
 }
 
-pub(super) fn complement(set: &AddrSet) -> AddrSet {
+fn complement(set: &AddrSet) -> AddrSet {
     AddrSet::any_v4().union(&AddrSet::any_v6()).difference(set)
 }
 
@@ -73,7 +73,7 @@ pub(super) fn parse_cidr(text: &str) -> Option<AddrSet> {
 }
 
 /// Splits a Suricata list body at its top-level commas.
-pub(super) fn list_items(body: &str) -> Result<Vec<&str>, String> {
+fn list_items(body: &str) -> Result<Vec<&str>, String> {
     let mut items = Vec::new();
     let (mut depth, mut start) = (0usize, 0usize);
     for (i, ch) in body.char_indices() {
@@ -99,7 +99,7 @@ pub(super) fn list_items(body: &str) -> Result<Vec<&str>, String> {
 
 /// A Suricata list: the union of its positive items minus its negated ones (everything minus
 /// them when all are negated).
-pub(super) fn parse_list<T: SetOps>(
+fn parse_list<T: SetOps>(
     body: &str,
     everything: T,
     mut parse: impl FnMut(&str) -> Result<T, String>,
