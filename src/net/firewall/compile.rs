@@ -268,7 +268,15 @@ pub(super) fn compile(rules: &FirewallRules<'_>, traffic: &ListenerTraffic<'_>) 
                 }
             }
             RulesSource::DomainList(list) => {
-                domain_list(&mut c, &vars, group, list, strict, traffic);
+                domain_list(
+                    &mut c,
+                    &vars,
+                    group,
+                    list,
+                    r.override_action,
+                    strict,
+                    traffic,
+                );
             }
             RulesSource::RulesString { .. } => c.stateful.push(opaque_stateful(
                 &group.arn,
@@ -455,17 +463,15 @@ fn stateful_rule(
     override_action: Option<OverrideAction>,
 ) -> CompiledStatefulRule {
     let at = |e: String| format!("stateful rule group `{}` rule {number}: {e}", group.name);
-    let action = match (rule.action, override_action) {
-        (StatefulAction::Pass, _) => Ok(Act::Pass),
-        (StatefulAction::Alert, _) => Ok(Act::Alert),
-        (StatefulAction::Drop, Some(OverrideAction::DropToAlert)) => Ok(Act::Alert),
-        (StatefulAction::Drop | StatefulAction::Reject, Some(_)) => Err(at(
-            "the policy's override of its drop and reject actions is not evaluated".into(),
-        )),
-        (StatefulAction::Drop, None) => Ok(Act::Drop),
-        (StatefulAction::Reject, None) => Ok(Act::Reject),
-        (StatefulAction::Unknown, _) => Err(at("an action this build does not know".into())),
-    };
+    let action = match rule.action {
+        StatefulAction::Pass => Ok(Act::Pass),
+        StatefulAction::Drop => Ok(Act::Drop),
+        StatefulAction::Reject => Ok(Act::Reject),
+        StatefulAction::Alert => Ok(Act::Alert),
+        StatefulAction::Unknown => Err("an action this build does not know".to_string()),
+    }
+    .and_then(|a| overridden(a, override_action))
+    .map_err(at);
     let h = &rule.header;
     let proto = match h.protocol {
         StatefulProtocol::Ip | StatefulProtocol::Tcp => Proto::Every,
@@ -525,16 +531,32 @@ fn stateful_rule(
     }
 }
 
+/// Applies the policy's override of a managed group's actions: DROP_TO_ALERT turns its drops
+/// into alerts
+/// ([StatefulRuleGroupOverride](https://docs.aws.amazon.com/network-firewall/latest/APIReference/API_StatefulRuleGroupOverride.html));
+/// what it does to a reject is not documented.
+fn overridden(action: Act, over: Option<OverrideAction>) -> Result<Act, String> {
+    match (action, over) {
+        (Act::Pass | Act::Alert, _) | (_, None) => Ok(action),
+        (Act::Drop, Some(OverrideAction::DropToAlert)) => Ok(Act::Alert),
+        (Act::Drop | Act::Reject, Some(_)) => Err(
+            "the policy's override of the group's drop and reject actions is not evaluated".into(),
+        ),
+    }
+}
+
 /// Adds the rules Network Firewall generates for a domain list, and notes on whom they skip.
 fn domain_list(
     c: &mut Compiled,
     vars: &Vars<'_>,
     group: &RuleGroup,
     list: &DomainList,
+    override_action: Option<OverrideAction>,
     strict: bool,
     traffic: &ListenerTraffic<'_>,
 ) {
     let at = |e: String| format!("domain list rule group `{}`: {e}", group.name);
+    let act = |a: Act| overridden(a, override_action).map_err(at);
     let home = vars.ip("HOME_NET", 0);
     let external = vars.ip("EXTERNAL_NET", 0);
     let src = match &home {
@@ -599,10 +621,10 @@ fn domain_list(
         };
         match list.generated_rules_type {
             GeneratedRulesType::Allowlist => {
-                c.stateful.extend(per_target(Ok(Act::Pass)));
+                c.stateful.extend(per_target(act(Act::Pass)));
                 let mut catch_all = rule(
                     StatefulRuleRef::DomainCatchAll,
-                    Ok(Act::Drop),
+                    act(Act::Drop),
                     HostCond::Any,
                 );
                 if strict {
@@ -615,9 +637,9 @@ fn domain_list(
                 }
                 c.stateful.push(catch_all);
             }
-            GeneratedRulesType::Denylist => c.stateful.extend(per_target(Ok(Act::Drop))),
-            GeneratedRulesType::Rejectlist => c.stateful.extend(per_target(Ok(Act::Reject))),
-            GeneratedRulesType::Alertlist => c.stateful.extend(per_target(Ok(Act::Alert))),
+            GeneratedRulesType::Denylist => c.stateful.extend(per_target(act(Act::Drop))),
+            GeneratedRulesType::Rejectlist => c.stateful.extend(per_target(act(Act::Reject))),
+            GeneratedRulesType::Alertlist => c.stateful.extend(per_target(act(Act::Alert))),
             GeneratedRulesType::Unknown => c.stateful.push(rule(
                 StatefulRuleRef::DomainCatchAll,
                 Err(at("a generated rules type this build does not know".into())),

@@ -41,6 +41,9 @@
 //!   stateful default actions: `aws:drop_strict` drops it, `aws:drop_established` drops it if
 //!   it travels client -> server after the handshake, `aws:alert_*` only log.
 //!
+//! A policy's `DROP_TO_ALERT` override of a (managed) group turns the group's drops into
+//! alerts.
+//!
 //! A standard rule's header ([Header](https://docs.aws.amazon.com/network-firewall/latest/APIReference/API_Header.html))
 //! is Suricata's: addresses and ports are `ANY`, a CIDR or port, a range `a:b`, `$VARIABLE`,
 //! negation `!x` or a list `[a, !b]`

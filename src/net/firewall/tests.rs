@@ -1065,6 +1065,18 @@ fn drop_to_alert_overrides_turn_drops_into_logs() {
 }
 
 #[test]
+fn drop_to_alert_applies_to_managed_domain_lists() {
+    let mut world = egress_world(domains(
+        GeneratedRulesType::Denylist,
+        &[DomainTargetType::TlsSni],
+        &["evil.test"],
+    ));
+    world.policy.stateful_rule_groups[0].override_action = Some(OverrideAction::DropToAlert);
+    let v = world.run(&egress_clients(), 443, true, &["evil.test"]);
+    assert_eq!(v.passed, egress_clients());
+}
+
+#[test]
 fn clients_only_connect_to_nodes_of_their_family() {
     let v6 = set(&["2001:db8::/32"]);
     let world = World::new().default_action("aws:drop");
