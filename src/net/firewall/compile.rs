@@ -135,7 +135,8 @@ pub(super) struct Compiled {
     pub(super) terms: Terms,
     pub(super) stateless: Vec<CompiledStatelessRule>,
     pub(super) stateless_default: Result<StatelessAction, String>,
-    pub(super) stateless_default_actions: Vec<String>,
+    /// The decision the stateless default actions stand for.
+    pub(super) stateless_default_by: DecidedBy,
     pub(super) strict: Result<bool, String>,
     pub(super) stateful: Vec<CompiledStatefulRule>,
     pub(super) stateful_defaults: Vec<(String, DefaultAction)>,
@@ -175,7 +176,9 @@ pub(super) fn compile(rules: &FirewallRules<'_>, traffic: &ListenerTraffic<'_>) 
             &policy.stateless_custom_actions,
         )
         .map_err(|e| format!("the policy's stateless default actions: {e}")),
-        stateless_default_actions: policy.stateless_default_actions.clone(),
+        stateless_default_by: DecidedBy::StatelessDefault {
+            actions: policy.stateless_default_actions.clone(),
+        },
         strict: match policy.stateful_engine.rule_order {
             RuleOrder::StrictOrder => Ok(true),
             RuleOrder::DefaultActionOrder => Ok(false),

@@ -76,6 +76,38 @@ fn member(cond: &Cond, members: &[bool]) -> Tri {
     }
 }
 
+/// The port terms of the rules whose addresses can match a packet between a client atom and
+/// a server atom, either way: only these can make the pair's client ports behave differently,
+/// so only these need to split them.
+pub(super) fn port_terms_in_play(c: &Compiled, client: &[bool], server: &[bool]) -> Vec<usize> {
+    let could = |cond: &Cond, members: &[bool]| member(cond, members) != Tri::No;
+    let stateless = c
+        .stateless
+        .iter()
+        .map(|r| [&r.src, &r.dst, &r.sport, &r.dport]);
+    let stateful = c
+        .stateful
+        .iter()
+        .map(|r| [&r.src, &r.dst, &r.sport, &r.dport]);
+    let mut out = Vec::new();
+    for [src, dst, sport, dport] in stateless.chain(stateful) {
+        let either_way = (could(src, client) && could(dst, server))
+            || (could(src, server) && could(dst, client));
+        if !either_way {
+            continue;
+        }
+        for port in [sport, dport] {
+            if let Cond::Term(i) = port {
+                if !out.contains(i) {
+                    out.push(*i);
+                }
+            }
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
 /// One evaluated combination: a client atom, a server atom, a client port atom and a host.
 pub(super) struct Combo<'m> {
     pub(super) client: Side<'m>,
@@ -103,9 +135,9 @@ pub(super) enum Outcome {
     Unknown(String),
 }
 
-/// What the stateless engine does with one packet.
-enum StatelessOutcome {
-    Act(StatelessAction, DecidedBy),
+/// What the stateless engine does with one packet, and which rule or default decides.
+enum StatelessOutcome<'c> {
+    Act(StatelessAction, &'c DecidedBy),
     Unknown(String),
 }
 
@@ -117,7 +149,7 @@ pub(super) fn connection(c: &Compiled, combo: &Combo<'_>) -> Outcome {
         match stateless_packet(c, packet, combo) {
             StatelessOutcome::Act(StatelessAction::Drop, by) => {
                 return Outcome::Drop(Decision {
-                    by,
+                    by: by.clone(),
                     packet,
                     host: None,
                 })
@@ -146,26 +178,25 @@ pub(super) fn connection(c: &Compiled, combo: &Combo<'_>) -> Outcome {
 }
 
 /// The stateless engine on one packet: first matching rule, else the default actions.
-fn stateless_packet(c: &Compiled, packet: Packet, combo: &Combo<'_>) -> StatelessOutcome {
+fn stateless_packet<'c>(
+    c: &'c Compiled,
+    packet: Packet,
+    combo: &Combo<'_>,
+) -> StatelessOutcome<'c> {
     for rule in &c.stateless {
         match stateless_match(rule, packet, combo) {
             Tri::No => continue,
             Tri::Maybe(reason) => return StatelessOutcome::Unknown(reason),
             Tri::Yes => {
                 return match &rule.action {
-                    Ok(action) => StatelessOutcome::Act(*action, rule.by.clone()),
+                    Ok(action) => StatelessOutcome::Act(*action, &rule.by),
                     Err(reason) => StatelessOutcome::Unknown(reason.clone()),
                 }
             }
         }
     }
     match &c.stateless_default {
-        Ok(action) => StatelessOutcome::Act(
-            *action,
-            DecidedBy::StatelessDefault {
-                actions: c.stateless_default_actions.clone(),
-            },
-        ),
+        Ok(action) => StatelessOutcome::Act(*action, &c.stateless_default_by),
         Err(reason) => StatelessOutcome::Unknown(reason.clone()),
     }
 }

@@ -204,11 +204,6 @@ pub fn evaluate(rules: &FirewallRules<'_>, traffic: &ListenerTraffic<'_>) -> Fir
         hosts
     };
     let terms = &compiled.terms;
-    let segments = refine(ports(EPHEMERAL_PORTS.0, EPHEMERAL_PORTS.1), &terms.ports);
-    let segment_members: Vec<Vec<bool>> = segments
-        .iter()
-        .map(|s| terms.ports.iter().map(|t| s.intersects(t)).collect())
-        .collect();
     let server_port_members: Vec<bool> = terms
         .ports
         .iter()
@@ -216,6 +211,21 @@ pub fn evaluate(rules: &FirewallRules<'_>, traffic: &ListenerTraffic<'_>) -> Fir
         .collect();
     let addr_members =
         |atom: &AddrSet| -> Vec<bool> { terms.addrs.iter().map(|t| atom.intersects(t)).collect() };
+    // Client port atoms per set of port terms in play, shared by the pairs that need them.
+    let mut port_atoms: BTreeMap<Vec<usize>, Vec<Vec<bool>>> = BTreeMap::new();
+    let mut client_ports = |in_play: Vec<usize>| -> Vec<Vec<bool>> {
+        port_atoms
+            .entry(in_play)
+            .or_insert_with_key(|in_play| {
+                let splitting: Vec<PortSet> =
+                    in_play.iter().map(|&i| terms.ports[i].clone()).collect();
+                refine(ports(EPHEMERAL_PORTS.0, EPHEMERAL_PORTS.1), &splitting)
+                    .iter()
+                    .map(|s| terms.ports.iter().map(|t| s.intersects(t)).collect())
+                    .collect()
+            })
+            .clone()
+    };
 
     let mut acc = Accumulator::default();
     let families = [
@@ -234,7 +244,12 @@ pub fn evaluate(rules: &FirewallRules<'_>, traffic: &ListenerTraffic<'_>) -> Fir
             let client_members = addr_members(&atom);
             let mut summary = AtomSummary::new();
             for server in &server_members {
-                for segment in &segment_members {
+                let segments = client_ports(engine::port_terms_in_play(
+                    &compiled,
+                    &client_members,
+                    server,
+                ));
+                for segment in &segments {
                     for host in &hosts {
                         let combo = Combo {
                             client: Side {
