@@ -86,10 +86,11 @@
 //!
 //! # How it stays exact
 //!
-//! Every address and port set any rule mentions is collected; the clients, the servers and the
-//! ephemeral ports are split into atoms on which every such set is all-or-nothing, and each
-//! combination of client atom, server atom, port atom and host is evaluated once, packet by
-//! packet. Nothing is sampled.
+//! Every address and port set any rule mentions is collected; the clients and the servers are
+//! split into atoms on which every address set is all-or-nothing, and for each pair of atoms
+//! the ephemeral ports are split by the port sets of the rules whose addresses can match that
+//! pair (no other rule can tell its ports apart). Each combination of client atom, server
+//! atom, port atom and host is evaluated once, packet by packet. Nothing is sampled.
 
 mod compile;
 mod decision;
