@@ -200,7 +200,14 @@ pub(super) fn compile(rules: &FirewallRules<'_>, traffic: &ListenerTraffic<'_>) 
         notes: Vec::new(),
     };
 
-    let mut stateless_refs: Vec<_> = policy.stateless_rule_groups.iter().collect();
+    add_stateless_groups(&mut c, rules);
+    add_stateful_groups(&mut c, rules, &policy_home, traffic);
+    c
+}
+
+/// Appends the stateless rules in evaluation order: groups, then rules, by ascending priority.
+fn add_stateless_groups(c: &mut Compiled, rules: &FirewallRules<'_>) {
+    let mut stateless_refs: Vec<_> = rules.policy.stateless_rule_groups.iter().collect();
     stateless_refs.sort_by_key(|r| r.priority);
     for r in stateless_refs {
         match rules.rule_groups.get(&r.arn) {
@@ -230,7 +237,17 @@ pub(super) fn compile(rules: &FirewallRules<'_>, traffic: &ListenerTraffic<'_>) 
             )),
         }
     }
+}
 
+/// Appends the stateful rules (in strict order: groups by ascending priority) and reads the
+/// strict-order default actions.
+fn add_stateful_groups(
+    c: &mut Compiled,
+    rules: &FirewallRules<'_>,
+    policy_home: &Result<AddrSet, String>,
+    traffic: &ListenerTraffic<'_>,
+) {
+    let policy = rules.policy;
     let strict = c.strict == Ok(true);
     if strict {
         for action in &policy.stateful_default_actions {
@@ -260,7 +277,7 @@ pub(super) fn compile(rules: &FirewallRules<'_>, traffic: &ListenerTraffic<'_>) 
         };
         let vars = Vars {
             group: Some(group),
-            policy_home: Some(&policy_home),
+            policy_home: Some(policy_home),
         };
         match &group.source {
             RulesSource::StatefulRules { rules: group_rules } => {
@@ -271,15 +288,7 @@ pub(super) fn compile(rules: &FirewallRules<'_>, traffic: &ListenerTraffic<'_>) 
                 }
             }
             RulesSource::DomainList(list) => {
-                domain_list(
-                    &mut c,
-                    &vars,
-                    group,
-                    list,
-                    r.override_action,
-                    strict,
-                    traffic,
-                );
+                domain_list(c, &vars, group, list, r.override_action, strict, traffic);
             }
             RulesSource::RulesString { .. } => c.stateful.push(opaque_stateful(
                 &group.arn,
@@ -302,7 +311,6 @@ pub(super) fn compile(rules: &FirewallRules<'_>, traffic: &ListenerTraffic<'_>) 
             }
         }
     }
-    c
 }
 
 fn opaque_stateless(arn: &str, reason: String) -> CompiledStatelessRule {
