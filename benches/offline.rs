@@ -69,6 +69,7 @@ fn add_vpc(snap: &mut Snapshot, v: usize) {
         destination_prefix_list: None,
         target: "local".into(),
         state: RouteState::Active,
+        origin: RouteOrigin::CreateRouteTable,
     };
     n.route_tables.insert(
         format!("rtb-{v:04}m"),
@@ -77,6 +78,7 @@ fn add_vpc(snap: &mut Snapshot, v: usize) {
             vpc_id: vpc.clone(),
             main: true,
             subnet_ids: vec![],
+            gateway_ids: vec![],
             routes: vec![local.clone()],
         },
     );
@@ -87,6 +89,7 @@ fn add_vpc(snap: &mut Snapshot, v: usize) {
             vpc_id: vpc.clone(),
             main: false,
             subnet_ids: subnets[..2].to_vec(),
+            gateway_ids: vec![],
             routes: vec![
                 local,
                 Route {
@@ -94,6 +97,7 @@ fn add_vpc(snap: &mut Snapshot, v: usize) {
                     destination_prefix_list: None,
                     target: igw,
                     state: RouteState::Active,
+                    origin: RouteOrigin::CreateRoute,
                 },
             ],
         },
@@ -213,6 +217,10 @@ fn add_alb(snap: &mut Snapshot, v: usize, a: usize, groups: usize, per_group: us
                 port: Some(8080),
                 vpc_id: Some(format!("vpc-{v:04}")),
                 health_check_port: "traffic-port".into(),
+                health_check_enabled: Some(true),
+                ip_address_type: TargetIpAddressType::Ipv4,
+                cross_zone_enabled: None,
+                dns_failover_minimum_healthy_targets: None,
                 targets,
             },
         );
@@ -234,6 +242,7 @@ fn add_alb(snap: &mut Snapshot, v: usize, a: usize, groups: usize, per_group: us
                 addresses: vec![format!("10.{second}.{}.{}", i + 1, 10 + a % 200)
                     .parse()
                     .unwrap()],
+                public_addresses: vec![],
                 security_groups: vec![format!("sg-{v:04}alb")],
             },
         );

@@ -16,6 +16,8 @@ mod ec2;
 mod elb;
 mod failure;
 #[allow(dead_code)] // wired by the collector
+mod network_firewall;
+#[allow(dead_code)] // wired by the collector
 mod tls;
 
 use std::collections::{BTreeMap, BTreeSet};

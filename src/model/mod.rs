@@ -5,6 +5,7 @@
 //! twice. Enumerations keep an `Unknown` variant: a value a newer API invents must not make
 //! an old snapshot unreadable.
 
+pub mod firewall;
 pub mod tls;
 
 use std::collections::BTreeMap;
