@@ -323,6 +323,13 @@ pub fn load_snapshot(path: &Path) -> Result<Snapshot> {
         path: path.to_path_buf(),
         why: e.to_string(),
     })?;
+    // The rules only hold for Application Load Balancers, and a node is found by its ARN.
+    for lb in &snapshot.load_balancers {
+        AlbArn::parse(&lb.arn).map_err(|e| Error::SnapshotFormat {
+            path: path.to_path_buf(),
+            why: e.to_string(),
+        })?;
+    }
     if snapshot.format == 0 || snapshot.format > SNAPSHOT_FORMAT {
         return Err(Error::SnapshotFormat {
             path: path.to_path_buf(),

@@ -396,3 +396,25 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
     ]);
     assert!(!piped.contains('\u{1b}'));
 }
+
+/// A snapshot holding a Network Load Balancer, or an ARN that does not parse, is bad input.
+#[test]
+fn snapshots_of_other_load_balancers_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let world: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("healthy-internet-facing")).unwrap())
+            .unwrap();
+    for (arn, words) in [
+        (
+            "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/web/50dc6c495c0c9188",
+            "Network Load Balancer",
+        ),
+        ("not-an-arn", "malformed load balancer ARN"),
+    ] {
+        let mut w = world.clone();
+        w["load_balancers"][0]["arn"] = arn.into();
+        let file = dir.path().join("s.json");
+        std::fs::write(&file, w.to_string()).unwrap();
+        assert_bad_input(&["audit", "--snapshot", file.to_str().unwrap()], words);
+    }
+}

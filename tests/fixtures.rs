@@ -208,6 +208,39 @@ const EXPECTED: &[(&str, i32, &[&str])] = &[
     ("sg-office-only/home-client", 1, &["ALB101:error:-"]),
     ("sg-office-only/office-client", 0, &[]),
     ("sg-wrong-port/default", 1, &["ALB101:error:-"]),
+    ("dualstack-ipv4-targets/default", 0, &[]),
+    (
+        "dualstack-eigw-in-one-az/default",
+        1,
+        &["ALB104:error:us-east-1b"],
+    ),
+    ("sg-group-reference-only/default", 1, &["ALB101:error:-"]),
+    (
+        "acl-drops-80-in-a-443-in-b/default",
+        1,
+        &["ALB102:error:us-east-1a", "ALB102:error:us-east-1b"],
+    ),
+    ("client-families/ipv6-client", 1, &["ALB108:error:-"]),
+    (
+        "client-families/mixed-clients",
+        1,
+        &["ALB101:error:-", "ALB108:error:-"],
+    ),
+    ("weight-zero-empty-green/default", 0, &["ALB208:note:-"]),
+    (
+        "unhealthy-with-a-healthy-sibling/default",
+        0,
+        &["ALB206:warning:-"],
+    ),
+    (
+        "cross-zone-off-zone-without-target/default",
+        0,
+        &["ALB210:warning:us-east-1b"],
+    ),
+    ("vpc-blocks-unread/default", 3, &[]),
+    ("target-groups-unknown/default", 3, &[]),
+    ("propagated-default-route/default", 0, &[]),
+    ("s3-gateway-endpoint/default", 0, &[]),
 ];
 
 #[test]
@@ -334,4 +367,73 @@ fn every_health_reason_maps_as_documented() {
         assert_eq!(s, severity, "{key}");
         assert_eq!(sym.as_str().unwrap_or(""), symptom, "{key}");
     }
+}
+
+/// The semantics of CONTRACT.md's "Semantics that decide a verdict", one assertion each, on the
+/// worlds built for them (each of these failed before the analyses owned the semantics).
+#[test]
+fn semantics_that_decide_a_verdict() {
+    let report = |world: &str, args: &[&str]| -> Value {
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        normalise(
+            &audit(
+                &fixtures_dir().join(world).join("snapshot.json"),
+                &args,
+                "json",
+            )
+            .1,
+        )
+    };
+    let findings = |r: &Value| {
+        r["load_balancers"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let checks = |r: &Value| -> BTreeSet<String> {
+        r["load_balancers"][0]["not_evaluated"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["check"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // The IPv6 internet cut off from node B by an egress-only gateway: an error, intermittent.
+    let r = report("dualstack-eigw-in-one-az", &[]);
+    let f = &findings(&r)[0];
+    assert_eq!(
+        (f["severity"].as_str(), f["symptom"].as_str()),
+        (Some("error"), Some("intermittent-timeout"))
+    );
+    assert!(
+        f["message"].as_str().unwrap().contains("egress-only"),
+        "{f:#}"
+    );
+    // A symptom is judged per listener port.
+    for f in findings(&report("acl-drops-80-in-a-443-in-b", &[])) {
+        assert_eq!(f["symptom"], "intermittent-timeout", "{f:#}");
+    }
+    // A group reference never admits internet clients.
+    let f = &findings(&report("sg-group-reference-only", &[]))[0];
+    assert_eq!(
+        (f["port"].as_u64(), f["severity"].as_str()),
+        (Some(443), Some("error"))
+    );
+    // Unserved families are ALB108, and the rest of the clients are still checked.
+    let r = report("client-families", &["--client-cidr", "2001:db8::/32"]);
+    assert!(checks(&r).is_empty(), "nothing unknown: {r:#}");
+    assert_eq!(findings(&r)[0]["evidence"]["unserved"], "2001:db8::/32");
+    // Health: a spare healthy target makes an unhealthy one a capacity warning, no symptom.
+    let f = &findings(&report("unhealthy-with-a-healthy-sibling", &[]))[0];
+    assert_eq!(f["symptom"], Value::Null);
+    // Cross-zone off: no finding on paths that carry no traffic, ALB210 for the empty zone.
+    let r = report("cross-zone-off-zone-without-target", &[]);
+    assert_eq!(findings(&r).len(), 1, "{r:#}");
+    // Unknown is never pass: IP targets whose VPC blocks are unknown are not evaluated...
+    let unknown = checks(&report("vpc-blocks-unread", &[]));
+    for rule in ["ALB201", "ALB202", "ALB203", "ALB204"] {
+        assert!(unknown.contains(rule), "{rule} not evaluated: {unknown:?}");
+    }
+    // ...and a target whose groups are unknown does not make the ALB's egress "broken".
+    assert!(checks(&report("target-groups-unknown", &[])).contains("ALB201"));
 }
