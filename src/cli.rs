@@ -62,7 +62,9 @@ struct AuditArgs {
     #[command(flatten)]
     select: SelectArgs,
     /// Audit a snapshot file instead of calling AWS.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["alb_arn", "all"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = [
+        "alb_arn", "all", "tag", "region", "profile", "endpoint_url", "concurrency", "call_timeout",
+    ])]
     snapshot: Option<PathBuf>,
     /// Clients that must get through, as CIDR blocks (repeatable; IPv4 or IPv6).
     #[arg(long = "client-cidr", value_name = "CIDR")]
@@ -204,7 +206,19 @@ pub fn run(cli: Cli) -> Result<u8> {
                 .map_err(|e| Error::Usage(format!("cannot serialise snapshot: {e}")))?;
             json.push('\n');
             write_file(&args.output, &json)?;
-            Ok(0)
+            if snapshot.gaps.is_empty() {
+                Ok(0)
+            } else {
+                // Written with what could not be read; incomplete all the same.
+                if std::io::stderr().is_terminal() {
+                    eprintln!(
+                        "alb-audit: snapshot written to {} with {} part(s) that could not be read",
+                        args.output.display(),
+                        snapshot.gaps.len()
+                    );
+                }
+                Ok(3)
+            }
         }
     }
 }
@@ -213,7 +227,12 @@ fn audit(args: AuditArgs) -> Result<u8> {
     let client_cidrs = parse_cidrs(&args.client_cidr)?;
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
     let snapshot = match &args.snapshot {
-        Some(path) => load_snapshot(path)?,
+        Some(path) => {
+            if let Some(out) = &args.output {
+                refuse_overwrite(out, path)?;
+            }
+            load_snapshot(path)?
+        }
         None => {
             let selection = parse_selection(&args.select)?;
             runtime()?.block_on(collect(&selection, &args.aws))?
@@ -244,10 +263,35 @@ fn audit(args: AuditArgs) -> Result<u8> {
         Format::Html => report::html::render(&report),
     };
     match &args.output {
-        Some(path) => write_file(path, &anstream::adapter::strip_str(&rendered).to_string())?,
+        Some(path) => {
+            write_file(path, &anstream::adapter::strip_str(&rendered).to_string())?;
+            // Standard output stays empty; a person at a terminal still learns how it went.
+            if std::io::stderr().is_terminal() {
+                eprintln!(
+                    "alb-audit: {}; report written to {}",
+                    report.one_line(),
+                    path.display()
+                );
+            }
+        }
         None => print_styled(&rendered)?,
     }
     Ok(report.exit_code(args.fail_on))
+}
+
+/// Refuses to write the report over the snapshot it is read from.
+fn refuse_overwrite(output: &Path, input: &Path) -> Result<()> {
+    let same = match (output.canonicalize(), input.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same {
+        return Err(Error::Usage(format!(
+            "--output {} is the snapshot being audited: write the report elsewhere",
+            output.display()
+        )));
+    }
+    Ok(())
 }
 
 async fn collect(selection: &Selection, aws: &AwsArgs) -> Result<Snapshot> {
@@ -255,6 +299,13 @@ async fn collect(selection: &Selection, aws: &AwsArgs) -> Result<Snapshot> {
         Selection::Arns(arns) => arns.first().map(|a| a.region.as_str()),
         Selection::All { .. } => None,
     };
+    if let (Some(flag), Some(arn_region)) = (&aws.region, region) {
+        if flag != arn_region {
+            return Err(Error::Usage(format!(
+                "--region {flag} contradicts the region of the --alb-arn ({arn_region}): drop --region or audit ALBs of {flag}"
+            )));
+        }
+    }
     let collector = Collector::new(&aws.into(), region).await?;
     collector.collect(selection).await
 }

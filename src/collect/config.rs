@@ -121,6 +121,7 @@ pub async fn load(options: &AwsOptions, default_region: Option<&str>) -> Result<
         loader = loader.region(Region::new(region.to_string()));
     }
     if let Some(profile) = &options.profile {
+        check_profile(profile)?;
         loader = loader.profile_name(profile);
     }
     if let Some(url) = &options.endpoint_url {
@@ -138,6 +139,50 @@ pub async fn load(options: &AwsOptions, default_region: Option<&str>) -> Result<
     check_region(&region)?;
     check_credentials(&config, options.profile.as_deref()).await?;
     Ok(config)
+}
+
+/// The shared config and credentials files, where the SDK looks for profiles.
+fn profile_files() -> [std::path::PathBuf; 2] {
+    let home = std::env::var_os("HOME")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_default();
+    let file = |var: &str, default: &str| {
+        std::env::var_os(var)
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| home.join(".aws").join(default))
+    };
+    [
+        file("AWS_CONFIG_FILE", "config"),
+        file("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
+    ]
+}
+
+/// Whether `name` is a section of a profile file: `[profile NAME]` or `[NAME]`.
+fn has_profile(text: &str, name: &str) -> bool {
+    text.lines().any(|line| {
+        let line = line.trim();
+        line.strip_prefix('[')
+            .and_then(|l| l.strip_suffix(']'))
+            .map(|l| l.trim())
+            .is_some_and(|l| l == name || l.strip_prefix("profile").map(str::trim) == Some(name))
+    })
+}
+
+/// Refuses a `--profile` that neither profile file defines, naming both files.
+fn check_profile(name: &str) -> Result<()> {
+    let files = profile_files();
+    let found = files
+        .iter()
+        .any(|f| std::fs::read_to_string(f).is_ok_and(|text| has_profile(&text, name)));
+    if found {
+        Ok(())
+    } else {
+        Err(Error::Config(format!(
+            "unknown --profile '{name}': neither {} nor {} defines it",
+            files[0].display(),
+            files[1].display()
+        )))
+    }
 }
 
 /// Resolves credentials once, so that "none found" and "unknown profile" are said up front.
@@ -208,6 +253,16 @@ mod tests {
         ] {
             assert!(check_region(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn profile_sections() {
+        let text = "[default]\nregion = x\n[profile ci]\n[ prod ]\n";
+        assert!(has_profile(text, "default"));
+        assert!(has_profile(text, "ci"));
+        assert!(has_profile(text, "prod"));
+        assert!(!has_profile(text, "nosuch"));
+        assert!(!has_profile("region = [nosuch]", "nosuch"));
     }
 
     #[test]

@@ -17,6 +17,12 @@ use crate::model::{
     TargetIpAddressType, TargetType, ZoneSubnet,
 };
 
+/// Whether a call failed before any answer came back (DNS, connection refused): the endpoint
+/// is not there at all.
+fn unreachable<E, R>(e: &elb::error::SdkError<E, R>) -> bool {
+    matches!(e, elb::error::SdkError::DispatchFailure(d) if !d.is_timeout())
+}
+
 const DESCRIBE_LOAD_BALANCERS: &str = "elasticloadbalancing:DescribeLoadBalancers";
 const DESCRIBE_TARGET_GROUPS: &str = "elasticloadbalancing:DescribeTargetGroups";
 
@@ -56,6 +62,7 @@ impl Collector {
                         out.push(load_balancer(lb));
                     }
                 }
+                Err(e) if unreachable(&e) => return Err(self.unreachable_error(&e)),
                 Err(e) if matches!(e.code(), Some("LoadBalancerNotFound" | "ValidationError")) => {
                     let arn = self.first_unknown(chunk).await;
                     return Err(Error::UnknownLoadBalancer {
@@ -108,7 +115,7 @@ impl Collector {
         &self,
         tags: &[(String, String)],
         gaps: &mut Vec<Gap>,
-    ) -> Vec<LoadBalancer> {
+    ) -> Result<Vec<LoadBalancer>> {
         let found = self
             .caller
             .run(
@@ -131,11 +138,11 @@ impl Collector {
                 .collect(),
             Err(g) => {
                 gaps.push(g);
-                return Vec::new();
+                return Ok(Vec::new());
             }
         };
         if tags.is_empty() {
-            return lbs;
+            return Ok(lbs);
         }
         let arns: Vec<String> = lbs.iter().map(|lb| lb.arn.clone()).collect();
         let described = self
@@ -159,7 +166,7 @@ impl Collector {
             Ok(d) => d,
             Err(g) => {
                 gaps.push(g);
-                return Vec::new();
+                return Ok(Vec::new());
             }
         };
         let matching: BTreeSet<String> = descriptions
@@ -173,9 +180,26 @@ impl Collector {
             })
             .filter_map(|d| d.resource_arn().map(str::to_string))
             .collect();
-        lbs.into_iter()
+        Ok(lbs
+            .into_iter()
             .filter(|lb| matching.contains(&lb.arn))
-            .collect()
+            .collect())
+    }
+
+    /// The first call found no AWS API at all: bad configuration, not missing data.
+    fn unreachable_error<E: std::error::Error + 'static>(&self, e: &E) -> Error {
+        let why = aws_smithy_types::error::display::DisplayErrorContext(e).to_string();
+        let why = if why.contains("dns error") || why.contains("failed to lookup") {
+            "the host name does not resolve"
+        } else if why.contains("onnection refused") {
+            "the connection was refused"
+        } else {
+            "no connection could be made"
+        };
+        Error::Config(format!(
+            "cannot reach the AWS API at {} ({why}): check --endpoint-url, --region (is `{}` a region?) and the network",
+            self.endpoint, self.region
+        ))
     }
 
     /// Each ALB's listeners, then every listener's rules (for the forwards they add).

@@ -85,6 +85,8 @@ pub struct Collector {
     elb: aws_sdk_elasticloadbalancingv2::Client,
     ec2: aws_sdk_ec2::Client,
     region: String,
+    /// Where calls go, for messages: `--endpoint-url`, else AWS's regional endpoint.
+    endpoint: String,
     caller: Caller,
 }
 
@@ -120,6 +122,15 @@ impl Collector {
             elb: aws_sdk_elasticloadbalancingv2::Client::from_conf(elb),
             ec2: aws_sdk_ec2::Client::from_conf(ec2),
             region: config.region().map(|r| r.to_string()).unwrap_or_default(),
+            endpoint: config
+                .endpoint_url()
+                .map(str::to_string)
+                .unwrap_or_else(|| {
+                    format!(
+                        "https://elasticloadbalancing.{}.amazonaws.com",
+                        config.region().map(|r| r.as_ref()).unwrap_or("?")
+                    )
+                }),
             caller: Caller::new(options.concurrency, global, options.call_timeout.as_secs()),
         }
     }
@@ -140,7 +151,7 @@ impl Collector {
         let (arns, listed) = match selection {
             Selection::Arns(arns) => (arns.clone(), None),
             Selection::All { tags } => {
-                let lbs = self.all_load_balancers(tags, &mut snap.gaps).await;
+                let lbs = self.all_load_balancers(tags, &mut snap.gaps).await?;
                 let arns = lbs
                     .iter()
                     .filter_map(|lb| AlbArn::parse(&lb.arn).ok())

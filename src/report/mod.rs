@@ -208,11 +208,23 @@ pub fn build(
             .filter(|f| f.baselined)
             .count(),
     };
+    // Reads that failed for the run as a whole (listing the region's ALBs, their tags) are no
+    // ALB's: they go to the top level, and the run cannot pass.
+    let not_evaluated: Vec<NotEvaluated> = snapshot
+        .gaps
+        .iter()
+        .filter(|g| g.load_balancer.is_none() && g.dataset == crate::model::Dataset::LoadBalancers)
+        .map(|g| NotEvaluated {
+            check: "load balancers".to_string(),
+            reason: format!("{}: {}", g.api, g.error),
+        })
+        .collect();
     let status = if load_balancers.iter().any(|l| l.status == Status::Fail) {
         Status::Fail
     } else if load_balancers
         .iter()
         .any(|l| l.status == Status::Incomplete)
+        || !not_evaluated.is_empty()
         || (load_balancers.is_empty() && !snapshot.gaps.is_empty())
     {
         Status::Incomplete
@@ -229,7 +241,7 @@ pub fn build(
         status,
         summary,
         load_balancers,
-        not_evaluated: Vec::new(),
+        not_evaluated,
     }
 }
 
@@ -261,6 +273,20 @@ impl Report {
         } else {
             0
         }
+    }
+
+    /// The outcome in one line: `FAIL: 2 load balancers, 1 error, 0 warnings, 3 notes`.
+    pub fn one_line(&self) -> String {
+        let s = &self.summary;
+        let status = match self.status {
+            Status::Pass => "PASS",
+            Status::Fail => "FAIL",
+            Status::Incomplete => "INCOMPLETE",
+        };
+        format!(
+            "{status}: {} load balancer(s), {} error(s), {} warning(s), {} note(s)",
+            s.load_balancers, s.error, s.warning, s.note
+        )
     }
 
     /// The report as pretty JSON with a trailing newline.

@@ -23,6 +23,15 @@ pub enum Fault {
     ElbError(&'static str),
     /// Never answer: the client's timeout must end the call.
     Hang,
+    /// Throttle this share of calls (per cent), chosen by a pseudo-random sequence seeded with
+    /// `seed`, so that a run can be repeated; the service's own throttling error is returned.
+    /// Registered under the action `*`, it applies to every action.
+    Throttle {
+        /// Share of calls throttled, 0–100.
+        percent: u64,
+        /// The sequence's state.
+        seed: u64,
+    },
 }
 
 /// A running proxy; it lives until the test process ends.
@@ -150,7 +159,26 @@ fn serve(
         starts.lock().unwrap().push(std::time::Instant::now());
         let fault = {
             let mut faults = faults.lock().unwrap();
-            match faults.get_mut(&action) {
+            let key = if faults.contains_key(&action) {
+                action.clone()
+            } else {
+                "*".to_string()
+            };
+            match faults.get_mut(&key) {
+                Some(Fault::Throttle { percent, seed }) => {
+                    // xorshift64*: cheap, repeatable, good enough to pick calls.
+                    *seed ^= *seed >> 12;
+                    *seed ^= *seed << 25;
+                    *seed ^= *seed >> 27;
+                    let draw = seed.wrapping_mul(0x2545_f491_4f6c_dd1d) % 100;
+                    (draw < *percent).then(|| {
+                        if String::from_utf8_lossy(&req.body).contains("Version=2015-12-01") {
+                            Fault::ElbThrottle(1)
+                        } else {
+                            Fault::Ec2Throttle(1)
+                        }
+                    })
+                }
                 Some(Fault::Ec2Throttle(0)) | Some(Fault::ElbThrottle(0)) => None,
                 Some(Fault::Ec2Throttle(n)) => {
                     *n -= 1;
@@ -266,7 +294,7 @@ fn canned(fault: &Fault) -> Vec<u8> {
         ),
         Fault::ElbThrottle(_) => (400, elb_error("Throttling", "Rate exceeded")),
         Fault::ElbError(code) => (400, elb_error(code, "injected by the test proxy")),
-        Fault::Hang => (500, String::new()),
+        Fault::Hang | Fault::Throttle { .. } => (500, String::new()),
     };
     format!(
         "HTTP/1.1 {status} Error\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}",
