@@ -250,7 +250,7 @@ fn all_symptoms() -> Vec<&'static str> {
 fn report_doc_names_every_finding_field_and_symptom() {
     let doc = read("docs/report.md");
     let mentions = |word: &str| doc.contains(&format!("`{word}`"));
-    // The finding fields CONTRACT.md lists.
+    // The finding fields every JSON report carries (docs/report.schema.json).
     for field in [
         "rule",
         "name",
@@ -270,7 +270,7 @@ fn report_doc_names_every_finding_field_and_symptom() {
             "docs/report.md does not describe `{field}`"
         );
     }
-    // The contract's symptoms, which must also be exactly the code's.
+    // The symptoms users may match on, which must also be exactly the code's.
     let contract = [
         "timeout",
         "intermittent-timeout",
@@ -284,7 +284,7 @@ fn report_doc_names_every_finding_field_and_symptom() {
     assert_eq!(
         all_symptoms(),
         contract,
-        "Symptom names differ from CONTRACT.md"
+        "Symptom names differ from the documented ones"
     );
     for symptom in contract {
         assert!(

@@ -1,5 +1,5 @@
 //! Every format for every fixture, validated by its real schema or a real parser: SARIF against
-//! the official SARIF 2.1.0 JSON schema (../shared/schemas), JUnit XML with an XML parser,
+//! the official SARIF 2.1.0 JSON schema (tests/data), JUnit XML with an XML parser,
 //! Markdown with a CommonMark parser (tables extension), and the JSON report against
 //! docs/report.schema.json, which must equal the schema generated from the Rust types.
 
@@ -52,7 +52,7 @@ fn render(snapshot: &Path, args: &[String], format: &str, extra: &[&str]) -> Str
 }
 
 fn sarif_schema() -> jsonschema::Validator {
-    let path = root().join("../shared/schemas/sarif-schema-2.1.0.json");
+    let path = root().join("tests/data/sarif-schema-2.1.0.json");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
             "the official SARIF schema is read from {}: {e}",
