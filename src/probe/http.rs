@@ -439,7 +439,7 @@ mod tests {
             let server = self
                 .fields
                 .iter()
-                .find(|(name, _)| name.to_ascii_lowercase() == "server")
+                .find(|(name, _)| name.eq_ignore_ascii_case("server"))
                 .map(|(_, value)| value.trim_matches([' ', '\t']).to_owned());
             Parse::Complete(Head {
                 status: self.status,
