@@ -311,6 +311,11 @@ async fn collect(selection: &Selection, aws: &AwsArgs) -> Result<Snapshot> {
 }
 
 fn parse_selection(select: &SelectArgs) -> Result<Selection> {
+    if !select.all && !select.tag.is_empty() {
+        return Err(Error::Usage(
+            "--tag filters the ALBs of --all: add --all, or name ALBs with --alb-arn alone".into(),
+        ));
+    }
     if select.all {
         let tags = select
             .tag

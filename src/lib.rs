@@ -12,5 +12,6 @@ pub mod error;
 pub mod finding;
 pub mod model;
 pub mod net;
+pub mod probe;
 pub mod report;
 pub mod rules;

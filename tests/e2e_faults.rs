@@ -251,3 +251,87 @@ async fn throttling_beyond_retries_is_incomplete() {
     // varies from run to run; either way the read ends as a gap.
     assert!(proxy.calls().contains_key("DescribeNetworkAcls"));
 }
+
+/// `snapshot` that could not read everything writes the snapshot with its gaps, and exits 3.
+#[tokio::test(flavor = "multi_thread")]
+async fn snapshot_with_gaps_exits_3() {
+    let moto = Moto::start();
+    let w = build(&moto.endpoint, &Spec::default()).await;
+    let proxy = Proxy::start(
+        &moto.endpoint,
+        vec![("DescribeNetworkAcls", Fault::Ec2Unauthorized)],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("snap.json");
+    let out = alb_audit()
+        .args([
+            "snapshot",
+            "--alb-arn",
+            &w.alb_arn,
+            "--endpoint-url",
+            &proxy.endpoint,
+            "--output",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let snapshot: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(snapshot["gaps"][0]["api"], "ec2:DescribeNetworkAcls");
+    assert_eq!(snapshot["gaps"][0]["error"], "access denied");
+}
+
+/// `audit --all` whose listing fails says so at the top of the report: incomplete, exit 3,
+/// the reason in one line — never "0 load balancers" and nothing else.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_listing_is_reported_at_the_top() {
+    let moto = Moto::start();
+    build(&moto.endpoint, &Spec::default()).await;
+    let proxy = Proxy::start(
+        &moto.endpoint,
+        vec![("DescribeLoadBalancers", Fault::ElbAccessDenied)],
+    );
+    let out = alb_audit()
+        .args([
+            "audit",
+            "--all",
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            &proxy.endpoint,
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["status"], "incomplete");
+    assert_eq!(
+        report["not_evaluated"],
+        serde_json::json!([{"check": "load balancers", "reason": "elasticloadbalancing:DescribeLoadBalancers: access denied"}])
+    );
+    let text = alb_audit()
+        .args([
+            "audit",
+            "--all",
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            &proxy.endpoint,
+            "--format",
+            "text",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("DescribeLoadBalancers: access denied"),
+        "{text}"
+    );
+}

@@ -447,7 +447,7 @@ impl World {
             );
         }
         let desc = "ELB app/web/50dc6c495c0c9188";
-        for z in 0..self.zones {
+        for (z, zone) in ZONES.iter().enumerate().take(self.zones) {
             let mut addrs = vec![node_addr(z, false).to_string()];
             if self.dualstack {
                 addrs.push(node_addr(z, true).to_string());
@@ -455,7 +455,7 @@ impl World {
             enis.insert(
                 format!("eni-alb{z}"),
                 json!({"id": format!("eni-alb{z}"), "description": desc,
-                       "subnet_id": format!("subnet-alb{z}"), "availability_zone": ZONES[z],
+                       "subnet_id": format!("subnet-alb{z}"), "availability_zone": zone,
                        "addresses": addrs, "security_groups": ["sg-alb"]}),
             );
         }
@@ -689,8 +689,8 @@ fn oracle(w: &World) -> BTreeMap<Key, Expected> {
             );
         }
     }
-    for z in 0..w.zones {
-        let zone = Some(ZONES[z].to_string());
+    for (z, name) in ZONES.iter().enumerate().take(w.zones) {
+        let zone = Some(name.to_string());
         for &p in &w.ports {
             let blocked: BTreeSet<IpAddr> = samples
                 .iter()

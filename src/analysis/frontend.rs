@@ -120,7 +120,7 @@ impl<'a> Frontend<'a> {
             return fe;
         }
         let clients = &scope.clients;
-        let mut raw: Vec<(Hop, Option<usize>, Option<u16>, Vec<(AddrSet, Cause<'a>)>)> = Vec::new();
+        let mut raw: Vec<RawBlock<'a>> = Vec::new();
 
         // ALB101: the security groups, the same at every node.
         let groups: Vec<_> = lb

@@ -1,10 +1,12 @@
 //! Test harness for end-to-end tests: a real moto server on a free loopback port, SDK clients
 //! pointed at it to build worlds with real create calls, the built binary run against it, and
-//! a small HTTP proxy that injects faults (AccessDenied, throttling) for chosen API actions.
+//! a small HTTP proxy that injects faults (AccessDenied, throttling) for chosen API actions,
+//! and loopback servers (`servers`) that stand in for ALB nodes and targets in probe tests.
 
 #![allow(dead_code)] // each test binary uses a different part of the harness
 
 pub mod proxy;
+pub mod servers;
 pub mod world;
 
 use std::net::{TcpListener, TcpStream};

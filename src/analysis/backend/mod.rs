@@ -19,6 +19,9 @@ pub use nodes::Node;
 pub use path::{Component, Verdict};
 pub use placement::Placement;
 
+/// Broken nodes (indexes into [`Backend::nodes`]) with what breaks them.
+type Broken<'b, 'a> = Vec<(usize, &'b Cause<'a>)>;
+
 /// Which port of a target is checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum PortRole {
@@ -194,7 +197,7 @@ impl<'a> Backend<'a> {
                 && broken
                     .iter()
                     .all(|(_, c)| c.resource() == first.1.resource());
-            let groups: Vec<(Option<usize>, Vec<(usize, &Cause<'a>)>)> = if alike {
+            let groups: Vec<(Option<usize>, Broken<'_, 'a>)> = if alike {
                 vec![(None, broken)]
             } else {
                 broken.into_iter().map(|b| (Some(b.0), vec![b])).collect()
