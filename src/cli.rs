@@ -32,7 +32,7 @@ enum Command {
     Audit(AuditArgs),
     /// Save everything an audit reads to a JSON snapshot, for offline audits and bug reports.
     Snapshot(SnapshotArgs),
-    /// Write a baseline that accepts every finding of a JSON report.
+    /// Write a baseline that accepts every finding of a JSON report, each at its severity.
     Baseline {
         /// A JSON report written by `alb-audit audit --format json`.
         #[arg(long, value_name = "FILE")]
@@ -191,10 +191,7 @@ pub fn run(cli: Cli) -> Result<u8> {
                 path: report.clone(),
                 why: e.to_string(),
             })?;
-            let baseline = Baseline::from_report(&parsed);
-            let json = serde_json::to_string_pretty(&baseline)
-                .map_err(|e| Error::Usage(format!("cannot serialise baseline: {e}")))?;
-            write_file(&output, &(json + "\n"))?;
+            write_file(&output, &Baseline::from_report(&parsed).to_json())?;
             Ok(0)
         }
         Command::Snapshot(args) => {
