@@ -28,6 +28,7 @@ pub const VERSION: u32 = 2;
 
 /// One accepted cause, as the baseline file lists it and as a stale entry is reported.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "BaselineEntry")]
 pub struct Entry {
     /// The finding's cause fingerprint (`Finding::fingerprint`): what is matched.
     pub fingerprint: String,
@@ -37,10 +38,10 @@ pub struct Entry {
     /// (null for entries read from a version 1 file).
     #[serde(default)]
     pub rule: Option<String>,
-    /// The resource the finding named, for the same reason.
+    /// The resource the finding named, for people reading the file (null from version 1).
     #[serde(default)]
     pub resource: Option<String>,
-    /// The ALB's ARN, for the same reason.
+    /// The ALB's ARN, for people reading the file (null from version 1).
     #[serde(default)]
     pub load_balancer: Option<String>,
 }

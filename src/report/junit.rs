@@ -288,6 +288,42 @@ mod tests {
     }
 
     #[test]
+    fn gaps_are_errors_and_a_clean_alb_is_a_suite_of_passing_checks() {
+        let xml = render(&crate::report::tests::incomplete_report(), FailOn::Error);
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let suites: Vec<_> = doc
+            .root_element()
+            .children()
+            .filter(|n| n.has_tag_name("testsuite"))
+            .collect();
+        let names: Vec<&str> = suites.iter().filter_map(|s| s.attribute("name")).collect();
+        assert_eq!(names, ["alb-audit (whole run)", "dark", "half", "clean"]);
+        let errors =
+            |s: &roxmltree::Node| s.descendants().filter(|n| n.has_tag_name("error")).count();
+        assert_eq!(errors(&suites[0]), 1);
+        assert_eq!(errors(&suites[1]), REGISTRY.len(), "no rule ran on dark");
+        assert_eq!(errors(&suites[2]), 2);
+        assert_eq!(errors(&suites[3]), 0);
+        let clean_cases = suites[3]
+            .children()
+            .filter(|n| n.has_tag_name("testcase"))
+            .count();
+        assert_eq!(clean_cases, REGISTRY.len());
+        assert_eq!(
+            doc.root_element().attribute("errors"),
+            Some((1 + REGISTRY.len() + 2).to_string().as_str())
+        );
+        let half_error = suites[2]
+            .descendants()
+            .find(|n| n.has_tag_name("error"))
+            .unwrap();
+        assert!(half_error
+            .text()
+            .unwrap()
+            .starts_with("ec2:DescribeNetworkAcls: access denied"));
+    }
+
+    #[test]
     fn case_names_carry_what_tells_findings_apart() {
         let mut f = finding("aa", Some("i-0a1"), Severity::Error);
         assert_eq!(case_name(&f), "ALB202 i-0a1 (port 8080)");

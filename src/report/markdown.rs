@@ -246,3 +246,29 @@ fn changes(c: &Cause<'_>) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::tests::incomplete_report;
+
+    #[test]
+    fn what_the_run_did_not_see_is_said_before_the_table() {
+        let md = render(&incomplete_report());
+        let table = md.find("| load balancer |").unwrap();
+        let count = md
+            .find(
+                "**2 of 3 load balancer(s) could not be audited completely, 1 of them not at all**",
+            )
+            .unwrap();
+        let whole_run = md.find("### Not evaluated for the whole run").unwrap();
+        assert!(count < table && whole_run < table, "{md}");
+        assert!(md.contains("- half: ALB102, ALB103 — ec2:DescribeNetworkAcls: access denied\n"));
+    }
+
+    #[test]
+    fn code_spans_hold_backticks() {
+        assert_eq!(code("sg-0a"), "`sg-0a`");
+        assert_eq!(code("a`b"), "`` a`b ``");
+    }
+}

@@ -221,6 +221,42 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_incomplete_run_is_unsuccessful_with_a_notification_per_gap() {
+        let report = crate::report::tests::incomplete_report();
+        let log: Value = serde_json::from_str(&render(&report, false)).unwrap();
+        let invocation = &log["runs"][0]["invocations"][0];
+        assert_eq!(invocation["executionSuccessful"], false);
+        let notes = invocation["toolExecutionNotifications"].as_array().unwrap();
+        let gaps = report.not_evaluated.len()
+            + report
+                .load_balancers
+                .iter()
+                .map(|l| l.not_evaluated.len())
+                .sum::<usize>();
+        assert_eq!(notes.len(), gaps);
+        assert!(notes.iter().all(|n| n["level"] == "error"));
+        assert_eq!(
+            notes[0]["message"]["text"],
+            "ALL not evaluated for the whole run: eu-west-1: elasticloadbalancing:DescribeLoadBalancers: throttled beyond retries"
+        );
+        let half = notes
+            .iter()
+            .find(|n| n["message"]["text"].as_str().unwrap().contains("for half"))
+            .unwrap();
+        assert_eq!(half["associatedRule"]["id"], "ALB102");
+        // Complete: successful, no notification.
+        let mut complete = report;
+        complete.not_evaluated.clear();
+        for lb in &mut complete.load_balancers {
+            lb.not_evaluated.clear();
+        }
+        let log: Value = serde_json::from_str(&render(&complete, false)).unwrap();
+        let invocation = &log["runs"][0]["invocations"][0];
+        assert_eq!(invocation["executionSuccessful"], true);
+        assert_eq!(invocation["toolExecutionNotifications"], json!([]));
+    }
+
+    #[test]
     fn sections_are_found() {
         let doc =
             "\n## What it does\nChecks X.\n\n## Why is this bad?\nBecause.\n## How to fix\nDo Y.\n";
