@@ -76,7 +76,8 @@ struct AuditArgs {
     /// Lowest severity that makes the exit status 1.
     #[arg(long, value_enum, default_value = "error")]
     fail_on: FailOn,
-    /// Accept the findings whose fingerprints this baseline lists: reported, never failing.
+    /// Accept the findings whose causes this baseline lists at their severity or a higher one:
+    /// reported, never failing. Entries that match nothing are reported as stale.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
     #[command(flatten)]

@@ -62,7 +62,7 @@ pub fn lines(cause: &Cause<'_>) -> Vec<(&'static str, String)> {
 
 /// One evidence value on one line: strings as they are, lists joined by `, `, and the
 /// `nodes` of a collapsed backend finding as `ZONE ADDRESSES` grouped by what each saw.
-pub fn render(value: &Value) -> String {
+fn render(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         Value::Array(items) if items.iter().all(Value::is_object) && !items.is_empty() => {

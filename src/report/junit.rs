@@ -20,7 +20,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::group::{self};
+use super::group;
 use super::{evidence, AlbReport, FailOn, Report};
 use crate::finding::{Finding, NotEvaluated};
 use crate::rules::REGISTRY;
