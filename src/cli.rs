@@ -32,7 +32,7 @@ enum Command {
     Audit(AuditArgs),
     /// Save everything an audit reads to a JSON snapshot, for offline audits and bug reports.
     Snapshot(SnapshotArgs),
-    /// Write a baseline that accepts every finding of a JSON report.
+    /// Write a baseline that accepts every finding of a JSON report, each at its severity.
     Baseline {
         /// A JSON report written by `alb-audit audit --format json`.
         #[arg(long, value_name = "FILE")]
@@ -78,7 +78,8 @@ struct AuditArgs {
     /// Lowest severity that makes the exit status 1.
     #[arg(long, value_enum, default_value = "error")]
     fail_on: FailOn,
-    /// Accept the findings whose fingerprints this baseline lists: reported, never failing.
+    /// Accept the findings whose causes this baseline lists at their severity or a higher one:
+    /// reported, never failing. Entries that match nothing are reported as stale.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
     #[command(flatten)]
@@ -193,10 +194,7 @@ pub fn run(cli: Cli) -> Result<u8> {
                 path: report.clone(),
                 why: e.to_string(),
             })?;
-            let baseline = Baseline::from_report(&parsed);
-            let json = serde_json::to_string_pretty(&baseline)
-                .map_err(|e| Error::Usage(format!("cannot serialise baseline: {e}")))?;
-            write_file(&output, &(json + "\n"))?;
+            write_file(&output, &Baseline::from_report(&parsed).to_json())?;
             Ok(0)
         }
         Command::Snapshot(args) => {

@@ -1,8 +1,11 @@
 //! The CI jobs in docs/ci (and the commands in docs/ci.md) only run alb-audit commands that
 //! exist: every subcommand, every `--flag` and every `--format` value they use is one that
-//! `alb-audit <subcommand> --help` lists. YAML is read as text, line by line.
+//! `alb-audit <subcommand> --help` lists. YAML is read as text, line by line. And the jobs do
+//! the right thing: their own scripts run against fixtures with every exit status, the SARIF
+//! upload's `if:` is evaluated with the outputs they write (never from an incomplete audit), and
+//! the OIDC trust policies in docs/ci.md pin audience, repository and branch.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -472,5 +475,498 @@ fn the_empty_baseline_the_jobs_write_is_accepted() {
                 String::from_utf8_lossy(&out.stderr)
             );
         }
+    }
+}
+
+/// The steps of the GitHub job, each as its lines from its `- ` line to the next step.
+fn github_steps(yaml: &str) -> Vec<Vec<&str>> {
+    let mut steps: Vec<Vec<&str>> = Vec::new();
+    let mut in_steps = false;
+    for line in yaml.lines() {
+        if line.trim() == "steps:" {
+            in_steps = true;
+        } else if in_steps && line.starts_with("      - ") {
+            steps.push(vec![line]);
+        } else if let Some(step) = steps.last_mut().filter(|_| in_steps) {
+            step.push(line);
+        }
+    }
+    steps
+}
+
+/// The value of `key:` on a line of `lines` (a `- ` list marker before it is ignored).
+fn value_of<'a>(lines: &[&'a str], key: &str) -> Option<&'a str> {
+    lines.iter().find_map(|l| {
+        l.trim_start()
+            .trim_start_matches("- ")
+            .strip_prefix(&format!("{key}:"))
+            .map(str::trim)
+    })
+}
+
+/// The YAML literal block (`|`) that starts on the line of `lines` matching `header`, dedented.
+fn literal_block(lines: &[&str], header: impl Fn(&str) -> bool) -> String {
+    let start = lines
+        .iter()
+        .position(|l| header(l) && l.trim_end().ends_with('|'))
+        .expect("a literal block");
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let outer = indent(lines[start]);
+    let body: Vec<&str> = lines[start + 1..]
+        .iter()
+        .copied()
+        .take_while(|l| l.trim().is_empty() || indent(l) > outer)
+        .collect();
+    let inner = body
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| indent(l))
+        .min()
+        .unwrap_or(0);
+    body.iter()
+        .map(|l| l.get(inner..).unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+/// Runs `script` as the CI runners do (`bash -eo pipefail`) in `dir`, with the alb-audit under
+/// test first on PATH; returns the exit code.
+fn run_script(script: &str, dir: &Path, env: &[(&str, &str)]) -> i32 {
+    let bin = Path::new(env!("CARGO_BIN_EXE_alb-audit")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new("bash")
+        .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", script])
+        .current_dir(dir)
+        .env("PATH", path)
+        .envs(env.iter().copied())
+        .output()
+        .expect("bash runs");
+    out.status.code().unwrap_or(-1)
+}
+
+/// A GitHub Actions expression value.
+#[derive(Clone, Debug, PartialEq)]
+enum ExprValue {
+    Bool(bool),
+    Str(String),
+}
+
+impl ExprValue {
+    fn truthy(&self) -> bool {
+        match self {
+            ExprValue::Bool(b) => *b,
+            ExprValue::Str(s) => !s.is_empty(),
+        }
+    }
+}
+
+/// Evaluates the `${{ }}` expression of an `if:` with the GitHub grammar the jobs use: `!`,
+/// `&&`, `||`, parentheses, `==`/`!=` between string literals and `steps.<id>.outputs.<name>`,
+/// and the status functions (`cancelled()` false; `success()`, `always()` true).
+fn evaluate(expression: &str, outputs: &BTreeMap<String, String>) -> bool {
+    let inner = expression
+        .trim()
+        .strip_prefix("${{")
+        .and_then(|e| e.strip_suffix("}}"))
+        .unwrap_or(expression);
+    let mut tokens: Vec<String> = Vec::new();
+    let chars: Vec<char> = inner.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let two: String = chars[i..(i + 2).min(chars.len())].iter().collect();
+        if c.is_whitespace() {
+            i += 1;
+        } else if ["&&", "||", "==", "!="].contains(&two.as_str()) {
+            tokens.push(two);
+            i += 2;
+        } else if matches!(c, '!' | '(' | ')') {
+            tokens.push(c.to_string());
+            i += 1;
+        } else if c == '\'' {
+            let end = chars[i + 1..].iter().position(|&d| d == '\'').unwrap() + i + 1;
+            tokens.push(chars[i..=end].iter().collect());
+            i = end + 1;
+        } else {
+            let start = i;
+            while i < chars.len() && (chars[i].is_alphanumeric() || "._-".contains(chars[i])) {
+                i += 1;
+            }
+            assert!(i > start, "unexpected {c:?} in {expression}");
+            let mut word: String = chars[start..i].iter().collect();
+            if chars.get(i) == Some(&'(') && chars.get(i + 1) == Some(&')') {
+                word.push_str("()");
+                i += 2;
+            }
+            tokens.push(word);
+        }
+    }
+    struct Parser<'a> {
+        tokens: Vec<String>,
+        at: usize,
+        outputs: &'a BTreeMap<String, String>,
+    }
+    impl Parser<'_> {
+        fn peek(&self) -> Option<&str> {
+            self.tokens.get(self.at).map(String::as_str)
+        }
+        fn next(&mut self) -> String {
+            self.at += 1;
+            self.tokens[self.at - 1].clone()
+        }
+        fn or(&mut self) -> ExprValue {
+            let mut v = self.and();
+            while self.peek() == Some("||") {
+                self.next();
+                let r = self.and();
+                v = ExprValue::Bool(v.truthy() || r.truthy());
+            }
+            v
+        }
+        fn and(&mut self) -> ExprValue {
+            let mut v = self.unary();
+            while self.peek() == Some("&&") {
+                self.next();
+                let r = self.unary();
+                v = ExprValue::Bool(v.truthy() && r.truthy());
+            }
+            v
+        }
+        fn unary(&mut self) -> ExprValue {
+            if self.peek() == Some("!") {
+                self.next();
+                return ExprValue::Bool(!self.unary().truthy());
+            }
+            self.comparison()
+        }
+        fn comparison(&mut self) -> ExprValue {
+            let left = self.primary();
+            match self.peek() {
+                Some("==") => {
+                    self.next();
+                    ExprValue::Bool(left == self.primary())
+                }
+                Some("!=") => {
+                    self.next();
+                    ExprValue::Bool(left != self.primary())
+                }
+                _ => left,
+            }
+        }
+        fn primary(&mut self) -> ExprValue {
+            let token = self.next();
+            match token.as_str() {
+                "(" => {
+                    let v = self.or();
+                    assert_eq!(self.next(), ")");
+                    v
+                }
+                "cancelled()" | "failure()" => ExprValue::Bool(false),
+                "success()" | "always()" => ExprValue::Bool(true),
+                t if t.starts_with('\'') => ExprValue::Str(t.trim_matches('\'').to_string()),
+                t => {
+                    let name = t
+                        .strip_prefix("steps.audit.outputs.")
+                        .unwrap_or_else(|| panic!("unsupported operand {t}"));
+                    ExprValue::Str(self.outputs.get(name).cloned().unwrap_or_default())
+                }
+            }
+        }
+    }
+    let mut parser = Parser {
+        tokens,
+        at: 0,
+        outputs,
+    };
+    let v = parser.or();
+    assert_eq!(
+        parser.at,
+        parser.tokens.len(),
+        "trailing tokens in {expression}"
+    );
+    v.truthy()
+}
+
+#[test]
+fn the_expression_evaluator_follows_github_precedence() {
+    let outputs: BTreeMap<String, String> = [("status".to_string(), "3".to_string())].into();
+    assert!(evaluate(
+        "${{ steps.audit.outputs.status == '3' }}",
+        &outputs
+    ));
+    assert!(!evaluate(
+        "${{ !cancelled() && steps.audit.outputs.status == '0' }}",
+        &outputs
+    ));
+    assert!(evaluate(
+        "${{ steps.audit.outputs.status == '0' || steps.audit.outputs.status == '3' && success() }}",
+        &outputs
+    ));
+    assert!(!evaluate(
+        "${{ (steps.audit.outputs.status == '0' || steps.audit.outputs.status == '3') && steps.audit.outputs.missing == 'true' }}",
+        &outputs
+    ));
+}
+
+/// The GitHub job's own scripts, run against fixtures whose audits exit 0, 1, 3, 1 while
+/// incomplete, and 2: SARIF goes to code scanning only from a complete audit, reports are
+/// written in every case but 2, and the job fails on everything but 0.
+#[test]
+fn github_uploads_sarif_only_from_a_complete_audit_and_fails_on_1_and_3() {
+    let yaml = read(YAML_FILES[0]);
+    let steps = github_steps(&yaml);
+    let step = |pred: &dyn Fn(&Vec<&str>) -> bool, what: &str| {
+        steps
+            .iter()
+            .find(|s| pred(s))
+            .unwrap_or_else(|| panic!("no {what} step"))
+            .clone()
+    };
+    let audit = step(&|s| value_of(s, "id") == Some("audit"), "audit");
+    let upload = step(
+        &|s| {
+            value_of(s, "uses").is_some_and(|u| u.starts_with("github/codeql-action/upload-sarif"))
+        },
+        "SARIF upload",
+    );
+    let last = steps.last().unwrap().clone();
+    let script = literal_block(&audit, |l| l.trim_start().starts_with("run:"));
+    let condition = value_of(&upload, "if").expect("the SARIF upload has an if:");
+    assert!(
+        condition.contains("steps.audit.outputs.status"),
+        "the upload is conditioned on the exit status: {condition}"
+    );
+    let final_script = literal_block(&last, |l| l.trim_start().starts_with("run:"));
+    // The last step reads the status through env: STATUS: ${{ steps.audit.outputs.status }}.
+    let final_env: Vec<(String, String)> = last
+        .iter()
+        .filter_map(|l| {
+            let (name, value) = l.trim().split_once(": ${{ steps.audit.outputs.")?;
+            Some((name.to_string(), value.trim_end_matches(" }}").to_string()))
+        })
+        .collect();
+    assert!(
+        !final_env.is_empty(),
+        "the last step reads the audit's outputs"
+    );
+
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ci_docs_github");
+    // (fixture, exit status, complete, uploaded, job passes)
+    let scenarios = [
+        ("healthy-internet-facing", "0", "true", true, true),
+        ("nat-route-in-one-az", "1", "true", true, false),
+        ("acl-read-denied", "3", "false", false, false),
+        ("nodes-from-subnet-cidr", "1", "false", false, false),
+        ("malformed", "2", "", false, false),
+    ];
+    for (fixture, status, complete, uploaded, passes) in scenarios {
+        let work = dir.join(fixture);
+        let _ = std::fs::remove_dir_all(&work);
+        std::fs::create_dir_all(&work).unwrap();
+        let snapshot = work.join("alb-audit.snapshot.json");
+        if fixture == "malformed" {
+            std::fs::write(&snapshot, "{\"format\": 1").unwrap();
+        } else {
+            std::fs::copy(
+                root().join("fixtures").join(fixture).join("snapshot.json"),
+                &snapshot,
+            )
+            .unwrap();
+        }
+        let output = work.join("github_output");
+        let summary = work.join("step_summary");
+        let code = run_script(
+            &script,
+            &work,
+            &[
+                ("GITHUB_OUTPUT", output.to_str().unwrap()),
+                ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
+                ("ALB_ARN", "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188"),
+            ],
+        );
+        let outputs: BTreeMap<String, String> = std::fs::read_to_string(&output)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(
+            outputs.get("status").map(String::as_str),
+            Some(status),
+            "{fixture}"
+        );
+        assert_eq!(
+            outputs.get("complete").map(String::as_str).unwrap_or(""),
+            complete,
+            "{fixture}"
+        );
+        if status == "2" {
+            assert_ne!(code, 0, "{fixture}: bad input fails the step at once");
+        } else {
+            assert_eq!(
+                code, 0,
+                "{fixture}: the step keeps going to publish the reports"
+            );
+            for file in [
+                "alb-audit.sarif",
+                "alb-audit.json",
+                "alb-audit.junit.xml",
+                "alb-audit.md",
+            ] {
+                assert!(work.join(file).exists(), "{fixture}: {file} written");
+            }
+            assert!(std::fs::read_to_string(&summary)
+                .unwrap()
+                .starts_with("## alb-audit: "));
+        }
+        assert_eq!(evaluate(condition, &outputs), uploaded, "{fixture}: upload");
+        let env: Vec<(String, String)> = final_env
+            .iter()
+            .map(|(name, key)| (name.clone(), outputs.get(key).cloned().unwrap_or_default()))
+            .collect();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(
+            run_script(&final_script, &work, &env) == 0,
+            passes,
+            "{fixture}: job result"
+        );
+    }
+}
+
+/// The GitLab job's script, run against fixtures: the reports are written whatever the
+/// outcome, and the job fails on 1 and 3.
+#[test]
+fn gitlab_keeps_the_reports_and_fails_on_1_and_3() {
+    let yaml = read(YAML_FILES[1]);
+    let lines: Vec<&str> = yaml.lines().collect();
+    let seed = lines
+        .iter()
+        .find(|l| l.contains("> .alb-audit-baseline.json"))
+        .unwrap()
+        .trim_start()
+        .trim_start_matches("- ");
+    let block = literal_block(&lines, |l| l.trim() == "- |");
+    assert!(block.contains("alb-audit audit"), "{block}");
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ci_docs_gitlab");
+    for (fixture, passes) in [
+        ("healthy-internet-facing", true),
+        ("nat-route-in-one-az", false),
+        ("acl-read-denied", false),
+        ("nodes-from-subnet-cidr", false),
+    ] {
+        let work = dir.join(fixture);
+        let _ = std::fs::remove_dir_all(&work);
+        std::fs::create_dir_all(&work).unwrap();
+        std::fs::copy(
+            root().join("fixtures").join(fixture).join("snapshot.json"),
+            work.join("alb-audit.snapshot.json"),
+        )
+        .unwrap();
+        assert_eq!(run_script(seed, &work, &[]), 0);
+        assert_eq!(run_script(&block, &work, &[]) == 0, passes, "{fixture}");
+        for file in ["alb-audit.json", "alb-audit.junit.xml", "alb-audit.md"] {
+            assert!(work.join(file).exists(), "{fixture}: {file} written");
+        }
+    }
+}
+
+/// `alb-audit snapshot` exits 3 when it wrote a snapshot with gaps: both jobs go on to the audit
+/// then (which reports the gaps), and stop on any other failure. Run with a stand-in binary.
+#[test]
+fn snapshot_steps_go_on_after_an_incomplete_read_only() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ci_docs_snapshot");
+    std::fs::create_dir_all(&dir).unwrap();
+    for file in YAML_FILES {
+        let yaml = read(file);
+        let line = yaml
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .find(|l| l.contains("alb-audit snapshot"))
+            .unwrap_or_else(|| panic!("{file}: no snapshot command"));
+        let command = line
+            .trim_start()
+            .trim_start_matches("- ")
+            .trim_start_matches("run:")
+            .trim();
+        for (exit, goes_on) in [(0, true), (3, true), (2, false), (1, false)] {
+            let stub = dir.join("alb-audit");
+            std::fs::write(&stub, format!("#!/bin/sh\nexit {exit}\n")).unwrap();
+            let status = Command::new("chmod").arg("+x").arg(&stub).status().unwrap();
+            assert!(status.success());
+            let out = Command::new("bash")
+                .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", command])
+                .current_dir(&dir)
+                .env("PATH", format!("{}:/usr/bin:/bin", dir.display()))
+                .status()
+                .unwrap();
+            assert_eq!(
+                out.success(),
+                goes_on,
+                "{file}: `{command}` after exit {exit}"
+            );
+        }
+    }
+}
+
+/// The trust policies in docs/ci.md: valid JSON, web identity from the right provider, the
+/// audience the jobs ask for, and a `sub` pinned to one repository's main branch.
+#[test]
+fn oidc_trust_policies_pin_audience_repository_and_branch() {
+    let md = read("docs/ci.md");
+    let policies: Vec<serde_json::Value> = md
+        .split("```json\n")
+        .skip(1)
+        .filter_map(|s| s.split("\n```").next())
+        .map(|s| serde_json::from_str(s).expect("a trust policy is JSON"))
+        .collect();
+    let gitlab_aud = read(YAML_FILES[1])
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("aud: ").map(str::to_string))
+        .expect("the GitLab job asks for an audience");
+    let providers = [
+        (
+            "token.actions.githubusercontent.com",
+            "sts.amazonaws.com".to_string(),
+            "repo:ORG/REPO:ref:refs/heads/main",
+        ),
+        (
+            "gitlab.com",
+            gitlab_aud,
+            "project_path:GROUP/PROJECT:ref_type:branch:ref:main",
+        ),
+    ];
+    for (provider, aud, sub) in providers {
+        let policy = policies
+            .iter()
+            .find(|p| {
+                p["Statement"][0]["Principal"]["Federated"]
+                    .as_str()
+                    .is_some_and(|f| f.ends_with(&format!(":oidc-provider/{provider}")))
+            })
+            .unwrap_or_else(|| panic!("docs/ci.md: no trust policy for {provider}"));
+        assert_eq!(policy["Version"], "2012-10-17");
+        let statements = policy["Statement"].as_array().unwrap();
+        assert_eq!(statements.len(), 1, "{provider}");
+        let s = &statements[0];
+        assert_eq!(s["Effect"], "Allow");
+        assert_eq!(s["Action"], "sts:AssumeRoleWithWebIdentity");
+        let conditions = s["Condition"].as_object().unwrap();
+        assert_eq!(
+            conditions.keys().collect::<Vec<_>>(),
+            ["StringEquals"],
+            "{provider}: exact matches only, no wildcard"
+        );
+        let equals = &conditions["StringEquals"];
+        assert_eq!(
+            equals[format!("{provider}:aud")],
+            aud.as_str(),
+            "{provider}"
+        );
+        assert_eq!(equals[format!("{provider}:sub")], sub, "{provider}");
     }
 }

@@ -418,3 +418,323 @@ fn snapshots_of_other_load_balancers_are_refused() {
         assert_bad_input(&["audit", "--snapshot", file.to_str().unwrap()], words);
     }
 }
+
+/// Runs `alb-audit baseline` on the JSON report of `snapshot` and returns the baseline path.
+fn baseline_of(dir: &std::path::Path, snapshot: &std::path::Path, args: &[&str]) -> PathBuf {
+    let report = dir.join("accepted-report.json");
+    let baseline = dir.join("baseline.json");
+    let mut audit = vec![
+        "audit",
+        "--snapshot",
+        snapshot.to_str().unwrap(),
+        "--output",
+        report.to_str().unwrap(),
+    ];
+    audit.extend(args);
+    run(&audit);
+    let (code, _, stderr) = run(&[
+        "baseline",
+        "--report",
+        report.to_str().unwrap(),
+        "--output",
+        baseline.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    baseline
+}
+
+/// The scenario: a team accepts the "office-only" ALB101 note, then every inbound rule
+/// of the ALB's security group is removed. The cause (sg-0alb, port) is the same, its severity
+/// is not: the outage is new, and the baseline cannot hide it.
+#[test]
+fn a_baselined_note_that_becomes_an_outage_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let office = fixture("sg-office-only");
+    let baseline = baseline_of(dir.path(), &office, &[]);
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    assert_eq!(file["version"], 2);
+    let entries = file["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "one per listener port");
+    for e in entries {
+        assert_eq!(e["severity"], "note");
+        assert_eq!(e["rule"], "ALB101");
+        assert_eq!(
+            e["load_balancer"],
+            "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188"
+        );
+        assert!(e["fingerprint"].as_str().unwrap().len() == 32);
+    }
+    let b = baseline.to_str().unwrap();
+    // Accepted as it is, even with --fail-on note.
+    let (code, stdout, _) = run(&[
+        "audit",
+        "--snapshot",
+        office.to_str().unwrap(),
+        "--baseline",
+        b,
+        "--fail-on",
+        "note",
+        "--format",
+        "text",
+    ]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("PASS") && stdout.contains("(baselined)"),
+        "{stdout}"
+    );
+
+    // Now every inbound rule of the ALB's security group is gone.
+    let mut world: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&office).unwrap()).unwrap();
+    world["network"]["security_groups"]["sg-0alb"]["ingress"] = serde_json::json!([]);
+    let outage = dir.path().join("outage.json");
+    std::fs::write(&outage, world.to_string()).unwrap();
+    let (code, stdout, _) = run(&[
+        "audit",
+        "--snapshot",
+        outage.to_str().unwrap(),
+        "--baseline",
+        b,
+        "--format",
+        "text",
+    ]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.lines().next().unwrap().contains("FAIL"), "{stdout}");
+    assert!(!stdout.contains("(baselined)"), "{stdout}");
+    let (_, json, _) = run(&[
+        "audit",
+        "--snapshot",
+        outage.to_str().unwrap(),
+        "--baseline",
+        b,
+        "--format",
+        "json",
+    ]);
+    let r: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let findings = r["load_balancers"][0]["findings"].as_array().unwrap();
+    let accepted: Vec<&str> = entries
+        .iter()
+        .map(|e| e["fingerprint"].as_str().unwrap())
+        .collect();
+    assert!(!findings.is_empty());
+    for f in findings {
+        assert_eq!(f["severity"], "error");
+        assert_eq!(f["baselined"], false);
+        assert!(
+            accepted.contains(&f["fingerprint"].as_str().unwrap()),
+            "same cause, worse severity: {f}"
+        );
+    }
+    assert_eq!(r["status"], "fail");
+    assert_eq!(
+        r["baseline"]["stale"],
+        serde_json::json!([]),
+        "the entries still name a present cause: not stale"
+    );
+
+    // A version 1 file (fingerprints only) reads as notes: the same verdicts.
+    let v1 = dir.path().join("v1.json");
+    std::fs::write(
+        &v1,
+        serde_json::json!({"version": 1, "fingerprints": accepted}).to_string(),
+    )
+    .unwrap();
+    let v1 = v1.to_str().unwrap();
+    let office = office.to_str().unwrap();
+    assert_eq!(
+        run(&[
+            "audit",
+            "--snapshot",
+            office,
+            "--baseline",
+            v1,
+            "--fail-on",
+            "note"
+        ])
+        .0,
+        0
+    );
+    assert_eq!(
+        run(&[
+            "audit",
+            "--snapshot",
+            outage.to_str().unwrap(),
+            "--baseline",
+            v1
+        ])
+        .0,
+        1
+    );
+}
+
+/// Entries whose cause is gone are reported in JSON, text and Markdown, and change nothing.
+#[test]
+fn stale_baseline_entries_are_reported_and_do_not_change_the_exit_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = baseline_of(dir.path(), &fixture("nat-route-in-one-az"), &[]);
+    let b = baseline.to_str().unwrap();
+    let fixed = fixture("healthy-internet-facing");
+    let fixed = fixed.to_str().unwrap();
+    let (code, json, _) = run(&[
+        "audit",
+        "--snapshot",
+        fixed,
+        "--baseline",
+        b,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    let r: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(r["status"], "pass");
+    let stale = r["baseline"]["stale"].as_array().unwrap();
+    assert_eq!(stale.len(), 1);
+    assert_eq!(stale[0]["rule"], "ALB104");
+    assert_eq!(stale[0]["resource"], "subnet-0bb");
+    assert_eq!(stale[0]["severity"], "error");
+    let (code, text, _) = run(&[
+        "audit",
+        "--snapshot",
+        fixed,
+        "--baseline",
+        b,
+        "--format",
+        "text",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        text.contains("\nBaseline: 1 entry match no finding")
+            && text.contains("\n  ALB104 subnet-0bb on arn:aws:elasticloadbalancing:"),
+        "{text}"
+    );
+    let (code, md, _) = run(&[
+        "audit",
+        "--snapshot",
+        fixed,
+        "--baseline",
+        b,
+        "--format",
+        "markdown",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        md.contains("### Stale baseline entries") && md.contains("- ALB104 subnet-0bb"),
+        "{md}"
+    );
+    // Without --baseline there is no `baseline` field at all.
+    let (_, json, _) = run(&["audit", "--snapshot", fixed, "--format", "json"]);
+    let r: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(r.get("baseline").is_none());
+}
+
+/// One missing security-group rule over 42 targets: the JSON report keeps a finding per
+/// (target, port), the text report one entry per cause that lists the targets.
+#[test]
+fn text_groups_findings_by_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut world: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture("health-check-port-closed")).unwrap(),
+    )
+    .unwrap();
+    let group = world["target_groups"]
+        .as_object_mut()
+        .unwrap()
+        .values_mut()
+        .next()
+        .unwrap();
+    let mut targets = Vec::new();
+    let mut instances = serde_json::Map::new();
+    for i in 0..42 {
+        let (zone, subnet, net) = if i % 2 == 0 {
+            ("us-east-1a", "subnet-0ca", 11)
+        } else {
+            ("us-east-1b", "subnet-0cb", 12)
+        };
+        let id = format!("i-{i:04x}");
+        targets.push(serde_json::json!({
+            "id": id, "port": 8080, "availability_zone": zone, "state": "healthy",
+            "reason": null, "description": null,
+        }));
+        instances.insert(
+            id.clone(),
+            serde_json::json!({
+                "id": id, "state": "running", "subnet_id": subnet, "availability_zone": zone,
+                "private_ip": format!("10.0.{net}.{}", 10 + i), "security_groups": ["sg-0app"],
+            }),
+        );
+    }
+    group["targets"] = targets.into();
+    world["network"]["instances"] = instances.into();
+    // The one rule of the targets' group (TCP 8080 from the ALB's group) is missing.
+    world["network"]["security_groups"]["sg-0app"]["ingress"] = serde_json::json!([]);
+    let audit = |world: &serde_json::Value, format: &str| {
+        let path = dir.path().join("fleet.json");
+        std::fs::write(&path, world.to_string()).unwrap();
+        run(&[
+            "audit",
+            "--snapshot",
+            path.to_str().unwrap(),
+            "--format",
+            format,
+        ])
+        .1
+    };
+    let entries = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.trim_start().starts_with("x ALB"))
+            .map(str::to_string)
+            .collect()
+    };
+
+    // Health checks on the traffic port: one cause.
+    group_health_port(&mut world, "traffic-port");
+    let json: serde_json::Value = serde_json::from_str(&audit(&world, "json")).unwrap();
+    assert_eq!(
+        json["load_balancers"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .len(),
+        42
+    );
+    let text = audit(&world, "text");
+    let found = entries(&text);
+    assert_eq!(found.len(), 1, "{text}");
+    assert!(
+        found[0].ends_with(
+            "ALB202 error target-sg-denies-alb port 8080, 42 targets: i-0000, i-0001, i-0002, i-0003, i-0004 (+37 more)"
+        ),
+        "{}",
+        found[0]
+    );
+    assert_eq!(text.matches("\n          change: sg-0app\n").count(), 1);
+    assert!(
+        text.contains("\n          evidence: admitted: no address\n"),
+        "{text}"
+    );
+
+    // Health checks on 8081 as well: 84 findings, one cause per port.
+    group_health_port(&mut world, "8081");
+    let json: serde_json::Value = serde_json::from_str(&audit(&world, "json")).unwrap();
+    assert_eq!(
+        json["load_balancers"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .len(),
+        84
+    );
+    let text = audit(&world, "text");
+    let found = entries(&text);
+    assert_eq!(found.len(), 2, "{text}");
+    assert!(
+        found.iter().all(|l| l.contains(", 42 targets: ")),
+        "{found:?}"
+    );
+    assert!(text.lines().count() < 40, "{text}");
+}
+
+fn group_health_port(world: &mut serde_json::Value, port: &str) {
+    for group in world["target_groups"].as_object_mut().unwrap().values_mut() {
+        group["health_check_port"] = port.into();
+    }
+}

@@ -1,7 +1,10 @@
 //! Every format for every fixture, validated by its real schema or a real parser: SARIF against
 //! the official SARIF 2.1.0 JSON schema (tests/data), JUnit XML with an XML parser,
 //! Markdown with a CommonMark parser (tables extension), and the JSON report against
-//! docs/report.schema.json, which must equal the schema generated from the Rust types.
+//! docs/report.schema.json, which must equal the schema generated from the Rust types. Each
+//! format is checked against the JSON report: SARIF and Markdown have one entry per cause
+//! (findings sharing a fingerprint), JUnit one test case per finding, and both SARIF and JUnit
+//! say when the audit is incomplete.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -63,6 +66,37 @@ fn sarif_schema() -> jsonschema::Validator {
     jsonschema::validator_for(&schema).expect("SARIF schema compiles")
 }
 
+/// The findings of each ALB of a JSON report, grouped by fingerprint in order of first
+/// appearance: the causes text, Markdown and SARIF have one entry each for.
+fn causes(json: &Value) -> Vec<Vec<&Value>> {
+    let mut out: Vec<Vec<&Value>> = Vec::new();
+    for lb in json["load_balancers"].as_array().unwrap() {
+        let mut here: Vec<Vec<&Value>> = Vec::new();
+        for f in lb["findings"].as_array().unwrap() {
+            match here
+                .iter_mut()
+                .find(|c| c[0]["fingerprint"] == f["fingerprint"])
+            {
+                Some(c) => c.push(f),
+                None => here.push(vec![f]),
+            }
+        }
+        out.extend(here);
+    }
+    out
+}
+
+/// Every `not_evaluated` entry of a JSON report, top-level and per ALB.
+fn gaps(json: &Value) -> usize {
+    json["not_evaluated"].as_array().map_or(0, Vec::len)
+        + json["load_balancers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|lb| lb["not_evaluated"].as_array().unwrap().len())
+            .sum::<usize>()
+}
+
 #[test]
 fn sarif_is_valid_for_every_fixture() {
     let validator = sarif_schema();
@@ -74,40 +108,64 @@ fn sarif_is_valid_for_every_fixture() {
             .collect();
         assert!(errors.is_empty(), "{name}: {errors:#?}");
         let json: Value = serde_json::from_str(&render(&snapshot, &args, "json", &[])).unwrap();
-        let findings: Vec<&Value> = json["load_balancers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|lb| lb["findings"].as_array().unwrap())
-            .collect();
+        let causes = causes(&json);
         let run = &sarif["runs"][0];
-        assert_eq!(
-            run["results"].as_array().unwrap().len(),
-            findings.len(),
-            "{name}"
-        );
+        let results = run["results"].as_array().unwrap();
+        assert_eq!(results.len(), causes.len(), "{name}: one result per cause");
         assert_eq!(
             run["tool"]["driver"]["rules"].as_array().unwrap().len(),
             rule_count(),
             "{name}"
         );
-        for (result, finding) in run["results"].as_array().unwrap().iter().zip(&findings) {
-            assert_eq!(result["ruleId"], finding["rule"]);
-            assert_eq!(result["level"], finding["severity"]);
+        for (result, cause) in results.iter().zip(&causes) {
+            let lead = cause[0];
+            assert_eq!(result["ruleId"], lead["rule"]);
             assert_eq!(
-                result["partialFingerprints"]["albAudit/v1"],
-                finding["fingerprint"]
+                result["partialFingerprints"]["albAudit/v2"], lead["fingerprint"],
+                "{name}: the alert is the cause"
             );
+            let worst = cause
+                .iter()
+                .map(|f| match f["severity"].as_str().unwrap() {
+                    "error" => 2,
+                    "warning" => 1,
+                    _ => 0,
+                })
+                .max()
+                .unwrap();
+            assert_eq!(result["level"], ["note", "warning", "error"][worst]);
+            assert_eq!(result["properties"]["findings"], cause.len());
+            let targets: Vec<&Value> = cause
+                .iter()
+                .map(|f| &f["target"])
+                .filter(|t| !t.is_null())
+                .collect();
+            assert_eq!(
+                result["properties"]["targets"].as_array().unwrap().len(),
+                targets.len(),
+                "{name}: every target of the cause is listed"
+            );
+            // The logical location names what to change.
+            let change = lead["change"][0]
+                .as_str()
+                .unwrap_or(lead["resource"].as_str().unwrap());
             assert_eq!(
                 result["locations"][0]["logicalLocations"][0]["name"],
-                finding["resource"]
+                change.split_whitespace().next().unwrap()
             );
             let rule_index = result["ruleIndex"].as_u64().unwrap() as usize;
             assert_eq!(
                 run["tool"]["driver"]["rules"][rule_index]["id"],
-                finding["rule"]
+                lead["rule"]
             );
         }
+        // Incomplete: unsuccessful, and one error notification per gap.
+        let invocation = &run["invocations"][0];
+        let gaps = gaps(&json);
+        assert_eq!(invocation["executionSuccessful"], gaps == 0, "{name}");
+        let notes = invocation["toolExecutionNotifications"].as_array().unwrap();
+        assert_eq!(notes.len(), gaps, "{name}");
+        assert!(notes.iter().all(|n| n["level"] == "error"), "{name}");
     }
 }
 
@@ -187,8 +245,58 @@ fn sarif_marks_baseline_state() {
     assert!(!validator.is_valid(&bad));
 }
 
+/// A baseline entry whose cause is gone is a configuration note in SARIF, and changes nothing
+/// else: the run is still successful and the result list is the same.
+#[test]
+fn sarif_reports_stale_baseline_entries_as_configuration_notes() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let baseline = dir.path().join("b.json");
+    std::fs::write(
+        &report,
+        render(
+            &root().join("fixtures/nat-route-in-one-az/snapshot.json"),
+            &[],
+            "json",
+            &[],
+        ),
+    )
+    .unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_alb-audit"))
+        .args(["baseline", "--report"])
+        .arg(&report)
+        .arg("--output")
+        .arg(&baseline)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // The route was fixed: the healthy world has the same ALB and no finding.
+    let sarif: Value = serde_json::from_str(&render(
+        &root().join("fixtures/healthy-internet-facing/snapshot.json"),
+        &[],
+        "sarif",
+        &["--baseline", baseline.to_str().unwrap()],
+    ))
+    .unwrap();
+    assert!(sarif_schema().is_valid(&sarif));
+    let invocation = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], true);
+    let notes = invocation["toolConfigurationNotifications"]
+        .as_array()
+        .unwrap();
+    assert_eq!(notes.len(), 1);
+    assert_eq!(notes[0]["level"], "note");
+    let text = notes[0]["message"]["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("Stale baseline entry: ALB104 subnet-0bb"),
+        "{text}"
+    );
+    assert_eq!(sarif["runs"][0]["results"], serde_json::json!([]));
+}
+
 #[test]
 fn junit_parses_and_counts_for_every_fixture() {
+    let rules = rule_count();
     for (name, snapshot, args) in cases() {
         let json: Value = serde_json::from_str(&render(&snapshot, &args, "json", &[])).unwrap();
         for fail_on in ["error", "note"] {
@@ -201,80 +309,106 @@ fn junit_parses_and_counts_for_every_fixture() {
                 .children()
                 .filter(|n| n.has_tag_name("testsuite"))
                 .collect();
-            assert_eq!(
-                suites.len(),
-                json["load_balancers"].as_array().unwrap().len(),
-                "{name}"
-            );
-            for (suite, lb) in suites
-                .iter()
-                .zip(json["load_balancers"].as_array().unwrap())
-            {
+            let lbs = json["load_balancers"].as_array().unwrap();
+            assert_eq!(suites.len(), lbs.len(), "{name}");
+            for (suite, lb) in suites.iter().zip(lbs) {
                 let cases: Vec<_> = suite
                     .children()
                     .filter(|n| n.has_tag_name("testcase"))
                     .collect();
-                assert_eq!(cases.len(), rule_count(), "{name}: one test case per rule");
+                let findings = lb["findings"].as_array().unwrap();
+                let missing: std::collections::BTreeSet<&str> = lb["not_evaluated"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|n| n["check"].as_str().unwrap())
+                    .collect();
+                let fired: std::collections::BTreeSet<&str> = findings
+                    .iter()
+                    .map(|f| f["rule"].as_str().unwrap())
+                    .collect();
+                // A case per finding, an error case per rule not evaluated, a passing case per
+                // rule that ran clean.
+                let clean = rules - fired.union(&missing).count();
+                assert_eq!(
+                    cases.len(),
+                    findings.len() + missing.len() + clean,
+                    "{name}: one test case per finding"
+                );
                 assert_eq!(
                     suite.attribute("tests"),
-                    Some(rule_count().to_string().as_str())
+                    Some(cases.len().to_string().as_str())
+                );
+                let names: std::collections::BTreeSet<&str> =
+                    cases.iter().map(|c| c.attribute("name").unwrap()).collect();
+                assert_eq!(names.len(), cases.len(), "{name}: case names are unique");
+                assert!(
+                    cases
+                        .iter()
+                        .all(|c| c.attribute("classname") == lb["name"].as_str()),
+                    "{name}: classname is the ALB"
                 );
                 let threshold = if fail_on == "error" {
                     vec!["error"]
                 } else {
                     vec!["error", "warning", "note"]
                 };
-                let failing = lb["findings"]
-                    .as_array()
-                    .unwrap()
+                let failing: Vec<&Value> = findings
                     .iter()
                     .filter(|f| threshold.contains(&f["severity"].as_str().unwrap()))
-                    .count();
-                let failures: usize = cases
+                    .collect();
+                let failures: Vec<_> = cases
                     .iter()
-                    .map(|c| c.children().filter(|n| n.has_tag_name("failure")).count())
-                    .sum();
-                assert_eq!(failures, failing, "{name} --fail-on {fail_on}");
-                let failed_cases = cases
-                    .iter()
-                    .filter(|c| c.children().any(|n| n.has_tag_name("failure")))
-                    .count();
+                    .flat_map(|c| c.children().filter(|n| n.has_tag_name("failure")))
+                    .collect();
+                assert_eq!(failures.len(), failing.len(), "{name} --fail-on {fail_on}");
                 assert_eq!(
                     suite.attribute("failures"),
-                    Some(failed_cases.to_string().as_str()),
+                    Some(failures.len().to_string().as_str()),
                     "{name}"
                 );
-                let skipped: Vec<&str> = cases
-                    .iter()
-                    .filter(|c| c.children().any(|n| n.has_tag_name("skipped")))
-                    .map(|c| c.attribute("name").unwrap())
-                    .collect();
-                let not_evaluated: std::collections::BTreeSet<&str> = lb["not_evaluated"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|n| n["check"].as_str().unwrap())
-                    .collect();
-                for case in &skipped {
-                    assert!(not_evaluated.contains(&case[..6]), "{name}: {case} skipped");
+                // The diagnosis is the failure's text: GitLab and Jenkins show it.
+                for (failure, f) in failures.iter().zip(&failing) {
+                    let text = failure.text().unwrap_or_default();
+                    for part in [
+                        f["message"].as_str().unwrap(),
+                        f["remediation"].as_str().unwrap(),
+                        &format!("change: {}", f["change"][0].as_str().unwrap()),
+                    ] {
+                        assert!(
+                            text.contains(part),
+                            "{name}: failure text lacks {part}: {text}"
+                        );
+                    }
+                    if let Some(symptom) = f["symptom"].as_str() {
+                        assert!(text.contains(&format!("client sees: {symptom}")), "{name}");
+                    }
                 }
+                // An incomplete audit is never green: every gap is an error.
+                let errors = cases
+                    .iter()
+                    .filter(|c| c.children().any(|n| n.has_tag_name("error")))
+                    .count();
+                assert_eq!(errors, missing.len(), "{name}");
+                assert_eq!(suite.attribute("errors"), Some(errors.to_string().as_str()));
+                assert!(
+                    !cases
+                        .iter()
+                        .any(|c| c.children().any(|n| n.has_tag_name("skipped"))),
+                    "{name}: nothing is skipped"
+                );
             }
         }
     }
 }
 
 #[test]
-fn markdown_parses_with_a_row_per_finding() {
+fn markdown_parses_with_a_row_per_cause() {
     use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
     for (name, snapshot, args) in cases() {
         let json: Value = serde_json::from_str(&render(&snapshot, &args, "json", &[])).unwrap();
         let md = render(&snapshot, &args, "markdown", &[]);
-        let findings: usize = json["load_balancers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|lb| lb["findings"].as_array().unwrap().len())
-            .sum();
+        let causes = causes(&json);
         // Count table body rows per table.
         let mut tables: Vec<usize> = Vec::new();
         let mut in_head = false;
@@ -292,16 +426,25 @@ fn markdown_parses_with_a_row_per_finding() {
             json["load_balancers"].as_array().unwrap().len(),
             "{name}: status table"
         );
-        if findings > 0 {
-            assert_eq!(tables.len(), 2, "{name}");
-            assert_eq!(tables[1], findings, "{name}: a row per finding");
-            assert!(
-                md.contains("### Fix first") || json["summary"]["baselined"] != 0,
-                "{name}"
-            );
-        } else {
+        if causes.is_empty() {
             assert_eq!(tables.len(), 1, "{name}");
+        } else {
+            assert_eq!(tables.len(), 2, "{name}");
+            assert_eq!(tables[1], causes.len(), "{name}: a row per cause");
+            let section = md.split("### What to change").nth(1).unwrap();
+            assert_eq!(
+                section.matches("   - change: ").count(),
+                causes.len(),
+                "{name}: every cause says what to change"
+            );
+            for cause in &causes {
+                assert!(
+                    section.contains(cause[0]["remediation"].as_str().unwrap()),
+                    "{name}: the fix is listed"
+                );
+            }
         }
+        assert_eq!(md.contains("### Not evaluated"), gaps(&json) > 0, "{name}");
         assert!(md.starts_with("## alb-audit: "), "{name}");
     }
 }
@@ -333,6 +476,37 @@ fn report_schema_is_generated_and_every_report_validates() {
             .collect();
         assert!(errors.is_empty(), "{name}: {errors:#?}");
     }
+    // A report with stale baseline entries validates too.
+    let dir = tempfile::tempdir().unwrap();
+    let accepted = dir.path().join("r.json");
+    let baseline = dir.path().join("b.json");
+    std::fs::write(
+        &accepted,
+        render(
+            &root().join("fixtures/nat-route-in-one-az/snapshot.json"),
+            &[],
+            "json",
+            &[],
+        ),
+    )
+    .unwrap();
+    assert!(Command::new(env!("CARGO_BIN_EXE_alb-audit"))
+        .args(["baseline", "--report"])
+        .arg(&accepted)
+        .arg("--output")
+        .arg(&baseline)
+        .status()
+        .unwrap()
+        .success());
+    let with_stale: Value = serde_json::from_str(&render(
+        &root().join("fixtures/healthy-internet-facing/snapshot.json"),
+        &[],
+        "json",
+        &["--baseline", baseline.to_str().unwrap()],
+    ))
+    .unwrap();
+    assert_eq!(with_stale["baseline"]["stale"].as_array().unwrap().len(), 1);
+    assert!(validator.is_valid(&with_stale));
     // And a report that breaks the contract does not validate.
     let mut bad: Value = serde_json::from_str(&render(&cases()[0].1, &[], "json", &[])).unwrap();
     bad["status"] = "maybe".into();

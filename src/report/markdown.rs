@@ -1,13 +1,27 @@
-//! A compact Markdown summary for pull-request comments and `$GITHUB_STEP_SUMMARY`: status per
-//! ALB, a table of findings, what to fix first, and what was not evaluated.
+//! A compact Markdown summary for pull-request comments and `$GITHUB_STEP_SUMMARY`: what the
+//! run could not see, status per ALB, a table with one row per cause (the targets it hits
+//! listed), then every cause most urgent first with what to change, the evidence the fix
+//! refers to and the fix, what was not evaluated per ALB, and stale baseline entries.
 
 use std::fmt::Write;
 
-use super::{Report, Status};
-use crate::finding::{Finding, Severity, Symptom};
+use super::group::{self, Cause};
+use super::{evidence, Report, Status};
+use crate::finding::{Severity, Symptom};
 
+/// Table-cell text: pipes escaped, on one line.
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+/// An inline code span that holds any text, backticks included (CommonMark 6.1).
+fn code(s: &str) -> String {
+    let s = s.replace(['\n', '\r'], " ");
+    if s.contains('`') {
+        format!("`` {s} ``")
+    } else {
+        format!("`{s}`")
+    }
 }
 
 fn status(s: Status) -> &'static str {
@@ -18,20 +32,20 @@ fn status(s: Status) -> &'static str {
     }
 }
 
-/// How urgent a finding is: errors first, then outages over partial ones.
-fn urgency(f: &Finding) -> (u8, u8) {
-    let severity = match f.severity {
+/// How urgent a cause is: new before baselined, errors first, then outages over partial ones.
+fn urgency(c: &Cause<'_>) -> (bool, u8, u8) {
+    let severity = match c.severity() {
         Severity::Error => 0,
         Severity::Warning => 1,
         Severity::Note => 2,
     };
-    let reach = match f.symptom {
+    let reach = match c.lead.symptom {
         Some(Symptom::Timeout | Symptom::Http504 | Symptom::Http503) => 0,
         Some(Symptom::Http502) => 1,
         Some(_) => 2,
         None => 3,
     };
-    (severity, reach)
+    (c.baselined(), severity, reach)
 }
 
 /// Renders the report as Markdown.
@@ -52,59 +66,119 @@ pub fn render(report: &Report) -> String {
             String::new()
         }
     );
+    let unaudited = report.unaudited();
+    if unaudited.partly > 0 {
+        let entirely = if unaudited.entirely > 0 {
+            format!(", {} of them not at all", unaudited.entirely)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "**{} of {} load balancer(s) could not be audited completely{entirely}** (see *Not evaluated*).\n",
+            unaudited.partly, s.load_balancers
+        );
+    }
+    if !report.not_evaluated.is_empty() {
+        out.push_str("### Not evaluated for the whole run\n\n");
+        for (checks, reason) in group::by_reason(&report.not_evaluated) {
+            let _ = writeln!(out, "- {}: {}", checks.join(", "), cell(reason));
+        }
+        out.push('\n');
+    }
     out.push_str(
-        "| load balancer | scheme | status | findings | not evaluated |\n|---|---|---|---|---|\n",
+        "| load balancer | scheme | status | causes | findings | not evaluated |\n|---|---|---|---|---|---|\n",
     );
-    for lb in &report.load_balancers {
+    let causes: Vec<(&str, Vec<Cause<'_>>)> = report
+        .load_balancers
+        .iter()
+        .map(|lb| (lb.name.as_str(), group::by_cause(&lb.findings)))
+        .collect();
+    for (lb, (_, lb_causes)) in report.load_balancers.iter().zip(&causes) {
         let scheme = serde_json::to_value(lb.scheme)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} |",
             cell(&lb.name),
             scheme,
             status(lb.status),
+            lb_causes.len(),
             lb.findings.len(),
             lb.not_evaluated.len()
         );
     }
-    let mut all: Vec<(&str, &Finding)> = report
-        .load_balancers
+    let mut all: Vec<(&str, &Cause<'_>)> = causes
         .iter()
-        .flat_map(|lb| lb.findings.iter().map(move |f| (lb.name.as_str(), f)))
+        .flat_map(|(lb, cs)| cs.iter().map(move |c| (*lb, c)))
         .collect();
     if !all.is_empty() {
-        out.push_str("\n### Findings\n\n| severity | rule | load balancer | zone | resource | client sees | finding |\n|---|---|---|---|---|---|---|\n");
-        for (lb, f) in &all {
+        out.push_str("\n### Findings\n\n| severity | rule | load balancer | zone | port | affected | change | client sees | finding |\n|---|---|---|---|---|---|---|---|---|\n");
+        for (lb, c) in &all {
+            let f = c.lead;
+            let symptoms: Vec<&str> = c
+                .distinct(|f| f.symptom)
+                .into_iter()
+                .flatten()
+                .map(|s| s.as_str())
+                .collect();
             let _ = writeln!(
                 out,
-                "| {}{} | {} | {} | {} | `{}` | {} | {} |",
-                f.severity.as_str(),
-                if f.baselined { " (baselined)" } else { "" },
+                "| {}{} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                c.severity().as_str(),
+                if c.baselined() { " (baselined)" } else { "" },
                 f.rule,
                 cell(lb),
                 f.availability_zone.as_deref().unwrap_or("all"),
-                cell(&f.resource),
-                f.symptom.map_or("", |s| s.as_str()),
+                f.port.map(|p| p.to_string()).unwrap_or_default(),
+                cell(&c.affected().label(group::SHOWN).unwrap_or_default()),
+                cell(&changes(c)),
+                symptoms.join(", "),
                 cell(&f.message)
             );
         }
-        all.retain(|(_, f)| !f.baselined);
-        all.sort_by_key(|(_, f)| urgency(f));
-        if !all.is_empty() {
-            out.push_str("\n### Fix first\n\n");
-            for (i, (lb, f)) in all.iter().take(5).enumerate() {
-                let _ = writeln!(
-                    out,
-                    "{}. **{} {}** on {}: {}",
-                    i + 1,
-                    f.rule,
-                    f.name,
-                    cell(lb),
-                    cell(&f.remediation)
-                );
+        all.sort_by_key(|(_, c)| urgency(c));
+        out.push_str("\n### What to change, most urgent first\n\n");
+        for (i, (lb, c)) in all.iter().enumerate() {
+            let f = c.lead;
+            let affected = c
+                .affected()
+                .label(group::SHOWN)
+                .map(|a| format!(", {a}"))
+                .unwrap_or_default();
+            let place = [
+                Some(
+                    f.availability_zone
+                        .as_deref()
+                        .unwrap_or("every node")
+                        .to_string(),
+                ),
+                f.port.map(|p| format!("port {p}")),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ");
+            let _ = writeln!(
+                out,
+                "{}. **{} {}** on {}, {} ({}{}){}",
+                i + 1,
+                f.rule,
+                f.name,
+                cell(lb),
+                cell(&place),
+                c.severity().as_str(),
+                if c.baselined() { ", baselined" } else { "" },
+                cell(&affected)
+            );
+            let _ = writeln!(out, "   - change: {}", changes(c));
+            for (key, value) in evidence::lines(c) {
+                let _ = writeln!(out, "   - {key}: {}", code(&value));
+            }
+            for fix in c.distinct(|f| f.remediation.as_str()).iter().take(3) {
+                let _ = writeln!(out, "   - fix: {}", cell(fix));
             }
         }
     }
@@ -112,9 +186,16 @@ pub fn render(report: &Report) -> String {
         .load_balancers
         .iter()
         .flat_map(|lb| {
-            lb.not_evaluated
-                .iter()
-                .map(move |n| format!("- {}: {} — {}", cell(&lb.name), n.check, cell(&n.reason)))
+            group::by_reason(&lb.not_evaluated)
+                .into_iter()
+                .map(move |(checks, reason)| {
+                    format!(
+                        "- {}: {} — {}",
+                        cell(&lb.name),
+                        checks.join(", "),
+                        cell(reason)
+                    )
+                })
         })
         .collect();
     if !missing.is_empty() {
@@ -122,5 +203,72 @@ pub fn render(report: &Report) -> String {
         out.push_str(&missing.join("\n"));
         out.push('\n');
     }
+    if let Some(stale) = report.baseline.as_ref().map(|b| &b.stale) {
+        if !stale.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n### Stale baseline entries\n\n{} entr{} of the baseline match no finding: the cause is gone, or the entry is for another ALB. They do not change the result; `alb-audit baseline` rewrites the file.\n",
+                stale.len(),
+                if stale.len() == 1 { "y" } else { "ies" }
+            );
+            for e in stale {
+                let _ = writeln!(out, "- {}", cell(&super::text::stale_line(e)));
+            }
+        }
+    }
     out
+}
+
+/// What to edit for a cause as code spans: each distinct `change` item (the resource where a
+/// finding has none), the first few, then how many more.
+fn changes(c: &Cause<'_>) -> String {
+    let mut items: Vec<String> = Vec::new();
+    for f in &c.findings {
+        let own = if f.change.is_empty() {
+            std::slice::from_ref(&f.resource)
+        } else {
+            f.change.as_slice()
+        };
+        for item in own {
+            if !items.contains(item) {
+                items.push(item.clone());
+            }
+        }
+    }
+    let mut out = items
+        .iter()
+        .take(group::SHOWN)
+        .map(|i| code(i))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > group::SHOWN {
+        out.push_str(&format!(" (+{} more)", items.len() - group::SHOWN));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::tests::incomplete_report;
+
+    #[test]
+    fn what_the_run_did_not_see_is_said_before_the_table() {
+        let md = render(&incomplete_report());
+        let table = md.find("| load balancer |").unwrap();
+        let count = md
+            .find(
+                "**2 of 3 load balancer(s) could not be audited completely, 1 of them not at all**",
+            )
+            .unwrap();
+        let whole_run = md.find("### Not evaluated for the whole run").unwrap();
+        assert!(count < table && whole_run < table, "{md}");
+        assert!(md.contains("- half: ALB102, ALB103 — ec2:DescribeNetworkAcls: access denied\n"));
+    }
+
+    #[test]
+    fn code_spans_hold_backticks() {
+        assert_eq!(code("sg-0a"), "`sg-0a`");
+        assert_eq!(code("a`b"), "`` a`b ``");
+    }
 }

@@ -2,6 +2,8 @@
 //! reads. Only this module knows output formats.
 
 pub mod baseline;
+pub mod evidence;
+pub mod group;
 pub mod html;
 pub mod junit;
 pub mod markdown;
@@ -79,6 +81,9 @@ pub struct Report {
     /// account or region of a fleet): the audit is incomplete, never silently smaller.
     #[serde(default)]
     pub not_evaluated: Vec<NotEvaluated>,
+    /// What `--baseline` matched nothing with (additive to schema 1); absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<baseline::BaselineReport>,
 }
 
 /// The tool's name and version.
@@ -157,7 +162,7 @@ pub fn build(
         .map(|mut o| {
             for f in &mut o.findings {
                 f.fingerprint = f.compute_fingerprint(&o.lb.arn);
-                f.baselined = baseline.is_some_and(|b| b.accepts(&f.fingerprint));
+                f.baselined = baseline.is_some_and(|b| b.accepts(&f.fingerprint, f.severity));
             }
             let status = if o
                 .findings
@@ -231,6 +236,14 @@ pub fn build(
     } else {
         Status::Pass
     };
+    let baseline = baseline.map(|b| baseline::BaselineReport {
+        stale: b.stale(
+            load_balancers
+                .iter()
+                .flat_map(|l| &l.findings)
+                .map(|f| f.fingerprint.as_str()),
+        ),
+    });
     Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
@@ -242,6 +255,7 @@ pub fn build(
         summary,
         load_balancers,
         not_evaluated,
+        baseline,
     }
 }
 
@@ -251,7 +265,45 @@ pub fn json_schema() -> String {
     serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
 }
 
+/// How many ALBs the audit did not see completely, said at the top of the reports for people
+/// so that an incomplete fleet audit cannot be read as a smaller, clean one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Unaudited {
+    /// ALBs with anything in `not_evaluated`.
+    pub partly: usize,
+    /// Of those, the ALBs on which no rule of the catalogue ran at all.
+    pub entirely: usize,
+}
+
 impl Report {
+    /// Counts the ALBs the audit did not see completely ([`Unaudited`]).
+    pub fn unaudited(&self) -> Unaudited {
+        let mut out = Unaudited::default();
+        for lb in &self.load_balancers {
+            if lb.not_evaluated.is_empty() {
+                continue;
+            }
+            out.partly += 1;
+            let none_ran = crate::rules::REGISTRY
+                .iter()
+                .all(|r| lb.not_evaluated.iter().any(|n| n.check == r.code));
+            if none_ran {
+                out.entirely += 1;
+            }
+        }
+        out
+    }
+
+    /// Whether anything at all was not evaluated, for one ALB or for the whole run: such a
+    /// run is incomplete whatever its findings, and CI formats say so.
+    pub fn is_incomplete(&self) -> bool {
+        !self.not_evaluated.is_empty()
+            || self
+                .load_balancers
+                .iter()
+                .any(|l| !l.not_evaluated.is_empty())
+    }
+
     /// The process exit status the contract assigns: 1 for a finding at or above `fail_on`,
     /// else 3 when incomplete, else 0.
     pub fn exit_code(&self, fail_on: FailOn) -> u8 {
@@ -263,12 +315,7 @@ impl Report {
         });
         if failing {
             1
-        } else if self.status == Status::Incomplete
-            || self
-                .load_balancers
-                .iter()
-                .any(|l| !l.not_evaluated.is_empty())
-        {
+        } else if self.status == Status::Incomplete || self.is_incomplete() {
             3
         } else {
             0
@@ -297,5 +344,74 @@ impl Report {
         });
         s.push('\n');
         s
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::rules::REGISTRY;
+
+    /// A fleet run that did not see everything: the listing of one region failed (top-level
+    /// `not_evaluated`), ALB `dark` could not be described (no rule ran) and ALB `half` lost
+    /// its network ACLs.
+    pub(crate) fn incomplete_report() -> Report {
+        let every_rule: Vec<serde_json::Value> = REGISTRY
+            .iter()
+            .map(|r| serde_json::json!({"check": r.code, "reason": "elasticloadbalancing:DescribeLoadBalancers: access denied"}))
+            .collect();
+        let alb = |name: &str, not_evaluated: serde_json::Value| {
+            serde_json::json!({
+                "arn": format!("arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/{name}/0123456789abcdef"),
+                "name": name, "scheme": "internet-facing", "vpc_id": "vpc-0a1b", "dns_name": "",
+                "availability_zones": [], "status": "incomplete", "findings": [],
+                "not_evaluated": not_evaluated,
+            })
+        };
+        serde_json::from_value(serde_json::json!({
+            "schema_version": 1,
+            "tool": {"name": "alb-audit", "version": "0.0.0"},
+            "generated_at": "2026-01-01T00:00:00Z",
+            "status": "incomplete",
+            "summary": {"load_balancers": 3, "error": 0, "warning": 0, "note": 0},
+            "load_balancers": [
+                alb("dark", serde_json::Value::from(every_rule)),
+                alb("half", serde_json::json!([
+                    {"check": "ALB102", "reason": "ec2:DescribeNetworkAcls: access denied"},
+                    {"check": "ALB103", "reason": "ec2:DescribeNetworkAcls: access denied"},
+                ])),
+                alb("clean", serde_json::json!([])),
+            ],
+            "not_evaluated": [
+                {"check": "ALL", "reason": "eu-west-1: elasticloadbalancing:DescribeLoadBalancers: throttled beyond retries"},
+            ],
+        }))
+        .expect("a valid report")
+    }
+
+    #[test]
+    fn unaudited_albs_are_counted_partly_and_entirely() {
+        let report = incomplete_report();
+        assert_eq!(
+            report.unaudited(),
+            Unaudited {
+                partly: 2,
+                entirely: 1
+            }
+        );
+        assert!(report.is_incomplete());
+        assert_eq!(report.exit_code(FailOn::Error), 3);
+    }
+
+    #[test]
+    fn a_top_level_gap_alone_makes_the_run_incomplete() {
+        let mut report = incomplete_report();
+        report.load_balancers.clear();
+        report.status = Status::Pass;
+        assert!(report.is_incomplete());
+        assert_eq!(report.exit_code(FailOn::Never), 3);
+        report.not_evaluated.clear();
+        assert!(!report.is_incomplete());
+        assert_eq!(report.exit_code(FailOn::Never), 0);
     }
 }

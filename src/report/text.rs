@@ -1,6 +1,8 @@
-//! The text report: for each ALB, the frontend (client -> ALB node), then the backend (ALB node
-//! -> target) and the targets' state, grouped by Availability Zone, each finding with what the
-//! client sees and the exact thing to change — the order of a troubleshooting walk-through.
+//! The text report: what the run did not see first, then for each ALB the frontend (client ->
+//! ALB node), the backend (ALB node -> target) and the targets' state, grouped by Availability
+//! Zone, one entry per cause (the targets it hits listed, not repeated) with what the client
+//! sees, the exact thing to change, the evidence the fix refers to, and the fix — the order of
+//! a troubleshooting walk-through. Stale baseline entries close it.
 //! Severities and statuses carry ANSI styles; the CLI writes through `anstream`, which keeps
 //! them only on a terminal and never with `NO_COLOR`.
 
@@ -8,7 +10,8 @@ use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
 
-use super::{AlbReport, Report, Status};
+use super::group::{self, Cause};
+use super::{evidence, AlbReport, Report, Status};
 use crate::finding::{Finding, Severity};
 use crate::model::Scheme;
 
@@ -16,9 +19,14 @@ use crate::model::Scheme;
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
     let s = &report.summary;
+    let causes: usize = report
+        .load_balancers
+        .iter()
+        .map(|lb| group::by_cause(&lb.findings).len())
+        .sum();
     let _ = writeln!(
         out,
-        "alb-audit {}: {} load balancer{}, {} ({} error{}, {} warning{}, {} note{})",
+        "alb-audit {}: {} load balancer{}, {} ({} error{}, {} warning{}, {} note{}{})",
         report.tool.version,
         s.load_balancers,
         plural(s.load_balancers),
@@ -28,21 +36,82 @@ pub fn render(report: &Report) -> String {
         s.warning,
         plural(s.warning),
         s.note,
-        plural(s.note)
+        plural(s.note),
+        if causes > 0 {
+            format!(" from {causes} cause{}", plural(causes))
+        } else {
+            String::new()
+        }
     );
-    if !report.not_evaluated.is_empty() {
+    let unaudited = report.unaudited();
+    if unaudited.partly > 0 {
+        let entirely = if unaudited.entirely > 0 {
+            format!(", {} of them not at all", unaudited.entirely)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "\nNot evaluated (the audit did not see this, so it cannot pass it)"
+            "{} of {} load balancer{} could not be audited completely{entirely}: see \"Not evaluated\" below.",
+            unaudited.partly,
+            s.load_balancers,
+            plural(s.load_balancers)
         );
-        for n in &report.not_evaluated {
-            let _ = writeln!(out, "  {}: {}", n.check, n.reason);
-        }
+    }
+    if !report.not_evaluated.is_empty() {
+        let _ = writeln!(out, "\nNot evaluated for the whole run ({NOT_SEEN})");
+        not_evaluated_lines(&mut out, &report.not_evaluated, "  ");
     }
     for lb in &report.load_balancers {
         render_alb(&mut out, lb);
     }
+    if let Some(stale) = report.baseline.as_ref().map(|b| &b.stale) {
+        if !stale.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nBaseline: {} entr{} match no finding (stale: the cause is gone, or the entry is for another ALB; `alb-audit baseline` rewrites the file)",
+                stale.len(),
+                if stale.len() == 1 { "y" } else { "ies" }
+            );
+            for e in stale {
+                let _ = writeln!(out, "  {}", stale_line(e));
+            }
+        }
+    }
     out
+}
+
+/// What a `not_evaluated` list means, said wherever one is shown.
+const NOT_SEEN: &str = "the audit did not see this, so it cannot pass it";
+
+/// `ALB101, ALB102, ALB104: ec2:DescribeVpcs: access denied`: one line per reason.
+fn not_evaluated_lines(out: &mut String, entries: &[crate::finding::NotEvaluated], indent: &str) {
+    for (checks, reason) in group::by_reason(entries) {
+        let _ = writeln!(out, "{indent}{}: {reason}", checks.join(", "));
+    }
+}
+
+/// One stale baseline entry: what it accepted, and its fingerprint.
+pub(super) fn stale_line(e: &super::baseline::Entry) -> String {
+    let what: Vec<&str> = [e.rule.as_deref(), e.resource.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let on = e
+        .load_balancer
+        .as_deref()
+        .map(|lb| format!(" on {lb}"))
+        .unwrap_or_default();
+    if what.is_empty() {
+        format!("{} ({} accepted)", e.fingerprint, e.severity.as_str())
+    } else {
+        format!(
+            "{}{on}, {} accepted (fingerprint {})",
+            what.join(" "),
+            e.severity.as_str(),
+            e.fingerprint
+        )
+    }
 }
 
 fn render_alb(out: &mut String, lb: &AlbReport) {
@@ -94,8 +163,9 @@ fn render_alb(out: &mut String, lb: &AlbReport) {
             }
         }
         for zone in zones {
-            let here: Vec<&&Finding> = findings
+            let here: Vec<&Finding> = findings
                 .iter()
+                .copied()
                 .filter(|f| f.availability_zone.as_deref() == zone)
                 .collect();
             if here.is_empty() {
@@ -114,8 +184,8 @@ fn render_alb(out: &mut String, lb: &AlbReport) {
                 }
             };
             let _ = writeln!(out, "    {heading}");
-            for f in here {
-                render_finding(out, f);
+            for cause in group::by_cause(here) {
+                render_cause(out, &cause);
             }
         }
     }
@@ -127,13 +197,8 @@ fn render_alb(out: &mut String, lb: &AlbReport) {
         );
     }
     if !lb.not_evaluated.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n  Not evaluated (the audit did not see this, so it cannot pass it)"
-        );
-        for n in &lb.not_evaluated {
-            let _ = writeln!(out, "    {}: {}", n.check, n.reason);
-        }
+        let _ = writeln!(out, "\n  Not evaluated ({NOT_SEEN})");
+        not_evaluated_lines(out, &lb.not_evaluated, "    ");
     }
 }
 
@@ -151,43 +216,87 @@ fn severity_style(s: Severity) -> Style {
     Style::new().fg_color(Some(color.into())).bold()
 }
 
-fn render_finding(out: &mut String, f: &Finding) {
-    let style = severity_style(f.severity);
+/// One cause: its rule and what it hits, what the client sees, what to change, the evidence
+/// the fix refers to, and the fix.
+fn render_cause(out: &mut String, cause: &Cause<'_>) {
+    let f = cause.lead;
+    let severity = cause.severity();
+    let style = severity_style(severity);
     let mark = paint(
         style,
-        match f.severity {
+        match severity {
             Severity::Error => "x",
             Severity::Warning => "!",
             Severity::Note => "i",
         },
     );
-    let mut place = String::new();
-    if let Some(p) = f.port {
-        let _ = write!(place, " port {p}");
+    let port = f.port.map(|p| format!(" port {p}")).unwrap_or_default();
+    let accepted = if cause.baselined() {
+        " (baselined)"
+    } else {
+        ""
+    };
+    let head = format!(
+        "      {mark} {} {}{accepted} {}{port}",
+        f.rule,
+        paint(style, severity.as_str()),
+        f.name
+    );
+    let affected = cause.affected().label(group::SHOWN);
+    if cause.findings.len() == 1 {
+        let place = affected.map(|a| format!(" {a}")).unwrap_or_default();
+        let _ = writeln!(out, "{head}{place}: {}", f.message);
+    } else {
+        let place = affected
+            .map(|a| format!(", {a}"))
+            .unwrap_or_else(|| format!(", {} findings", cause.findings.len()));
+        let _ = writeln!(out, "{head}{place}");
+        let _ = writeln!(out, "          e.g. {}", f.message);
     }
-    if let Some(t) = &f.target {
-        let _ = write!(place, " target {t}");
+    let symptoms: Vec<&str> = cause
+        .distinct(|f| f.symptom)
+        .into_iter()
+        .flatten()
+        .map(|s| s.as_str())
+        .collect();
+    if !symptoms.is_empty() {
+        let _ = writeln!(
+            out,
+            "          client sees: {}",
+            group::joined(&symptoms, group::SHOWN)
+        );
     }
-    let accepted = if f.baselined { " (baselined)" } else { "" };
+    let changes = cause.distinct(|f| {
+        if f.change.is_empty() {
+            f.resource.clone()
+        } else {
+            f.change.join(", ")
+        }
+    });
     let _ = writeln!(
         out,
-        "      {mark} {} {}{accepted} {}{place}: {}",
-        f.rule,
-        paint(style, f.severity.as_str()),
-        f.name,
-        f.message
+        "          change: {}",
+        group::joined(&changes, group::SHOWN)
     );
-    if let Some(s) = f.symptom {
-        let _ = writeln!(out, "          client sees: {}", s.as_str());
+    for (i, (key, value)) in evidence::lines(cause).into_iter().enumerate() {
+        let lead = if i == 0 { "evidence:" } else { "" };
+        let _ = writeln!(out, "          {lead:<9} {key}: {value}");
     }
-    let change = if f.change.is_empty() {
-        f.resource.clone()
-    } else {
-        f.change.join(", ")
-    };
-    let _ = writeln!(out, "          change: {change}");
-    let _ = writeln!(out, "          fix: {}", f.remediation);
+    let fixes = cause.distinct(|f| f.remediation.as_str());
+    for fix in fixes.iter().take(FIXES_SHOWN) {
+        let _ = writeln!(out, "          fix: {fix}");
+    }
+    if fixes.len() > FIXES_SHOWN {
+        let _ = writeln!(
+            out,
+            "          (+{} more fixes, one per target: see the JSON report)",
+            fixes.len() - FIXES_SHOWN
+        );
+    }
 }
+
+/// How many differing remediations one cause's entry prints.
+const FIXES_SHOWN: usize = 3;
 
 fn status_word(s: Status) -> String {
     let (word, color) = match s {
@@ -203,5 +312,34 @@ fn plural(n: usize) -> &'static str {
         ""
     } else {
         "s"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::tests::incomplete_report;
+
+    #[test]
+    fn what_the_run_did_not_see_comes_first_and_reasons_are_grouped() {
+        let text = render(&incomplete_report());
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].contains("INCOMPLETE"), "{text}");
+        assert_eq!(
+            lines[1],
+            "2 of 3 load balancers could not be audited completely, 1 of them not at all: see \"Not evaluated\" below."
+        );
+        let whole_run = text.find("Not evaluated for the whole run").unwrap();
+        assert!(whole_run < text.find("\ndark ").unwrap(), "{text}");
+        assert!(text.contains(
+            "\n  ALL: eu-west-1: elasticloadbalancing:DescribeLoadBalancers: throttled beyond retries\n"
+        ));
+        assert!(text.contains("\n    ALB102, ALB103: ec2:DescribeNetworkAcls: access denied\n"));
+        // Every rule of `dark` shares one reason: one line naming them all.
+        let codes: Vec<&str> = crate::rules::REGISTRY.iter().map(|r| r.code).collect();
+        assert!(text.contains(&format!(
+            "\n    {}: elasticloadbalancing:DescribeLoadBalancers: access denied\n",
+            codes.join(", ")
+        )));
     }
 }

@@ -392,6 +392,7 @@ mod tests {
             },
             load_balancers,
             not_evaluated: Vec::new(),
+            baseline: None,
         }
     }
 
