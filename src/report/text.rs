@@ -1,5 +1,6 @@
 //! The text report: for each ALB, the frontend (client -> ALB node), then the backend (ALB node
-//! -> target) and the targets' state, grouped by Availability Zone, each finding with what the
+//! -> target) and the targets' state, then TLS on the HTTPS listeners, grouped by Availability
+//! Zone, each finding with what the
 //! client sees and the exact thing to change — the order of a troubleshooting walk-through.
 //! Severities and statuses carry ANSI styles; the CLI writes through `anstream`, which keeps
 //! them only on a terminal and never with `NO_COLOR`.
@@ -61,14 +62,19 @@ fn render_alb(out: &mut String, lb: &AlbReport) {
     let _ = writeln!(out, "  nodes: {}", nodes.join(", "));
 
     type Belongs = fn(&Finding) -> bool;
-    let sections: [(&str, Belongs); 3] = [
+    let sections: [(&str, Belongs); 4] = [
         ("Frontend: client -> ALB node", |f| {
             f.rule.as_str() < "ALB200"
         }),
         ("Backend: ALB node -> target", |f| {
             f.rule.as_str() >= "ALB200" && f.rule.as_str() < "ALB206"
         }),
-        ("Targets", |f| f.rule.as_str() >= "ALB206"),
+        ("Targets", |f| {
+            f.rule.as_str() >= "ALB206" && f.rule.as_str() < "ALB300"
+        }),
+        ("TLS: client -> HTTPS listener", |f| {
+            f.rule.as_str() >= "ALB300"
+        }),
     ];
     for (title, belongs) in sections {
         let _ = writeln!(out, "\n  {title}");
