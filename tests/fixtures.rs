@@ -208,6 +208,35 @@ const EXPECTED: &[(&str, i32, &[&str])] = &[
     ("sg-office-only/home-client", 1, &["ALB101:error:-"]),
     ("sg-office-only/office-client", 0, &[]),
     ("sg-wrong-port/default", 1, &["ALB101:error:-"]),
+    ("tls-certificate-expired/default", 1, &["ALB301:error:-"]),
+    ("tls-certificate-expiring/default", 0, &["ALB302:warning:-"]),
+    ("tls-certificate-expiring/short-window", 0, &[]),
+    ("tls-certificate-not-issued/default", 1, &["ALB303:error:-"]),
+    ("tls-certificates-not-read/default", 3, &[]),
+    ("tls-certificates-not-read/hostname", 3, &[]),
+    (
+        "tls-hostname-coverage/default",
+        1,
+        &["ALB304:error:-", "ALB304:note:-"],
+    ),
+    (
+        "tls-hostname-coverage/hostnames",
+        1,
+        &["ALB304:error:-", "ALB304:note:-"],
+    ),
+    ("tls-not-recorded/default", 3, &[]),
+    ("tls-policy-old-clients/default", 0, &[]),
+    (
+        "tls-policy-old-clients/tls10-clients",
+        1,
+        &["ALB305:error:-"],
+    ),
+    ("tls-policy-old-clients/tls12-clients", 0, &[]),
+    (
+        "tls-policy-old-clients/tls13-and-tls11-clients",
+        1,
+        &["ALB305:error:-"],
+    ),
 ];
 
 #[test]
