@@ -831,6 +831,78 @@ mod tests {
     }
 
     #[test]
+    fn host_names_come_from_rules_that_forward() {
+        let host = |values: &[&str], config: &[&str], regexes: &[&str]| {
+            let mut c = t::RuleCondition::builder().field("host-header");
+            for v in values {
+                c = c.values(*v);
+            }
+            let mut h = t::HostHeaderConditionConfig::builder();
+            for v in config {
+                h = h.values(*v);
+            }
+            for r in regexes {
+                h = h.regex_values(*r);
+            }
+            c.host_header_config(h.build()).build()
+        };
+        let forward = t::Action::builder()
+            .r#type(t::ActionTypeEnum::Forward)
+            .target_group_arn("tg")
+            .build();
+        let redirect = t::Action::builder()
+            .r#type(t::ActionTypeEnum::Redirect)
+            .build();
+        let path = t::RuleCondition::builder()
+            .field("path-pattern")
+            .values("/api/*")
+            .build();
+        let mut l = listener(
+            &t::Listener::builder()
+                .listener_arn("l")
+                .port(443)
+                .protocol(t::ProtocolEnum::Https)
+                .ssl_policy("ELBSecurityPolicy-TLS13-1-2-2021-06")
+                .build(),
+        )
+        .unwrap();
+        assert!(l.is_https());
+        assert_eq!(
+            l.ssl_policy.as_deref(),
+            Some("ELBSecurityPolicy-TLS13-1-2-2021-06")
+        );
+        add_rules(
+            &mut l,
+            &[
+                t::Rule::builder()
+                    .priority("1")
+                    .conditions(host(&["www.example.com"], &["*.example.com"], &[]))
+                    .conditions(path)
+                    .actions(forward.clone())
+                    .build(),
+                // A redirect serves no host name to a target group.
+                t::Rule::builder()
+                    .priority("2")
+                    .conditions(host(&["old.example.com"], &[], &[]))
+                    .actions(redirect)
+                    .build(),
+                t::Rule::builder()
+                    .priority("3")
+                    .conditions(host(
+                        &[],
+                        &["www.example.com"],
+                        &["^api\\d\\.example\\.com$"],
+                    ))
+                    .actions(forward)
+                    .build(),
+            ],
+        );
+        assert_eq!(l.host_headers, ["www.example.com", "*.example.com"]);
+        assert_eq!(l.host_header_regexes, ["^api\\d\\.example\\.com$"]);
+        assert_eq!(l.forwards.len(), 2);
+    }
+
+    #[test]
     fn forwards_cover_plain_weighted_and_rules() {
         let plain = t::Action::builder()
             .r#type(t::ActionTypeEnum::Forward)
