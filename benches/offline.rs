@@ -254,6 +254,10 @@ fn add_alb(snap: &mut Snapshot, v: usize, a: usize, groups: usize, per_group: us
             port,
             protocol: "HTTP".into(),
             forwards: forwards.clone(),
+            ssl_policy: None,
+            certificates: vec![],
+            host_headers: vec![],
+            host_header_regexes: vec![],
         })
         .collect();
     snap.load_balancers.push(LoadBalancer {

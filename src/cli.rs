@@ -9,6 +9,7 @@ use std::time::SystemTime;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ipnet::IpNet;
 
+use crate::analysis::tls::{TlsOptions, DEFAULT_CERT_EXPIRY_DAYS};
 use crate::arn::AlbArn;
 use crate::collect::{AwsOptions, Collector, Selection};
 use crate::error::{Error, Result};
@@ -69,6 +70,17 @@ struct AuditArgs {
     /// Clients that must get through, as CIDR blocks (repeatable; IPv4 or IPv6).
     #[arg(long = "client-cidr", value_name = "CIDR")]
     client_cidr: Vec<String>,
+    /// A host name clients use, which every HTTPS listener's certificates must cover
+    /// (repeatable).
+    #[arg(long, value_name = "NAME")]
+    hostname: Vec<String>,
+    /// The TLS version of the oldest clients that must connect: TLSv1.0, TLSv1.1, TLSv1.2 or
+    /// TLSv1.3 (repeatable).
+    #[arg(long = "client-tls", value_name = "VERSION")]
+    client_tls: Vec<String>,
+    /// Warn this many days before a listener certificate that ACM does not renew expires.
+    #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_CERT_EXPIRY_DAYS, value_parser = clap::value_parser!(u32).range(0..=3650))]
+    cert_expiry_days: u32,
     /// Report format [default: text on a terminal, json otherwise].
     #[arg(long, value_enum)]
     format: Option<Format>,
@@ -223,6 +235,15 @@ pub fn run(cli: Cli) -> Result<u8> {
 
 fn audit(args: AuditArgs) -> Result<u8> {
     let client_cidrs = parse_cidrs(&args.client_cidr)?;
+    let tls = TlsOptions {
+        hostnames: parse_hostnames(&args.hostname)?,
+        client_tls: args
+            .client_tls
+            .iter()
+            .map(|v| v.parse())
+            .collect::<Result<_, _>>()?,
+        cert_expiry_days: args.cert_expiry_days,
+    };
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
     let snapshot = match &args.snapshot {
         Some(path) => {
@@ -236,7 +257,7 @@ fn audit(args: AuditArgs) -> Result<u8> {
             runtime()?.block_on(collect(&selection, &args.aws))?
         }
     };
-    let outcomes = evaluate(&snapshot, &Options { client_cidrs });
+    let outcomes = evaluate(&snapshot, &Options { client_cidrs, tls });
     let generated_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let report = report::build(
         &snapshot,
@@ -363,6 +384,37 @@ fn parse_cidrs(raw: &[String]) -> Result<Vec<IpNet>> {
                 });
             }
             Ok(net)
+        })
+        .collect()
+}
+
+/// Checks `--hostname` values: DNS host names (RFC 1123 §2.1: labels of 1 to 63 letters,
+/// digits and hyphens, at most 253 characters, one trailing dot allowed). Wildcards are refused:
+/// clients connect to one name, and patterns belong in host-header conditions.
+fn parse_hostnames(raw: &[String]) -> Result<Vec<String>> {
+    raw.iter()
+        .map(|value| {
+            let bad = |why| Error::BadHostname {
+                value: value.clone(),
+                why,
+            };
+            if value.contains(['*', '?']) {
+                return Err(bad("give the host name clients use, without wildcards"));
+            }
+            let name = value.strip_suffix('.').unwrap_or(value);
+            if name.is_empty() || name.len() > 253 {
+                return Err(bad("a host name has 1 to 253 characters"));
+            }
+            let label_ok = |l: &str| {
+                (1..=63).contains(&l.len())
+                    && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            };
+            if !name.split('.').all(label_ok) {
+                return Err(bad(
+                    "expected dot-separated labels of 1 to 63 letters, digits and hyphens",
+                ));
+            }
+            Ok(value.clone())
         })
         .collect()
 }

@@ -21,6 +21,12 @@ pub enum Error {
     /// A `--client-cidr` value is not a CIDR block.
     #[error("bad --client-cidr '{value}': {why}")]
     BadCidr { value: String, why: String },
+    /// A `--hostname` value is not a DNS host name.
+    #[error("bad --hostname '{value}': {why}")]
+    BadHostname { value: String, why: &'static str },
+    /// A `--client-tls` value names no TLS version.
+    #[error("bad --client-tls: {0}")]
+    ClientTls(#[from] crate::net::tls_policy::UnknownTlsVersion),
     /// A snapshot file could not be read.
     #[error("cannot read snapshot {}: {source}", path.display())]
     SnapshotRead {

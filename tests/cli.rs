@@ -159,6 +159,57 @@ fn bad_input_is_one_line_and_exit_2() {
 }
 
 #[test]
+fn tls_flags_are_checked_before_anything_runs() {
+    let snap = fixture("tls-policy-old-clients");
+    let snap = snap.to_str().unwrap();
+    for (flag, value, mentions) in [
+        (
+            "--client-tls",
+            "TLSv1.4",
+            "bad --client-tls: unknown TLS version 'TLSv1.4'",
+        ),
+        (
+            "--client-tls",
+            "SSLv3",
+            "expected TLSv1.0 (or TLSv1), TLSv1.1, TLSv1.2 or TLSv1.3",
+        ),
+        (
+            "--hostname",
+            "*.example.com",
+            "bad --hostname '*.example.com'",
+        ),
+        ("--hostname", "a..example.com", "labels of 1 to 63"),
+        ("--hostname", "www.exa mple.com", "bad --hostname"),
+    ] {
+        assert_bad_input(&["audit", "--snapshot", snap, flag, value], mentions);
+        let (_, _, stderr) = run(&["audit", "--snapshot", snap, flag, value]);
+        assert_eq!(stderr.lines().count(), 1, "{flag} {value}: {stderr}");
+    }
+    assert_bad_input(
+        &["audit", "--snapshot", snap, "--cert-expiry-days", "soon"],
+        "--cert-expiry-days",
+    );
+    // Good values, in every accepted spelling, reach the rules.
+    let (code, stdout, stderr) = run(&[
+        "audit",
+        "--snapshot",
+        snap,
+        "--format",
+        "json",
+        "--client-tls",
+        "tlsv1",
+        "--client-tls",
+        "TLSv1.2",
+        "--hostname",
+        "WWW.example.com.",
+        "--cert-expiry-days",
+        "0",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stdout.contains("\"ALB305\""), "{stdout}");
+}
+
+#[test]
 fn rules_and_explain_come_from_the_registry() {
     let (code, stdout, _) = run(&["rules"]);
     assert_eq!(code, 0);

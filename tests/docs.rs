@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use alb_audit::finding::{Severity, Symptom};
 use alb_audit::report::Status;
 
-const SERVICES: [&str; 2] = ["ec2", "elasticloadbalancing"];
+const SERVICES: [&str; 3] = ["acm", "ec2", "elasticloadbalancing"];
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -37,7 +37,7 @@ fn rust_files(dir: &Path) -> Vec<(PathBuf, String)> {
     out
 }
 
-/// The string literals `"ec2:Action"` / `"elasticloadbalancing:Action"` in `src`: the labels
+/// The string literals `"service:Action"` (for each of [`SERVICES`]) in `src`: the labels
 /// the collector gives each SDK call (what a gap names and what IAM must grant).
 fn action_labels(src: &str) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
@@ -74,20 +74,39 @@ fn operation_calls(src: &str, prefixes: &[&str]) -> BTreeSet<String> {
     ops
 }
 
-/// `DescribeNetworkAcls` -> `describe_network_acls`.
+/// `DescribeNetworkAcls` -> `describe_network_acls`, `DescribeSSLPolicies` ->
+/// `describe_ssl_policies`: a word starts at an uppercase letter after a lowercase one, or at
+/// the last uppercase letter of an acronym followed by a lowercase one.
 fn snake(action: &str) -> String {
+    let chars: Vec<char> = action.chars().collect();
     let mut out = String::new();
-    for (i, c) in action.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            let after_lower = chars[i - 1].is_ascii_lowercase();
+            let ends_acronym = chars[i - 1].is_ascii_uppercase()
+                && chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            if after_lower || ends_acronym {
                 out.push('_');
             }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
         }
+        out.push(c.to_ascii_lowercase());
     }
     out
+}
+
+#[test]
+fn action_names_map_to_sdk_operations() {
+    for (action, op) in [
+        ("DescribeNetworkAcls", "describe_network_acls"),
+        ("DescribeSSLPolicies", "describe_ssl_policies"),
+        (
+            "GetManagedPrefixListEntries",
+            "get_managed_prefix_list_entries",
+        ),
+        ("DescribeCertificate", "describe_certificate"),
+    ] {
+        assert_eq!(snake(action), op);
+    }
 }
 
 fn collector_labels() -> BTreeSet<String> {

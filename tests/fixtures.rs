@@ -241,6 +241,35 @@ const EXPECTED: &[(&str, i32, &[&str])] = &[
     ("target-groups-unknown/default", 3, &[]),
     ("propagated-default-route/default", 0, &[]),
     ("s3-gateway-endpoint/default", 0, &[]),
+    ("tls-certificate-expired/default", 1, &["ALB301:error:-"]),
+    ("tls-certificate-expiring/default", 0, &["ALB302:warning:-"]),
+    ("tls-certificate-expiring/short-window", 0, &[]),
+    ("tls-certificate-not-issued/default", 1, &["ALB303:error:-"]),
+    ("tls-certificates-not-read/default", 3, &[]),
+    ("tls-certificates-not-read/hostname", 3, &[]),
+    (
+        "tls-hostname-coverage/default",
+        1,
+        &["ALB304:error:-", "ALB304:note:-"],
+    ),
+    (
+        "tls-hostname-coverage/hostnames",
+        1,
+        &["ALB304:error:-", "ALB304:note:-"],
+    ),
+    ("tls-not-recorded/default", 3, &[]),
+    ("tls-policy-old-clients/default", 0, &[]),
+    (
+        "tls-policy-old-clients/tls10-clients",
+        1,
+        &["ALB305:error:-"],
+    ),
+    ("tls-policy-old-clients/tls12-clients", 0, &[]),
+    (
+        "tls-policy-old-clients/tls13-and-tls11-clients",
+        1,
+        &["ALB305:error:-"],
+    ),
 ];
 
 #[test]

@@ -5,7 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
+use alb_audit::analysis::tls::TlsOptions;
 use alb_audit::cli::load_snapshot;
+use alb_audit::net::tls_policy::TlsVersion;
 use alb_audit::report::{self, FailOn};
 use alb_audit::rules::{evaluate, Options};
 use proptest::prelude::*;
@@ -33,14 +35,23 @@ fn exercise(dir: &Path, text: &[u8]) -> Result<(), String> {
     let path: PathBuf = dir.join("snapshot.json");
     std::fs::write(&path, text).unwrap();
     let snapshot = load_snapshot(&path).map_err(|e| e.to_string())?;
-    for cidrs in [
-        vec![],
-        vec!["10.0.0.0/8".parse().unwrap(), "::/0".parse().unwrap()],
+    let tls = TlsOptions {
+        hostnames: vec!["www.example.com".into(), "example.com".into()],
+        client_tls: TlsVersion::ALL.to_vec(),
+        cert_expiry_days: 3650,
+    };
+    for (cidrs, tls) in [
+        (vec![], TlsOptions::default()),
+        (
+            vec!["10.0.0.0/8".parse().unwrap(), "::/0".parse().unwrap()],
+            tls,
+        ),
     ] {
         let outcomes = evaluate(
             &snapshot,
             &Options {
                 client_cidrs: cidrs,
+                tls,
             },
         );
         let report = report::build(&snapshot, outcomes, FailOn::Note, None, String::new());

@@ -1,7 +1,8 @@
 //! Analyses: pure functions from the model to judged path verdicts, computed once per ALB and
 //! shared by the rules that phrase them. `scope` decides which clients count, `frontend` the
 //! client -> node path, `backend` the node -> target path, `targets` which groups carry traffic
-//! and how healthy they are; `cause` is the vocabulary of what breaks a path.
+//! and how healthy they are, `tls` what the HTTPS listeners present; `cause` is the vocabulary
+//! of what breaks a path.
 
 pub mod backend;
 pub mod cause;
@@ -9,6 +10,7 @@ pub mod frontend;
 pub mod index;
 pub mod scope;
 pub mod targets;
+pub mod tls;
 
 use std::cell::OnceCell;
 
@@ -25,6 +27,8 @@ pub struct AlbContext<'a, 'i> {
     pub scope: ClientScope,
     /// Lookups shared by every ALB of the snapshot.
     pub index: &'i index::Index<'a>,
+    /// What the user asked of the HTTPS listeners (`--hostname`, `--client-tls`, ...).
+    pub tls: &'i tls::TlsOptions,
     frontend: OnceCell<frontend::Frontend<'a>>,
     backend: OnceCell<backend::Backend<'a>>,
     groups: OnceCell<Vec<targets::GroupUse<'a>>>,
@@ -37,12 +41,14 @@ impl<'a, 'i> AlbContext<'a, 'i> {
         lb: &'a LoadBalancer,
         scope: ClientScope,
         index: &'i index::Index<'a>,
+        tls: &'i tls::TlsOptions,
     ) -> Self {
         AlbContext {
             snapshot,
             lb,
             scope,
             index,
+            tls,
             frontend: OnceCell::new(),
             backend: OnceCell::new(),
             groups: OnceCell::new(),

@@ -7,9 +7,10 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use elb::types as t;
 use futures::future::join_all;
 
-use super::{Behind, Collector, GroupGap, Groups, ELB_ARNS_PER_CALL};
+use super::{tls, Behind, Collector, GroupGap, Groups, ListenerPart, ELB_ARNS_PER_CALL};
 use crate::arn::AlbArn;
 use crate::error::{Error, Result};
+use crate::model::tls::{ListenerCertificate, SslPolicy};
 use crate::model::{Dataset, Gap};
 
 use crate::model::{
@@ -22,6 +23,10 @@ use crate::model::{
 fn unreachable<E, R>(e: &elb::error::SdkError<E, R>) -> bool {
     matches!(e, elb::error::SdkError::DispatchFailure(d) if !d.is_timeout())
 }
+
+/// How a DescribeSSLPolicies call fails.
+type PolicyError =
+    elb::error::SdkError<elb::operation::describe_ssl_policies::DescribeSSLPoliciesError>;
 
 const DESCRIBE_LOAD_BALANCERS: &str = "elasticloadbalancing:DescribeLoadBalancers";
 const DESCRIBE_TARGET_GROUPS: &str = "elasticloadbalancing:DescribeTargetGroups";
@@ -202,11 +207,12 @@ impl Collector {
         ))
     }
 
-    /// Each ALB's listeners, then every listener's rules (for the forwards they add).
-    pub(super) async fn listeners_with_rules(
-        &self,
-        lbs: &[String],
-    ) -> (BTreeMap<String, Vec<Listener>>, Vec<Gap>) {
+    /// Each ALB's listeners (one round); then, side by side, every listener's rules, every
+    /// HTTPS listener's certificate list, the security policies they name and the
+    /// certificates the listener descriptions already name (the next round); then the
+    /// certificates only the certificate lists name (the round after). Every certificate and
+    /// every policy is read once however many listeners present it.
+    pub(super) async fn listeners_with_rules(&self, lbs: &[String]) -> ListenerPart {
         let mut gaps = Vec::new();
         let found = join_all(lbs.iter().map(|lb| {
             self.caller.run(
@@ -224,9 +230,18 @@ impl Collector {
         }))
         .await;
         let mut by_lb: BTreeMap<String, Vec<Listener>> = BTreeMap::new();
+        // DescribeListeners names the default certificates: read them without waiting for
+        // the certificate lists.
+        let mut named_early: BTreeSet<String> = BTreeSet::new();
         for (lb, result) in lbs.iter().zip(found) {
             match result {
                 Ok(ls) => {
+                    named_early.extend(
+                        ls.iter()
+                            .flat_map(|l| l.certificates())
+                            .filter_map(|c| c.certificate_arn())
+                            .map(str::to_string),
+                    );
                     by_lb.insert(lb.clone(), ls.iter().filter_map(listener).collect());
                 }
                 Err(g) => gaps.push(g),
@@ -236,6 +251,23 @@ impl Collector {
             .iter()
             .flat_map(|(lb, ls)| ls.iter().map(move |l| (lb.clone(), l.arn.clone())))
             .collect();
+        let https: Vec<(String, String)> = by_lb
+            .iter()
+            .flat_map(|(lb, ls)| {
+                ls.iter()
+                    .filter(|l| l.is_https())
+                    .map(move |l| (lb.clone(), l.arn.clone()))
+            })
+            .collect();
+        let policy_names: Vec<String> = by_lb
+            .values()
+            .flatten()
+            .filter(|l| l.is_https())
+            .filter_map(|l| l.ssl_policy.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let early: Vec<String> = named_early.iter().cloned().collect();
         let rules = join_all(refs.iter().map(|(lb, l)| {
             self.caller.run(
                 Dataset::ListenerRules,
@@ -249,22 +281,131 @@ impl Collector {
                     .send()
                     .try_collect(),
             )
-        }))
-        .await;
+        }));
+        let lists_then_certificates = async {
+            let lists = join_all(https.iter().map(|(lb, l)| {
+                self.caller.run(
+                    Dataset::ListenerCertificates,
+                    "elasticloadbalancing:DescribeListenerCertificates",
+                    Some(lb),
+                    self.elb
+                        .describe_listener_certificates()
+                        .listener_arn(l)
+                        .into_paginator()
+                        .items()
+                        .send()
+                        .try_collect(),
+                )
+            }))
+            .await;
+            let lists: Vec<Result<Vec<ListenerCertificate>, Gap>> = lists
+                .into_iter()
+                .map(|r| r.map(|entries| tls::listener_certificates(&entries)))
+                .collect();
+            let later: Vec<String> = lists
+                .iter()
+                .flatten()
+                .flatten()
+                .filter(|c| !named_early.contains(&c.arn))
+                .map(|c| c.arn.clone())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            (lists, self.certificates(&later).await)
+        };
+        let (rules, (lists, late), policies, early) = tokio::join!(
+            rules,
+            lists_then_certificates,
+            self.ssl_policies(&policy_names),
+            self.certificates(&early),
+        );
         for ((lb, arn), result) in refs.iter().zip(rules) {
             match result {
                 Ok(rules) => {
-                    if let Some(l) = by_lb
-                        .get_mut(lb)
-                        .and_then(|ls| ls.iter_mut().find(|l| &l.arn == arn))
-                    {
-                        add_rule_forwards(l, &rules);
+                    if let Some(l) = find_listener(&mut by_lb, lb, arn) {
+                        add_rules(l, &rules);
                     }
                 }
                 Err(g) => gaps.push(g),
             }
         }
-        (by_lb, gaps)
+        for ((lb, arn), result) in https.iter().zip(lists) {
+            match result {
+                Ok(list) => {
+                    if let Some(l) = find_listener(&mut by_lb, lb, arn) {
+                        l.certificates = list;
+                    }
+                }
+                Err(g) => gaps.push(g),
+            }
+        }
+        // A failed certificate or policy read is missing data for every ALB that presents it.
+        let mut certificates = early.found;
+        certificates.extend(late.found);
+        for (cert, gap) in early.failed.into_iter().chain(late.failed) {
+            let users = by_lb.iter().filter(|(_, ls)| {
+                ls.iter()
+                    .any(|l| l.certificates.iter().any(|c| c.arn == cert))
+            });
+            gaps.extend(users.map(|(lb, _)| Gap {
+                load_balancer: Some(lb.clone()),
+                ..gap.clone()
+            }));
+        }
+        let ssl_policies = match policies {
+            Ok(found) => found.into_iter().map(|p| (p.name.clone(), p)).collect(),
+            Err(gap) => {
+                let users = by_lb
+                    .iter()
+                    .filter(|(_, ls)| ls.iter().any(|l| l.is_https() && l.ssl_policy.is_some()));
+                gaps.extend(users.map(|(lb, _)| Gap {
+                    load_balancer: Some(lb.clone()),
+                    ..gap.clone()
+                }));
+                BTreeMap::new()
+            }
+        };
+        ListenerPart {
+            listeners: by_lb,
+            certificates,
+            ssl_policies,
+            gaps,
+        }
+    }
+
+    /// The security policies named `names` (all pages of one call; none for no name).
+    async fn ssl_policies(&self, names: &[String]) -> Result<Vec<SslPolicy>, Gap> {
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let pages = async {
+            let mut found = Vec::new();
+            let mut marker: Option<String> = None;
+            loop {
+                let page = self
+                    .elb
+                    .describe_ssl_policies()
+                    .set_names(Some(names.to_vec()))
+                    .set_marker(marker.clone())
+                    .send()
+                    .await?;
+                found.extend(page.ssl_policies().iter().filter_map(tls::ssl_policy));
+                match page.next_marker() {
+                    Some(next) if !next.is_empty() && marker.as_deref() != Some(next) => {
+                        marker = Some(next.to_string());
+                    }
+                    _ => return Ok::<_, PolicyError>(found),
+                }
+            }
+        };
+        self.caller
+            .run(
+                Dataset::SslPolicies,
+                "elasticloadbalancing:DescribeSSLPolicies",
+                None,
+                pages,
+            )
+            .await
     }
 
     /// The ALBs' target groups (per ALB, or region-wide above a few ALBs), then their health
@@ -507,7 +648,8 @@ pub fn is_application(lb: &t::LoadBalancer) -> bool {
     )
 }
 
-/// Converts a listener; its rules' forwards are added by [`add_rule_forwards`].
+/// Converts a listener; what its rules add comes from [`add_rules`], its certificate list
+/// from DescribeListenerCertificates.
 pub fn listener(l: &t::Listener) -> Option<Listener> {
     let port = u16::try_from(l.port()?).ok()?;
     Some(Listener {
@@ -518,15 +660,62 @@ pub fn listener(l: &t::Listener) -> Option<Listener> {
             .map(|p| p.as_str().to_string())
             .unwrap_or_default(),
         forwards: forwards(l.default_actions(), "default"),
+        ssl_policy: l.ssl_policy().map(str::to_string),
+        certificates: Vec::new(),
+        host_headers: Vec::new(),
+        host_header_regexes: Vec::new(),
     })
 }
 
-/// Adds the forwards of a listener's non-default rules.
-pub fn add_rule_forwards(listener: &mut Listener, rules: &[t::Rule]) {
+/// Adds what a listener's non-default rules contribute: their forwards, and the host-header
+/// values and regular expressions of those that forward (each once, in rule order).
+/// <https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_RuleCondition.html>
+pub fn add_rules(listener: &mut Listener, rules: &[t::Rule]) {
     for rule in rules.iter().filter(|r| !r.is_default().unwrap_or(false)) {
         let via = format!("rule {}", rule.priority().unwrap_or("?"));
-        listener.forwards.extend(forwards(rule.actions(), &via));
+        let forwarded = forwards(rule.actions(), &via);
+        if forwarded.is_empty() {
+            continue;
+        }
+        listener.forwards.extend(forwarded);
+        for condition in rule
+            .conditions()
+            .iter()
+            .filter(|c| c.field() == Some("host-header"))
+        {
+            let config = condition.host_header_config();
+            let values = condition
+                .values()
+                .iter()
+                .chain(config.map(|c| c.values()).unwrap_or_default());
+            let regexes = condition
+                .regex_values()
+                .iter()
+                .chain(config.map(|c| c.regex_values()).unwrap_or_default());
+            push_new(&mut listener.host_headers, values);
+            push_new(&mut listener.host_header_regexes, regexes);
+        }
     }
+}
+
+/// Appends the values not already in `list`.
+fn push_new<'a>(list: &mut Vec<String>, values: impl IntoIterator<Item = &'a String>) {
+    for v in values {
+        if !list.contains(v) {
+            list.push(v.clone());
+        }
+    }
+}
+
+/// The listener `arn` of the ALB `lb`, to complete with what a later read found.
+fn find_listener<'a>(
+    by_lb: &'a mut BTreeMap<String, Vec<Listener>>,
+    lb: &str,
+    arn: &str,
+) -> Option<&'a mut Listener> {
+    by_lb
+        .get_mut(lb)
+        .and_then(|ls| ls.iter_mut().find(|l| l.arn == arn))
 }
 
 /// Every target group an action list forwards to, plain or weighted.
@@ -666,6 +855,78 @@ mod tests {
     }
 
     #[test]
+    fn host_names_come_from_rules_that_forward() {
+        let host = |values: &[&str], config: &[&str], regexes: &[&str]| {
+            let mut c = t::RuleCondition::builder().field("host-header");
+            for v in values {
+                c = c.values(*v);
+            }
+            let mut h = t::HostHeaderConditionConfig::builder();
+            for v in config {
+                h = h.values(*v);
+            }
+            for r in regexes {
+                h = h.regex_values(*r);
+            }
+            c.host_header_config(h.build()).build()
+        };
+        let forward = t::Action::builder()
+            .r#type(t::ActionTypeEnum::Forward)
+            .target_group_arn("tg")
+            .build();
+        let redirect = t::Action::builder()
+            .r#type(t::ActionTypeEnum::Redirect)
+            .build();
+        let path = t::RuleCondition::builder()
+            .field("path-pattern")
+            .values("/api/*")
+            .build();
+        let mut l = listener(
+            &t::Listener::builder()
+                .listener_arn("l")
+                .port(443)
+                .protocol(t::ProtocolEnum::Https)
+                .ssl_policy("ELBSecurityPolicy-TLS13-1-2-2021-06")
+                .build(),
+        )
+        .unwrap();
+        assert!(l.is_https());
+        assert_eq!(
+            l.ssl_policy.as_deref(),
+            Some("ELBSecurityPolicy-TLS13-1-2-2021-06")
+        );
+        add_rules(
+            &mut l,
+            &[
+                t::Rule::builder()
+                    .priority("1")
+                    .conditions(host(&["www.example.com"], &["*.example.com"], &[]))
+                    .conditions(path)
+                    .actions(forward.clone())
+                    .build(),
+                // A redirect serves no host name to a target group.
+                t::Rule::builder()
+                    .priority("2")
+                    .conditions(host(&["old.example.com"], &[], &[]))
+                    .actions(redirect)
+                    .build(),
+                t::Rule::builder()
+                    .priority("3")
+                    .conditions(host(
+                        &[],
+                        &["www.example.com"],
+                        &["^api\\d\\.example\\.com$"],
+                    ))
+                    .actions(forward)
+                    .build(),
+            ],
+        );
+        assert_eq!(l.host_headers, ["www.example.com", "*.example.com"]);
+        assert_eq!(l.host_header_regexes, ["^api\\d\\.example\\.com$"]);
+        assert_eq!(l.forwards.len(), 2);
+    }
+
+    #[test]
     fn forwards_cover_plain_weighted_and_rules() {
         let plain = t::Action::builder()
             .r#type(t::ActionTypeEnum::Forward)
@@ -701,7 +962,7 @@ mod tests {
                 .build(),
         )
         .unwrap();
-        add_rule_forwards(
+        add_rules(
             &mut l,
             &[
                 t::Rule::builder()

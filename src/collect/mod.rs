@@ -5,11 +5,13 @@
 //!
 //! The reads form three chains that run side by side, each step waiting only for what it needs,
 //! so one ALB costs three sequential rounds: the load balancers, then their VPCs' network, then
-//! the prefix lists it names; the listeners, then their rules, certificates and TLS policies;
-//! the target groups, then their health and attributes, then the instances and interfaces behind
+//! the prefix lists it names; the listeners, then their rules, certificate lists, security
+//! policies and the certificates the listener descriptions name, then the certificates only the
+//! lists name (`acm:DescribeCertificate`, each certificate once); the target groups, then their health and attributes, then the instances and interfaces behind
 //! the targets. The ALBs' node interfaces are read by description (from the ARN) in the first
 //! round. With `--all` a listing comes first.
 
+mod acm;
 mod call;
 pub mod config;
 mod ec2;
@@ -17,7 +19,6 @@ mod elb;
 mod failure;
 #[allow(dead_code)] // wired by the collector
 mod network_firewall;
-#[allow(dead_code)] // wired by the collector
 mod tls;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -28,7 +29,8 @@ use tokio::sync::Semaphore;
 
 use crate::arn::AlbArn;
 use crate::error::Result;
-use crate::model::{Gap, LoadBalancer, Network, Snapshot, TargetGroup, SNAPSHOT_FORMAT};
+use crate::model::tls::{Certificate, SslPolicy};
+use crate::model::{Gap, Listener, LoadBalancer, Network, Snapshot, TargetGroup, SNAPSHOT_FORMAT};
 use call::Caller;
 
 /// The most values EC2 accepts in one filter, and ELB in one ARN list.
@@ -84,6 +86,7 @@ pub enum Selection {
 pub struct Collector {
     elb: aws_sdk_elasticloadbalancingv2::Client,
     ec2: aws_sdk_ec2::Client,
+    acm: aws_sdk_acm::Client,
     region: String,
     /// Where calls go, for messages: `--endpoint-url`, else AWS's regional endpoint.
     endpoint: String,
@@ -118,9 +121,13 @@ impl Collector {
         let ec2 = aws_sdk_ec2::config::Builder::from(config)
             .retry_partition(partition())
             .build();
+        let acm = aws_sdk_acm::config::Builder::from(config)
+            .retry_partition(partition())
+            .build();
         Collector {
             elb: aws_sdk_elasticloadbalancingv2::Client::from_conf(elb),
             ec2: aws_sdk_ec2::Client::from_conf(ec2),
+            acm: aws_sdk_acm::Client::from_conf(acm),
             region: config.region().map(|r| r.to_string()).unwrap_or_default(),
             endpoint: config
                 .endpoint_url()
@@ -186,11 +193,19 @@ impl Collector {
         let listener_chain = self.listeners_with_rules(&lb_arns);
         let group_chain = self.target_groups_with_health(&lb_arns, region_wide);
         let node_interfaces = self.interfaces_described(&descriptions);
-        let (lb_part, (mut listeners, listener_gaps), groups_part, enis) =
+        let (lb_part, listener_part, groups_part, enis) =
             tokio::join!(lb_chain, listener_chain, group_chain, node_interfaces);
         let (mut lbs, mut network, gaps) = lb_part?;
         snap.gaps.extend(gaps);
+        let ListenerPart {
+            mut listeners,
+            certificates,
+            ssl_policies,
+            gaps: listener_gaps,
+        } = listener_part;
         snap.gaps.extend(listener_gaps);
+        snap.certificates = certificates;
+        snap.ssl_policies = ssl_policies;
         let (mut groups, behind, mut group_gaps) = groups_part;
         match enis {
             Ok(list) => network
@@ -248,6 +263,16 @@ impl Collector {
         snap.network = network;
         Ok(snap)
     }
+}
+
+/// What the listener chain read: each ALB's listeners (with their rules' forwards and host
+/// names, and their certificate lists), the certificates and security policies they present,
+/// and what could not be read.
+struct ListenerPart {
+    listeners: BTreeMap<String, Vec<Listener>>,
+    certificates: BTreeMap<String, Certificate>,
+    ssl_policies: BTreeMap<String, SslPolicy>,
+    gaps: Vec<Gap>,
 }
 
 /// A failed read about one target group (`group`), or about target groups in general.

@@ -14,9 +14,12 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
+use tls::{Certificate, ListenerCertificate, SslPolicy};
+
 /// Snapshot format version written by this build; bumped when the shape changes. Format 1
-/// snapshots still load: every field added since has a default.
-pub const SNAPSHOT_FORMAT: u32 = 2;
+/// snapshots still load: every field added since has a default. Format 3 added what HTTPS
+/// listeners present (security policies, certificates, host-header names).
+pub const SNAPSHOT_FORMAT: u32 = 3;
 
 /// Everything one audit run saw: the load balancers, their target groups, the network they
 /// sit in, and what could not be read.
@@ -38,6 +41,13 @@ pub struct Snapshot {
     /// The VPC resources on the paths.
     #[serde(default)]
     pub network: Network,
+    /// Every certificate an HTTPS listener of an audited ALB presents, by ARN (IAM server
+    /// certificates with their ARN and source only, as they are not read).
+    #[serde(default)]
+    pub certificates: BTreeMap<String, Certificate>,
+    /// The security policies the HTTPS listeners use, by name.
+    #[serde(default)]
+    pub ssl_policies: BTreeMap<String, SslPolicy>,
     /// Data that could not be read, and why.
     #[serde(default)]
     pub gaps: Vec<Gap>,
@@ -79,6 +89,12 @@ pub enum Dataset {
     NetworkInterfaces,
     /// ec2:DescribeInstances
     Instances,
+    /// elasticloadbalancing:DescribeListenerCertificates
+    ListenerCertificates,
+    /// elasticloadbalancing:DescribeSSLPolicies
+    SslPolicies,
+    /// acm:DescribeCertificate
+    Certificates,
     /// A value the snapshot names that this build does not know.
     #[serde(other)]
     Unknown,
@@ -174,6 +190,28 @@ pub struct Listener {
     /// Every target group its default action or rules forward to.
     #[serde(default)]
     pub forwards: Vec<Forward>,
+    /// HTTPS: the security policy's name (which TLS versions and ciphers clients may use).
+    #[serde(default)]
+    pub ssl_policy: Option<String>,
+    /// HTTPS: the default certificate and the SNI certificate list, each ARN once.
+    #[serde(default)]
+    pub certificates: Vec<ListenerCertificate>,
+    /// The host-header values (`Values`, which may hold `*` and `?`) of the rules that
+    /// forward, each once: the host names clients use, which the certificates must cover.
+    #[serde(default)]
+    pub host_headers: Vec<String>,
+    /// The host-header regular expressions (`RegexValues`) of the rules that forward: kept so
+    /// that what cannot be checked against certificates is said, not passed.
+    #[serde(default)]
+    pub host_header_regexes: Vec<String>,
+}
+
+impl Listener {
+    /// Whether clients speak TLS to it (protocol `HTTPS`): only then do certificates and a
+    /// security policy apply.
+    pub fn is_https(&self) -> bool {
+        self.protocol.eq_ignore_ascii_case("HTTPS")
+    }
 }
 
 /// One way a listener sends requests to a target group.

@@ -1,8 +1,8 @@
 //! The text report: what the run did not see first, then for each ALB the frontend (client ->
-//! ALB node), the backend (ALB node -> target) and the targets' state, grouped by Availability
-//! Zone, one entry per cause (the targets it hits listed, not repeated) with what the client
-//! sees, the exact thing to change, the evidence the fix refers to, and the fix — the order of
-//! a troubleshooting walk-through. Stale baseline entries close it.
+//! ALB node), the backend (ALB node -> target), the targets' state and TLS on the HTTPS
+//! listeners, grouped by Availability Zone, one entry per cause (the targets it hits listed, not
+//! repeated) with what the client sees, the exact thing to change, the evidence the fix refers
+//! to, and the fix — the order of a troubleshooting walk-through. Stale baseline entries close it.
 //! Severities and statuses carry ANSI styles; the CLI writes through `anstream`, which keeps
 //! them only on a terminal and never with `NO_COLOR`.
 
@@ -139,14 +139,19 @@ fn render_alb(out: &mut String, lb: &AlbReport) {
     let _ = writeln!(out, "  nodes: {}", nodes.join(", "));
 
     type Belongs = fn(&Finding) -> bool;
-    let sections: [(&str, Belongs); 3] = [
+    let sections: [(&str, Belongs); 4] = [
         ("Frontend: client -> ALB node", |f| {
             f.rule.as_str() < "ALB200"
         }),
         ("Backend: ALB node -> target", |f| {
             f.rule.as_str() >= "ALB200" && f.rule.as_str() < "ALB206"
         }),
-        ("Targets", |f| f.rule.as_str() >= "ALB206"),
+        ("Targets", |f| {
+            f.rule.as_str() >= "ALB206" && f.rule.as_str() < "ALB300"
+        }),
+        ("TLS: client -> HTTPS listener", |f| {
+            f.rule.as_str() >= "ALB300"
+        }),
     ];
     for (title, belongs) in sections {
         let _ = writeln!(out, "\n  {title}");

@@ -1,5 +1,5 @@
 //! The rule catalogue. Each rule lives in its own file, grouped by the part of the path it is
-//! about (`frontend/`, `backend/`, `targets/`), with its code, name, default severity,
+//! about (`frontend/`, `backend/`, `targets/`, `tls/`), with its code, name, default severity,
 //! documentation and check; [`REGISTRY`] lists them in code order. `alb-audit rules`,
 //! `alb-audit explain` and docs/rules.md are all rendered from here. Rules read the shared
 //! analyses ([`crate::analysis`]) and phrase them through [`phrase`]; they do no I/O.
@@ -13,6 +13,7 @@ mod frontend;
 pub mod phrase;
 pub mod run;
 mod targets;
+mod tls;
 
 pub use run::{evaluate, AlbOutcome, Emitter, Options};
 
@@ -87,6 +88,11 @@ pub static REGISTRY: &[&Rule] = &[
     &targets::alb208_no_registered_targets::RULE,
     &targets::alb209_target_not_running::RULE,
     &targets::alb210_zone_without_healthy_target::RULE,
+    &tls::alb301_certificate_expired::RULE,
+    &tls::alb302_certificate_expiring::RULE,
+    &tls::alb303_certificate_not_issued::RULE,
+    &tls::alb304_hostname_not_covered::RULE,
+    &tls::alb305_tls_policy_rejects_client::RULE,
 ];
 
 /// Which groups are forwarded to and what is in them: every backend and target rule reads it.

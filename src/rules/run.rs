@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use super::{Rule, REGISTRY};
 use crate::analysis::index::Index;
+use crate::analysis::tls::TlsOptions;
 use crate::analysis::{AlbContext, ClientScope};
 use crate::finding::{Finding, NotApplicable, NotEvaluated};
 use crate::model::{Dataset, LoadBalancer, Snapshot};
@@ -15,6 +16,8 @@ use crate::net::addr_set::AddrSet;
 pub struct Options {
     /// `--client-cidr` ranges; empty means the scheme's default population.
     pub client_cidrs: Vec<ipnet::IpNet>,
+    /// `--hostname`, `--client-tls` and `--cert-expiry-days`, for the HTTPS listeners.
+    pub tls: TlsOptions,
 }
 
 /// The result for one ALB: its findings in report order, and what was not evaluated.
@@ -65,7 +68,7 @@ pub fn evaluate<'a>(snapshot: &'a Snapshot, options: &Options) -> Vec<AlbOutcome
             } else {
                 ClientScope::explicit(lb, &snapshot.network, explicit.clone())
             };
-            evaluate_alb(&AlbContext::new(snapshot, lb, scope, &index))
+            evaluate_alb(&AlbContext::new(snapshot, lb, scope, &index, &options.tls))
         })
         .collect()
 }

@@ -1,6 +1,7 @@
 //! A fault-injecting HTTP proxy in front of moto: it forwards every request unchanged, except
-//! that requests whose form body names a chosen `Action=` get a canned AWS error instead. It
-//! also counts the requests per action, so tests can assert the API budget.
+//! that requests for a chosen action (named by `Action=` in a form body, or by the JSON
+//! protocols' `X-Amz-Target: Service.Action` header) get a canned AWS error instead. It also
+//! counts the requests per action, so tests can assert the API budget.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -21,6 +22,8 @@ pub enum Fault {
     ElbThrottle(usize),
     /// An ELB error with this code (HTTP 400), e.g. `LoadBalancerNotFound`.
     ElbError(&'static str),
+    /// An ACM `AccessDeniedException` (HTTP 400, JSON protocol).
+    AcmAccessDenied,
     /// Never answer: the client's timeout must end the call.
     Hang,
     /// Throttle this share of calls (per cent), chosen by a pseudo-random sequence seeded with
@@ -136,8 +139,22 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
     Some(Request { head, body })
 }
 
-fn action(body: &[u8]) -> String {
-    let body = String::from_utf8_lossy(body);
+fn action(req: &Request) -> String {
+    let target = req.head.lines().find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.eq_ignore_ascii_case("x-amz-target").then(|| {
+            value
+                .trim()
+                .rsplit('.')
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        })
+    });
+    if let Some(action) = target {
+        return action;
+    }
+    let body = String::from_utf8_lossy(&req.body);
     body.split('&')
         .find_map(|kv| kv.strip_prefix("Action="))
         .unwrap_or("?")
@@ -154,7 +171,7 @@ fn serve(
     let mut writer = conn.try_clone().unwrap();
     let mut reader = BufReader::new(conn);
     while let Some(req) = read_request(&mut reader) {
-        let action = action(&req.body);
+        let action = action(&req);
         *calls.lock().unwrap().entry(action.clone()).or_default() += 1;
         starts.lock().unwrap().push(std::time::Instant::now());
         let fault = {
@@ -273,9 +290,11 @@ fn forward(upstream: &str, req: &Request) -> Option<Vec<u8>> {
 }
 
 fn canned(fault: &Fault) -> Vec<u8> {
-    let (status, body) = match fault {
+    const XML: &str = "text/xml";
+    let (status, content_type, body) = match fault {
         Fault::Ec2Unauthorized => (
             403,
+            XML,
             ec2_error(
                 "UnauthorizedOperation",
                 "You are not authorized to perform this operation.",
@@ -283,21 +302,29 @@ fn canned(fault: &Fault) -> Vec<u8> {
         ),
         Fault::Ec2Throttle(_) => (
             503,
+            XML,
             ec2_error("RequestLimitExceeded", "Request limit exceeded."),
         ),
         Fault::ElbAccessDenied => (
             403,
+            XML,
             elb_error(
                 "AccessDenied",
                 "User is not authorized to perform this action",
             ),
         ),
-        Fault::ElbThrottle(_) => (400, elb_error("Throttling", "Rate exceeded")),
-        Fault::ElbError(code) => (400, elb_error(code, "injected by the test proxy")),
-        Fault::Hang | Fault::Throttle { .. } => (500, String::new()),
+        Fault::ElbThrottle(_) => (400, XML, elb_error("Throttling", "Rate exceeded")),
+        Fault::ElbError(code) => (400, XML, elb_error(code, "injected by the test proxy")),
+        Fault::AcmAccessDenied => (
+            400,
+            "application/x-amz-json-1.1",
+            r#"{"__type":"AccessDeniedException","message":"injected by the test proxy"}"#
+                .to_string(),
+        ),
+        Fault::Hang | Fault::Throttle { .. } => (500, XML, String::new()),
     };
     format!(
-        "HTTP/1.1 {status} Error\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}",
+        "HTTP/1.1 {status} Error\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     )
     .into_bytes()

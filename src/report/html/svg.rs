@@ -211,15 +211,24 @@ fn clients(
         "dim",
         &listeners,
     );
-    // TLS findings sit on a listener, the same for every node: listed once, under the box.
-    let mut y = r.bottom() + 18.0;
+    // TLS findings sit on a listener, the same for every node: listed once, under the box,
+    // framed in the colour of the worst of them.
+    let top = r.bottom() + 6.0;
+    let mut y = top + 16.0;
+    let mut lines = String::new();
+    let mut widest = 0;
+    let mut worst: Option<&Mark> = None;
     for (l, listener) in topology.listeners.iter().enumerate() {
         if let Some(m) = placement.get(Spot::Listener(l)) {
+            if worst.is_none_or(|w| m.severity > w.severity) {
+                worst = Some(m);
+            }
             for label in &m.labels {
                 let line = format!("{} {}", listener.port, label);
+                widest = widest.max(line.chars().count().min(LABEL_CHARS));
                 badge(
-                    out,
-                    Point { x: r.x, y },
+                    &mut lines,
+                    Point { x: r.x + 8.0, y },
                     &Mark {
                         labels: vec![line],
                         ..m.clone()
@@ -228,6 +237,17 @@ fn clients(
                 y += 15.0;
             }
         }
+    }
+    if let Some(w) = worst {
+        let frame = Rect {
+            x: r.x,
+            y: top,
+            // About 7 px a character of the 12.5 px label font, plus the margins.
+            w: r.w.max(7.0 * widest as f64 + 16.0),
+            h: y - top - 7.0,
+        };
+        rect(out, &frame, &format!("box tls{}", class(Some(w))));
+        out.push_str(&lines);
     }
 }
 
