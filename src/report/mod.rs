@@ -150,45 +150,38 @@ pub fn build(
     baseline: Option<&baseline::Baseline>,
     generated_at: String,
 ) -> Report {
+    build_fleet(
+        vec![(snapshot, outcomes)],
+        crate::model::fleet::unattached_gaps(snapshot),
+        fail_on,
+        baseline,
+        generated_at,
+    )
+}
+
+/// Builds one report from the evaluations of every part of a fleet (one snapshot per account
+/// and region), plus `missing`: what could not be read that is about no one ALB, as
+/// (scope, reason) — the report's top-level `not_evaluated`, which makes it incomplete.
+pub fn build_fleet(
+    parts: Vec<(&Snapshot, Vec<AlbOutcome<'_>>)>,
+    missing: Vec<(String, String)>,
+    fail_on: FailOn,
+    baseline: Option<&baseline::Baseline>,
+    generated_at: String,
+) -> Report {
     // `never` changes the exit status only; the status still says whether errors exist.
     let threshold = fail_on.threshold().unwrap_or(Severity::Error);
-    let load_balancers: Vec<AlbReport> = outcomes
+    let load_balancers: Vec<AlbReport> = parts
         .into_iter()
-        .map(|mut o| {
-            for f in &mut o.findings {
-                f.fingerprint = f.compute_fingerprint(&o.lb.arn);
-                f.baselined = baseline.is_some_and(|b| b.accepts(&f.fingerprint));
-            }
-            let status = if o
-                .findings
-                .iter()
-                .any(|f| !f.baselined && f.severity >= threshold)
-            {
-                Status::Fail
-            } else if !o.not_evaluated.is_empty() {
-                Status::Incomplete
-            } else {
-                Status::Pass
-            };
-            let arn = crate::arn::AlbArn::parse(&o.lb.arn).ok();
-            AlbReport {
-                arn: o.lb.arn.clone(),
-                name: o.lb.name.clone(),
-                account_id: arn.as_ref().map(|a| a.account.clone()).unwrap_or_default(),
-                region: arn
-                    .map(|a| a.region)
-                    .unwrap_or_else(|| snapshot.region.clone()),
-                scheme: o.lb.scheme,
-                vpc_id: o.lb.vpc_id.clone(),
-                dns_name: o.lb.dns_name.clone(),
-                availability_zones: o.lb.availability_zones.clone(),
-                status,
-                findings: o.findings,
-                not_evaluated: o.not_evaluated,
-                not_applicable: o.not_applicable,
-                topology: topology::Topology::of(snapshot, o.lb),
-            }
+        .flat_map(|(snapshot, outcomes)| {
+            outcomes
+                .into_iter()
+                .map(move |o| alb_report(snapshot, o, threshold, baseline))
         })
+        .collect();
+    let not_evaluated: Vec<NotEvaluated> = missing
+        .into_iter()
+        .map(|(check, reason)| NotEvaluated { check, reason })
         .collect();
     let count = |s: Severity| {
         load_balancers
@@ -213,7 +206,7 @@ pub fn build(
     } else if load_balancers
         .iter()
         .any(|l| l.status == Status::Incomplete)
-        || (load_balancers.is_empty() && !snapshot.gaps.is_empty())
+        || !not_evaluated.is_empty()
     {
         Status::Incomplete
     } else {
@@ -229,7 +222,49 @@ pub fn build(
         status,
         summary,
         load_balancers,
-        not_evaluated: Vec::new(),
+        not_evaluated,
+    }
+}
+
+/// One ALB's part of the report, from its outcome in `snapshot`.
+fn alb_report(
+    snapshot: &Snapshot,
+    mut o: AlbOutcome<'_>,
+    threshold: Severity,
+    baseline: Option<&baseline::Baseline>,
+) -> AlbReport {
+    for f in &mut o.findings {
+        f.fingerprint = f.compute_fingerprint(&o.lb.arn);
+        f.baselined = baseline.is_some_and(|b| b.accepts(&f.fingerprint));
+    }
+    let status = if o
+        .findings
+        .iter()
+        .any(|f| !f.baselined && f.severity >= threshold)
+    {
+        Status::Fail
+    } else if !o.not_evaluated.is_empty() {
+        Status::Incomplete
+    } else {
+        Status::Pass
+    };
+    let arn = crate::arn::AlbArn::parse(&o.lb.arn).ok();
+    AlbReport {
+        arn: o.lb.arn.clone(),
+        name: o.lb.name.clone(),
+        account_id: arn.as_ref().map(|a| a.account.clone()).unwrap_or_default(),
+        region: arn
+            .map(|a| a.region)
+            .unwrap_or_else(|| snapshot.region.clone()),
+        scheme: o.lb.scheme,
+        vpc_id: o.lb.vpc_id.clone(),
+        dns_name: o.lb.dns_name.clone(),
+        availability_zones: o.lb.availability_zones.clone(),
+        status,
+        findings: o.findings,
+        not_evaluated: o.not_evaluated,
+        not_applicable: o.not_applicable,
+        topology: topology::Topology::of(snapshot, o.lb),
     }
 }
 
