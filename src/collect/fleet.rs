@@ -35,7 +35,7 @@ use super::failure::reason;
 use super::progress::Progress;
 use super::{config, AwsOptions, Collector, Selection};
 use crate::error::{Error, Result};
-use crate::model::fleet::{scope, Fleet, Unread};
+use crate::model::fleet::{scope, Fleet, Unread, ORGANIZATION};
 
 const ASSUME_ROLE: &str = "sts:AssumeRole";
 const LIST_ACCOUNTS: &str = "organizations:ListAccounts";
@@ -128,8 +128,7 @@ pub async fn collect(
                     Ok(ids) => ids,
                     Err(error) => {
                         out.unread.push(Unread {
-                            account: None,
-                            region: None,
+                            scope: ORGANIZATION.into(),
                             api: LIST_ACCOUNTS.into(),
                             error,
                         });
@@ -147,8 +146,7 @@ pub async fn collect(
                 match result {
                     Ok(config) => ok.push((Some(id), config)),
                     Err(error) => out.unread.push(Unread {
-                        account: Some(id),
-                        region: None,
+                        scope: scope(Some(&id), None),
                         api: ASSUME_ROLE.into(),
                         error,
                     }),
@@ -203,8 +201,7 @@ async fn read_account(
                 Ok(regions) => regions,
                 Err(error) => {
                     let unread = Unread {
-                        account: account.map(str::to_string),
-                        region: None,
+                        scope: scope(account, None),
                         api: DESCRIBE_REGIONS.into(),
                         error,
                     };

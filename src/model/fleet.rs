@@ -51,7 +51,7 @@ impl Fleet {
         let unread = self
             .unread
             .iter()
-            .map(|u| (u.scope(), format!("{}: {}", u.api, u.error)));
+            .map(|u| (u.scope.clone(), format!("{}: {}", u.api, u.error)));
         let empty_parts = self.parts.iter().flat_map(unattached_gaps);
         unread.chain(empty_parts).collect()
     }
@@ -71,37 +71,30 @@ pub fn unattached_gaps(snapshot: &Snapshot) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Something a fleet run could not read at all: which account and region (`None`: every one
-/// it would have covered), through which `service:Action`, and why in one line.
+/// Something a fleet run could not read at all: where (an account, an account's region, the
+/// organization's account list), through which `service:Action`, and why in one line.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Unread {
-    /// The account, or `None` for the caller's own account or the organization's listing.
-    #[serde(default)]
-    pub account: Option<String>,
-    /// The region, or `None` when the whole account (or organization) could not be read.
-    #[serde(default)]
-    pub region: Option<String>,
+    /// Where, as the report's top-level `not_evaluated` names it: see [`scope`].
+    pub scope: String,
     /// The failed call, e.g. `sts:AssumeRole`.
     pub api: String,
     /// One human line, e.g. `access denied`.
     pub error: String,
 }
 
-impl Unread {
-    /// How the report's top-level `not_evaluated` names it (`account 222222222222`).
-    pub fn scope(&self) -> String {
-        scope(self.account.as_deref(), self.region.as_deref())
-    }
-}
+/// How the organization's account list is named when it cannot be read.
+pub const ORGANIZATION: &str = "organization";
 
 /// Names a place of a fleet for a person: `account 111111111111 region eu-west-1`,
-/// `account 111111111111`, `region eu-west-1`, or `organization` when neither is known.
+/// `account 111111111111`, `region eu-west-1` (the caller's own account, whose id the run
+/// does not know), or `calling account`.
 pub fn scope(account: Option<&str>, region: Option<&str>) -> String {
     match (account, region) {
         (Some(a), Some(r)) => format!("account {a} region {r}"),
         (Some(a), None) => format!("account {a}"),
         (None, Some(r)) => format!("region {r}"),
-        (None, None) => "organization".to_string(),
+        (None, None) => "calling account".to_string(),
     }
 }
 
@@ -144,14 +137,12 @@ mod tests {
             .parts
             .push(part(None, "us-west-2", vec![listing_denied()]));
         fleet.unread.push(Unread {
-            account: Some("222222222222".into()),
-            region: None,
+            scope: scope(Some("222222222222"), None),
             api: "sts:AssumeRole".into(),
             error: "access denied".into(),
         });
         fleet.unread.push(Unread {
-            account: None,
-            region: None,
+            scope: ORGANIZATION.into(),
             api: "organizations:ListAccounts".into(),
             error: "access denied".into(),
         });

@@ -1,6 +1,10 @@
 //! A fault-injecting HTTP proxy in front of moto: it forwards every request unchanged, except
-//! that requests whose form body names a chosen `Action=` get a canned AWS error instead. It
-//! also counts the requests per action, so tests can assert the API budget.
+//! that requests for a chosen action get a canned AWS error instead. The action is the form
+//! body's `Action=` (query protocol: EC2, ELB, STS) or the `X-Amz-Target` header's operation
+//! (JSON protocol: Organizations). A fault keyed `"Action NEEDLE"` applies only to requests of
+//! that action whose headers or body contain NEEDLE (`"AssumeRole 222222222222"`: one
+//! account's role; `"DescribeLoadBalancers eu-west-1"`: one region, from the signature).
+//! It also counts the requests per action, so tests can assert the API budget.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -21,6 +25,10 @@ pub enum Fault {
     ElbThrottle(usize),
     /// An ELB error with this code (HTTP 400), e.g. `LoadBalancerNotFound`.
     ElbError(&'static str),
+    /// An STS `AccessDenied` (HTTP 403), as for a role the caller may not assume.
+    StsAccessDenied,
+    /// A JSON-protocol `AccessDeniedException` (HTTP 400), as Organizations answers.
+    JsonAccessDenied,
     /// Never answer: the client's timeout must end the call.
     Hang,
 }
@@ -127,12 +135,35 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
     Some(Request { head, body })
 }
 
-fn action(body: &[u8]) -> String {
-    let body = String::from_utf8_lossy(body);
-    body.split('&')
-        .find_map(|kv| kv.strip_prefix("Action="))
-        .unwrap_or("?")
-        .to_string()
+fn action(req: &Request) -> String {
+    let body = String::from_utf8_lossy(&req.body);
+    if let Some(action) = body.split('&').find_map(|kv| kv.strip_prefix("Action=")) {
+        return action.to_string();
+    }
+    // JSON protocol: `X-Amz-Target: AWSOrganizationsV20161128.ListAccounts`.
+    req.head
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("x-amz-target")
+                .then(|| value.trim().rsplit('.').next().unwrap_or("?").to_string())
+        })
+        .unwrap_or_else(|| "?".to_string())
+}
+
+/// The fault key that applies to a request of `action`: `"Action NEEDLE"` when its headers or
+/// body contain NEEDLE (the signature's credential scope names the region), else `"Action"`.
+fn fault_key(faults: &BTreeMap<String, Fault>, action: &str, req: &Request) -> Option<String> {
+    let body = String::from_utf8_lossy(&req.body);
+    faults
+        .keys()
+        .find(|k| {
+            k.split_once(' ').is_some_and(|(a, needle)| {
+                a == action && (body.contains(needle) || req.head.contains(needle))
+            })
+        })
+        .or_else(|| faults.keys().find(|k| k.as_str() == action))
+        .cloned()
 }
 
 fn serve(
@@ -145,12 +176,13 @@ fn serve(
     let mut writer = conn.try_clone().unwrap();
     let mut reader = BufReader::new(conn);
     while let Some(req) = read_request(&mut reader) {
-        let action = action(&req.body);
+        let action = action(&req);
         *calls.lock().unwrap().entry(action.clone()).or_default() += 1;
         starts.lock().unwrap().push(std::time::Instant::now());
         let fault = {
             let mut faults = faults.lock().unwrap();
-            match faults.get_mut(&action) {
+            let key = fault_key(&faults, &action, &req);
+            match key.and_then(|k| faults.get_mut(&k)) {
                 Some(Fault::Ec2Throttle(0)) | Some(Fault::ElbThrottle(0)) => None,
                 Some(Fault::Ec2Throttle(n)) => {
                     *n -= 1;
@@ -266,6 +298,21 @@ fn canned(fault: &Fault) -> Vec<u8> {
         ),
         Fault::ElbThrottle(_) => (400, elb_error("Throttling", "Rate exceeded")),
         Fault::ElbError(code) => (400, elb_error(code, "injected by the test proxy")),
+        Fault::StsAccessDenied => (
+            403,
+            sts_error(
+                "AccessDenied",
+                "User is not authorized to perform: sts:AssumeRole",
+            ),
+        ),
+        Fault::JsonAccessDenied => {
+            let body = "{\"__type\": \"AccessDeniedException\", \"message\": \"You don't have permissions to access this resource.\"}";
+            return format!(
+                "HTTP/1.1 400 Error\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .into_bytes();
+        }
         Fault::Hang => (500, String::new()),
     };
     format!(
@@ -278,6 +325,12 @@ fn canned(fault: &Fault) -> Vec<u8> {
 fn ec2_error(code: &str, message: &str) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>"
+    )
+}
+
+fn sts_error(code: &str, message: &str) -> String {
+    format!(
+        "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>"
     )
 }
 

@@ -70,9 +70,15 @@ pub fn tcp(port: i32, cidr: &str) -> IpPermission {
 
 /// Builds the world of `spec` in the moto at `endpoint`.
 pub async fn build(endpoint: &str, spec: &Spec) -> World {
-    let config = sdk_config(endpoint, REGION).await;
-    let ec2 = aws_sdk_ec2::Client::new(&config);
-    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&config);
+    build_with(&sdk_config(endpoint, REGION).await, spec).await
+}
+
+/// Builds the world of `spec` with `config`: its region, and the account of its credentials
+/// (moto acts in the role's account with credentials from AssumeRole).
+pub async fn build_with(config: &aws_config::SdkConfig, spec: &Spec) -> World {
+    let region = config.region().expect("a region").to_string();
+    let ec2 = aws_sdk_ec2::Client::new(config);
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(config);
 
     let vpc = ec2
         .create_vpc()
@@ -95,7 +101,7 @@ pub async fn build(endpoint: &str, spec: &Spec) -> World {
             .create_subnet()
             .vpc_id(&vpc)
             .cidr_block(cidr)
-            .availability_zone(format!("{REGION}{zone}"))
+            .availability_zone(format!("{region}{zone}"))
             .send()
             .await
             .unwrap()
