@@ -125,7 +125,7 @@ struct FleetArgs {
     #[arg(long, value_name = "ID")]
     external_id: Option<String>,
     /// At most this many AWS API calls in flight over all accounts and regions
-    /// [default: 4 x --concurrency].
+    /// [default: 8 x --concurrency].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     max_concurrency: Option<u16>,
 }
@@ -364,7 +364,7 @@ fn parse_fleet(
     let usage = |m: &str| Err(Error::Usage(m.to_string()));
     let max_concurrency = fleet
         .max_concurrency
-        .map_or(usize::from(concurrency) * 4, usize::from);
+        .map_or(usize::from(concurrency) * 8, usize::from);
     let any = !fleet.regions.is_empty()
         || fleet.role_name.is_some()
         || !fleet.account.is_empty()

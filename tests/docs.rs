@@ -162,9 +162,7 @@ fn labels_match_the_sdk_operations_called() {
     let sources = rust_files(&root().join("src/collect"));
     let called: BTreeSet<String> = sources
         .iter()
-        .flat_map(|(_, text)| {
-            operation_calls(text, &["describe_", "get_", "list_", "assume_role"])
-        })
+        .flat_map(|(_, text)| operation_calls(text, &["describe_", "get_", "list_", "assume_role"]))
         .collect();
     let labelled: BTreeSet<String> = collector_labels()
         .iter()

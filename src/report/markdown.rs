@@ -108,14 +108,17 @@ pub fn render(report: &Report) -> String {
             }
         }
     }
-    let missing: Vec<String> = report
-        .load_balancers
+    // What could not be read at all (an account, a region) comes first: no ALB carries it.
+    let unread = report
+        .not_evaluated
         .iter()
-        .flat_map(|lb| {
+        .map(|n| format!("- {} — {}", cell(&n.check), cell(&n.reason)));
+    let missing: Vec<String> = unread
+        .chain(report.load_balancers.iter().flat_map(|lb| {
             lb.not_evaluated
                 .iter()
                 .map(move |n| format!("- {}: {} — {}", cell(&lb.name), n.check, cell(&n.reason)))
-        })
+        }))
         .collect();
     if !missing.is_empty() {
         out.push_str("\n### Not evaluated\n\n");

@@ -308,3 +308,62 @@ impl Report {
         s
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::fleet::Fleet;
+    use crate::rules::{evaluate, Options};
+
+    /// A fleet whose one readable region holds no ALB and whose other account was not read.
+    fn unread_account() -> Fleet {
+        let mut fleet = Fleet::new();
+        fleet.parts.push(Snapshot {
+            format: crate::model::SNAPSHOT_FORMAT,
+            region: "us-east-1".into(),
+            account_id: Some("111111111111".into()),
+            ..Snapshot::default()
+        });
+        fleet.unread.push(crate::model::fleet::Unread {
+            scope: "account 222222222222".into(),
+            api: "sts:AssumeRole".into(),
+            error: "access denied".into(),
+        });
+        fleet
+    }
+
+    #[test]
+    fn an_unread_account_makes_the_fleet_incomplete_and_is_said_in_every_summary() {
+        let fleet = unread_account();
+        let parts = fleet
+            .parts
+            .iter()
+            .map(|p| (p, evaluate(p, &Options::default())))
+            .collect();
+        let report = build_fleet(parts, fleet.missing(), FailOn::Error, None, String::new());
+        assert_eq!(report.status, Status::Incomplete);
+        assert_eq!(report.exit_code(FailOn::Error), 3);
+        assert_eq!(report.exit_code(FailOn::Never), 3);
+        assert_eq!(
+            report.not_evaluated,
+            vec![NotEvaluated {
+                check: "account 222222222222".into(),
+                reason: "sts:AssumeRole: access denied".into(),
+            }]
+        );
+        let line = "account 222222222222: sts:AssumeRole: access denied";
+        assert!(text::render(&report).contains(line));
+        assert!(markdown::render(&report)
+            .contains("- account 222222222222 — sts:AssumeRole: access denied"));
+
+        let complete = build_fleet(
+            vec![(&fleet.parts[0], Vec::new())],
+            Vec::new(),
+            FailOn::Error,
+            None,
+            String::new(),
+        );
+        assert_eq!(complete.status, Status::Pass);
+        assert_eq!(complete.exit_code(FailOn::Error), 0);
+    }
+}

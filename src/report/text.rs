@@ -30,6 +30,12 @@ pub fn render(report: &Report) -> String {
         s.note,
         plural(s.note)
     );
+    if !report.not_evaluated.is_empty() {
+        let _ = writeln!(out, "\nNot read (the audit is incomplete):");
+        for n in &report.not_evaluated {
+            let _ = writeln!(out, "  - {}: {}", n.check, n.reason);
+        }
+    }
     for lb in &report.load_balancers {
         render_alb(&mut out, lb);
     }

@@ -492,4 +492,50 @@ impl World {
             .load_balancer_arn
             .unwrap()
     }
+
+    /// One more ALB in this world's VPC, as a real one looks: its node interfaces, a target
+    /// group of the world's instances on port 8080 and an HTTP listener forwarding to it.
+    pub async fn add_forwarding_alb(&self, name: &str) -> String {
+        let arn = self.extra_load_balancer(name, false).await;
+        create_node_interfaces(&self.ec2, &self.alb_subnets, &self.alb_sg, &arn).await;
+        let tg = self
+            .elb
+            .create_target_group()
+            .name(format!("{name}-tg"))
+            .protocol(ProtocolEnum::Http)
+            .port(8080)
+            .vpc_id(&self.vpc)
+            .target_type(TargetTypeEnum::Instance)
+            .send()
+            .await
+            .unwrap()
+            .target_groups
+            .unwrap()
+            .remove(0)
+            .target_group_arn
+            .unwrap();
+        register(
+            &self.elb,
+            &tg,
+            self.instances
+                .iter()
+                .map(|i| (i.as_str(), Some(8080), None)),
+        )
+        .await;
+        self.elb
+            .create_listener()
+            .load_balancer_arn(&arn)
+            .protocol(ProtocolEnum::Http)
+            .port(80)
+            .default_actions(
+                Action::builder()
+                    .r#type(ActionTypeEnum::Forward)
+                    .target_group_arn(&tg)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        arn
+    }
 }
