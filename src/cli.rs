@@ -267,7 +267,7 @@ fn audit(args: AuditArgs) -> Result<u8> {
             let selection = parse_selection(&args.select)?;
             let fleet = parse_fleet(&args.select, &args.fleet, args.aws.concurrency, false)?;
             match runtime()?.block_on(collect(&selection, &args.aws, &fleet))? {
-                Collected::Single(snapshot) => Fleet::single(snapshot),
+                Collected::Single(snapshot) => Fleet::single(*snapshot),
                 Collected::Fleet(fleet) => fleet,
             }
         }
@@ -311,7 +311,7 @@ fn audit(args: AuditArgs) -> Result<u8> {
 /// What a live run read: one region's snapshot (the file format from before fleets), or a
 /// fleet of (account, region) snapshots.
 enum Collected {
-    Single(Snapshot),
+    Single(Box<Snapshot>),
     Fleet(Fleet),
 }
 
@@ -343,7 +343,7 @@ async fn collect(selection: &Selection, aws: &AwsArgs, plan: &Plan) -> Result<Co
                         .with_progress(progress.clone(), format!("region {place}"))
                         .collect(selection)
                         .await
-                        .map(Collected::Single)
+                        .map(|s| Collected::Single(Box::new(s)))
                 }
                 Err(e) => Err(e),
             }
