@@ -35,6 +35,7 @@ impl Progress {
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> "),
             );
+            bar.set_message("finding accounts and regions");
             bar.enable_steady_tick(TICK);
         }
         Progress {
