@@ -639,3 +639,100 @@ fn print_stdout(text: &str) -> Result<()> {
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const ARN: &str =
+        "arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/app/web/50dc6c495c0c9188";
+
+    fn select(alb_arn: bool) -> SelectArgs {
+        SelectArgs {
+            alb_arn: if alb_arn { vec![ARN.into()] } else { vec![] },
+            all: !alb_arn,
+            tag: vec![],
+        }
+    }
+
+    proptest! {
+        /// Which fleet flag combinations are accepted, against the rules as the contract and
+        /// the help state them, one by one.
+        #[test]
+        fn fleet_flags_are_accepted_exactly_when_they_make_sense(
+            alb_arn in any::<bool>(),
+            regions in proptest::sample::subsequence(vec!["us-east-1", "eu-west-1", "all"], 0..=3),
+            role in any::<bool>(),
+            accounts in 0usize..3,
+            organization in any::<bool>(),
+            external_id in any::<bool>(),
+        ) {
+            let fleet = FleetArgs {
+                regions: regions.iter().map(|r| r.to_string()).collect(),
+                role_name: role.then(|| "AlbAudit".to_string()),
+                account: (0..accounts).map(|i| format!("{i}").repeat(12)).collect(),
+                organization,
+                external_id: external_id.then(|| "x".to_string()),
+                max_concurrency: None,
+            };
+            let any_fleet_flag = !regions.is_empty() || role || accounts > 0 || organization || external_id;
+            // Each rule that refuses a combination, as the help and the contract say it.
+            let refusals = [
+                alb_arn,                                         // fleet flags go with --all
+                organization && accounts > 0,                    // one source of accounts
+                external_id && !role,                            // an external id is a role's
+                role != (organization || accounts > 0),          // a role and its accounts
+                regions.contains(&"all") && regions.len() > 1,   // `all` stands alone
+            ];
+            let accepted = !any_fleet_flag || !refusals.contains(&true);
+            let plan = parse_fleet(&select(alb_arn), &fleet, 12, false);
+            prop_assert_eq!(plan.is_ok(), accepted, "{:?}", plan.as_ref().err());
+            if let Ok(plan) = plan {
+                prop_assert_eq!(plan.max_concurrency, 96);
+                prop_assert_eq!(plan.fleet.is_some(), any_fleet_flag);
+                if let Some(f) = plan.fleet {
+                    prop_assert_eq!(matches!(f.accounts, Accounts::Caller), !role);
+                    let want = match regions.as_slice() {
+                        [] => Regions::Home,
+                        ["all"] => Regions::Enabled,
+                        listed => Regions::Listed(listed.iter().map(|r| r.to_string()).collect()),
+                    };
+                    prop_assert_eq!(f.regions, want);
+                }
+            }
+            // Replaying a snapshot takes no fleet flag at all.
+            prop_assert_eq!(
+                parse_fleet(&select(false), &fleet, 12, true).is_ok(),
+                !any_fleet_flag
+            );
+        }
+    }
+
+    #[test]
+    fn account_ids_and_role_names_are_checked_and_repeats_dropped() {
+        assert_eq!(
+            parse_accounts(&["111111111111".into(), " 111111111111".into()]).unwrap(),
+            vec!["111111111111"]
+        );
+        for bad in ["11111111111", "1111111111112", "11111111111a", ""] {
+            assert!(parse_accounts(&[bad.into()]).is_err(), "{bad}");
+        }
+        for ok in ["AlbAudit", "audit/AlbAudit", "a+=,.@_-b"] {
+            assert!(check_role_name(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "/AlbAudit",
+            "audit/",
+            "arn:aws:iam::111111111111:role/AlbAudit",
+            &"r".repeat(65),
+        ] {
+            assert!(check_role_name(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            parse_regions(&["eu-west-1".into(), "us-east-1".into(), "eu-west-1".into()]).unwrap(),
+            Regions::Listed(vec!["eu-west-1".into(), "us-east-1".into()])
+        );
+    }
+}

@@ -424,3 +424,75 @@ fn bad_fleet_flag_combinations_are_one_line_and_exit_2() {
         }
     }
 }
+
+/// A fleet file made of two saved single-region snapshots: replayed as one report whose ALBs
+/// keep the account and region of their ARNs; a part in a format this build cannot read is bad
+/// input, and a single-region file still loads as before.
+#[test]
+fn fleet_files_load_their_parts_and_refuse_an_unknown_format() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |name: &str| -> Value {
+        let path = root.join("fixtures").join(name).join("snapshot.json");
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    let (one, two) = (read("healthy-internet-facing"), read("nat-route-in-one-az"));
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, value: &Value| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, value.to_string()).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let fleet = json!({
+        "format": 2,
+        "parts": [one, two],
+        "unread": [{"scope": "account 333333333333", "api": "sts:AssumeRole", "error": "access denied"}]
+    });
+    let (code, report, stderr) = run(&[
+        "audit",
+        "--format",
+        "json",
+        "--snapshot",
+        &write("fleet.json", &fleet),
+    ]);
+    let (_, single_one, _) = run(&[
+        "audit",
+        "--format",
+        "json",
+        "--snapshot",
+        &write("one.json", &one),
+    ]);
+    let (_, single_two, _) = run(&[
+        "audit",
+        "--format",
+        "json",
+        "--snapshot",
+        &write("two.json", &two),
+    ]);
+    let both: Vec<Value> = [&single_one, &single_two]
+        .iter()
+        .flat_map(|r| r["load_balancers"].as_array().unwrap().clone())
+        .collect();
+    assert_eq!(report["load_balancers"], Value::Array(both), "{stderr}");
+    assert_eq!(
+        report["not_evaluated"],
+        json!([{"check": "account 333333333333", "reason": "sts:AssumeRole: access denied"}])
+    );
+    // nat-route-in-one-az has an error finding: the fleet fails, and still lists the gap.
+    assert_eq!((code, report["status"].as_str()), (1, Some("fail")));
+
+    let mut future = fleet.clone();
+    future["parts"][1]["format"] = json!(99);
+    let out = alb_audit()
+        .args([
+            "audit",
+            "--format",
+            "json",
+            "--snapshot",
+            &write("future.json", &future),
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("format 99 is not supported"), "{stderr}");
+}

@@ -81,8 +81,9 @@ impl Progress {
             .set_message(format!("{done}/{started} regions · {what}"));
     }
 
-    /// ALBs read and found so far, and regions done and started (for tests).
-    pub fn counts(&self) -> (u64, u64, usize, usize) {
+    /// ALBs read and found so far, and regions done and started.
+    #[cfg(test)]
+    fn counts(&self) -> (u64, u64, usize, usize) {
         (
             self.bar.position(),
             self.bar.length().unwrap_or(0),
