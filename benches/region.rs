@@ -16,56 +16,11 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, ProtocolEnum, TargetTypeEnum};
 use common::proxy::Proxy;
-use common::world::{build, create_node_interfaces, register, Spec, World, REGION};
+use common::world::{build, Spec, REGION};
 use common::{alb_audit, Moto};
 
 const PER_VPC: usize = 25;
-
-/// One more ALB in `w`'s VPC with its interfaces, a target group of the VPC's instances and a
-/// listener.
-async fn add_alb(w: &World, name: &str) -> String {
-    let arn = w.extra_load_balancer(name, false).await;
-    create_node_interfaces(&w.ec2, &w.alb_subnets, &w.alb_sg, &arn).await;
-    let tg = w
-        .elb
-        .create_target_group()
-        .name(format!("{name}-tg"))
-        .protocol(ProtocolEnum::Http)
-        .port(8080)
-        .vpc_id(&w.vpc)
-        .target_type(TargetTypeEnum::Instance)
-        .send()
-        .await
-        .unwrap()
-        .target_groups
-        .unwrap()
-        .remove(0)
-        .target_group_arn
-        .unwrap();
-    register(
-        &w.elb,
-        &tg,
-        w.instances.iter().map(|i| (i.as_str(), Some(8080), None)),
-    )
-    .await;
-    w.elb
-        .create_listener()
-        .load_balancer_arn(&arn)
-        .protocol(ProtocolEnum::Http)
-        .port(80)
-        .default_actions(
-            Action::builder()
-                .r#type(ActionTypeEnum::Forward)
-                .target_group_arn(&tg)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    arn
-}
 
 /// Runs the binary; returns (wall time, exit code, ALBs in the report).
 fn run(endpoint: &str, args: &[&str]) -> (Duration, i32, usize) {
@@ -91,13 +46,14 @@ fn run(endpoint: &str, args: &[&str]) -> (Duration, i32, usize) {
 }
 
 fn split(calls: &BTreeMap<String, usize>) -> (usize, usize) {
-    const ELB: [&str; 6] = [
+    const ELB: [&str; 7] = [
         "DescribeLoadBalancers",
         "DescribeListeners",
         "DescribeRules",
         "DescribeTargetGroups",
         "DescribeTargetHealth",
         "DescribeTags",
+        "DescribeTargetGroupAttributes",
     ];
     let elb = calls
         .iter()
@@ -151,7 +107,7 @@ fn main() {
                     if arns.len() == albs {
                         break;
                     }
-                    arns.push(add_alb(&w, &format!("v{v}-alb{i}")).await);
+                    arns.push(w.add_forwarding_alb(&format!("v{v}-alb{i}")).await);
                 }
                 v += 1;
             }

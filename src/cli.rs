@@ -4,6 +4,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -11,8 +12,11 @@ use ipnet::IpNet;
 
 use crate::analysis::tls::{TlsOptions, DEFAULT_CERT_EXPIRY_DAYS};
 use crate::arn::AlbArn;
-use crate::collect::{AwsOptions, Collector, Selection};
+use crate::collect::fleet::{AccountList, Accounts, FleetOptions, Regions, Role};
+use crate::collect::progress::Progress;
+use crate::collect::{config, AwsOptions, Collector, Selection};
 use crate::error::{Error, Result};
+use crate::model::fleet::Fleet;
 use crate::model::{Snapshot, SNAPSHOT_FORMAT};
 use crate::report::baseline::Baseline;
 use crate::report::{self, FailOn};
@@ -62,6 +66,8 @@ enum Command {
 struct AuditArgs {
     #[command(flatten)]
     select: SelectArgs,
+    #[command(flatten)]
+    fleet: FleetArgs,
     /// Audit a snapshot file instead of calling AWS.
     #[arg(long, value_name = "FILE", conflicts_with_all = [
         "alb_arn", "all", "tag", "region", "profile", "endpoint_url", "concurrency", "call_timeout",
@@ -112,11 +118,40 @@ struct SelectArgs {
     tag: Vec<String>,
 }
 
+/// Which accounts and regions to read with `--all`: a fleet in one run and one report.
+#[derive(Debug, Args)]
+struct FleetArgs {
+    /// With --all: these regions (comma-separated, repeatable), or `all` for every region
+    /// enabled for each account.
+    #[arg(long, value_name = "LIST|all", value_delimiter = ',')]
+    regions: Vec<String>,
+    /// With --all: assume arn:aws:iam::ACCOUNT:role/ROLE in each --account or in every account
+    /// of the --organization.
+    #[arg(long, value_name = "ROLE")]
+    role_name: Option<String>,
+    /// With --role-name: an account to audit (12 digits; repeatable).
+    #[arg(long, value_name = "ID")]
+    account: Vec<String>,
+    /// With --role-name: every active account of the AWS Organization, listed from the calling
+    /// account (its management account or a delegated administrator).
+    #[arg(long)]
+    organization: bool,
+    /// With --role-name: the external id the role's trust policy requires.
+    #[arg(long, value_name = "ID")]
+    external_id: Option<String>,
+    /// At most this many AWS API calls in flight over all accounts and regions
+    /// [default: 8 x --concurrency].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    max_concurrency: Option<u16>,
+}
+
 #[derive(Debug, Args)]
 #[command(group = clap::ArgGroup::new("which").required(true).args(["alb_arn", "all"]))]
 struct SnapshotArgs {
     #[command(flatten)]
     select: SelectArgs,
+    #[command(flatten)]
+    fleet: FleetArgs,
     /// The snapshot file to write.
     #[arg(long, value_name = "FILE")]
     output: PathBuf,
@@ -135,7 +170,7 @@ struct AwsArgs {
     /// Custom endpoint for every AWS call (the SDK's AWS_ENDPOINT_URL works too).
     #[arg(long, value_name = "URL")]
     endpoint_url: Option<String>,
-    /// At most this many AWS API calls in flight at once.
+    /// At most this many AWS API calls in flight at once per account and region.
     #[arg(long, value_name = "N", default_value_t = 12, value_parser = clap::value_parser!(u16).range(1..=256))]
     concurrency: u16,
     /// Give up on one AWS API call, retries included, after this many seconds.
@@ -211,24 +246,23 @@ pub fn run(cli: Cli) -> Result<u8> {
         }
         Command::Snapshot(args) => {
             let selection = parse_selection(&args.select)?;
-            let snapshot = runtime()?.block_on(collect(&selection, &args.aws))?;
-            let mut json = serde_json::to_string_pretty(&snapshot)
-                .map_err(|e| Error::Usage(format!("cannot serialise snapshot: {e}")))?;
+            let fleet = parse_fleet(&args.select, &args.fleet, args.aws.concurrency, false)?;
+            let (json, incomplete) =
+                match runtime()?.block_on(collect(&selection, &args.aws, &fleet))? {
+                    Collected::Single(snapshot) => (
+                        serde_json::to_string_pretty(&snapshot),
+                        !snapshot.gaps.is_empty(),
+                    ),
+                    Collected::Fleet(fleet) => {
+                        (serde_json::to_string_pretty(&fleet), fleet.is_incomplete())
+                    }
+                };
+            let mut json =
+                json.map_err(|e| Error::Usage(format!("cannot serialise snapshot: {e}")))?;
             json.push('\n');
             write_file(&args.output, &json)?;
-            if snapshot.gaps.is_empty() {
-                Ok(0)
-            } else {
-                // Written with what could not be read; incomplete all the same.
-                if std::io::stderr().is_terminal() {
-                    eprintln!(
-                        "alb-audit: snapshot written to {} with {} part(s) that could not be read",
-                        args.output.display(),
-                        snapshot.gaps.len()
-                    );
-                }
-                Ok(3)
-            }
+            // The contract: a snapshot that could not read everything is written, exit 3.
+            Ok(if incomplete { 3 } else { 0 })
         }
     }
 }
@@ -245,23 +279,33 @@ fn audit(args: AuditArgs) -> Result<u8> {
         cert_expiry_days: args.cert_expiry_days,
     };
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
-    let snapshot = match &args.snapshot {
+    let fleet = match &args.snapshot {
         Some(path) => {
             if let Some(out) = &args.output {
                 refuse_overwrite(out, path)?;
             }
-            load_snapshot(path)?
+            parse_fleet(&args.select, &args.fleet, args.aws.concurrency, true)?;
+            load_snapshots(path)?
         }
         None => {
             let selection = parse_selection(&args.select)?;
-            runtime()?.block_on(collect(&selection, &args.aws))?
+            let fleet = parse_fleet(&args.select, &args.fleet, args.aws.concurrency, false)?;
+            match runtime()?.block_on(collect(&selection, &args.aws, &fleet))? {
+                Collected::Single(snapshot) => Fleet::single(*snapshot),
+                Collected::Fleet(fleet) => fleet,
+            }
         }
     };
-    let outcomes = evaluate(&snapshot, &Options { client_cidrs, tls });
+    let options = Options { client_cidrs, tls };
+    let parts = fleet
+        .parts
+        .iter()
+        .map(|part| (part, evaluate(part, &options)))
+        .collect();
     let generated_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
-    let report = report::build(
-        &snapshot,
-        outcomes,
+    let report = report::build_fleet(
+        parts,
+        fleet.missing(),
         args.fail_on,
         baseline.as_ref(),
         generated_at,
@@ -313,20 +357,194 @@ fn refuse_overwrite(output: &Path, input: &Path) -> Result<()> {
     Ok(())
 }
 
-async fn collect(selection: &Selection, aws: &AwsArgs) -> Result<Snapshot> {
-    let region = match selection {
-        Selection::Arns(arns) => arns.first().map(|a| a.region.as_str()),
-        Selection::All { .. } => None,
+/// What a live run read: one region's snapshot (the file format from before fleets), or a
+/// fleet of (account, region) snapshots.
+enum Collected {
+    Single(Box<Snapshot>),
+    Fleet(Fleet),
+}
+
+/// How a live run reads: the fleet options when a fleet flag was given, and the overall bound
+/// on calls in flight.
+struct Plan {
+    fleet: Option<FleetOptions>,
+    max_concurrency: usize,
+}
+
+async fn collect(selection: &Selection, aws: &AwsArgs, plan: &Plan) -> Result<Collected> {
+    let options: AwsOptions = aws.into();
+    let progress = Arc::new(Progress::stderr(options.progress));
+    let collected = match &plan.fleet {
+        Some(fleet) => crate::collect::fleet::collect(&options, fleet, selection, progress.clone())
+            .await
+            .map(Collected::Fleet),
+        None => {
+            let region = match selection {
+                Selection::Arns(arns) => arns.first().map(|a| a.region.as_str()),
+                Selection::All { .. } => None,
+            };
+            if let (Some(flag), Some(arn_region)) = (&aws.region, region) {
+                if flag != arn_region {
+                    return Err(Error::Usage(format!(
+                        "--region {flag} contradicts the region of the --alb-arn ({arn_region}): drop --region or audit ALBs of {flag}"
+                    )));
+                }
+            }
+            match config::load(&options, region).await {
+                Ok(sdk) => {
+                    let global = Arc::new(tokio::sync::Semaphore::new(plan.max_concurrency));
+                    let collector = Collector::from_config(&sdk, &options, global);
+                    let place = collector.region().to_string();
+                    collector
+                        .with_progress(progress.clone(), format!("region {place}"))
+                        .collect(selection)
+                        .await
+                        .map(|s| Collected::Single(Box::new(s)))
+                }
+                Err(e) => Err(e),
+            }
+        }
     };
-    if let (Some(flag), Some(arn_region)) = (&aws.region, region) {
-        if flag != arn_region {
-            return Err(Error::Usage(format!(
-                "--region {flag} contradicts the region of the --alb-arn ({arn_region}): drop --region or audit ALBs of {flag}"
-            )));
+    progress.finish();
+    collected
+}
+
+/// Checks the fleet flags against each other and the selection, once: every contradiction is
+/// bad input with one line that says what goes with what.
+fn parse_fleet(
+    select: &SelectArgs,
+    fleet: &FleetArgs,
+    concurrency: u16,
+    offline: bool,
+) -> Result<Plan> {
+    let usage = |m: &str| Err(Error::Usage(m.to_string()));
+    let max_concurrency = fleet
+        .max_concurrency
+        .map_or(usize::from(concurrency) * 8, usize::from);
+    let any = !fleet.regions.is_empty()
+        || fleet.role_name.is_some()
+        || !fleet.account.is_empty()
+        || fleet.organization
+        || fleet.external_id.is_some();
+    if offline && (any || fleet.max_concurrency.is_some()) {
+        return usage("--regions, --role-name, --account, --organization, --external-id and --max-concurrency are for live runs; --snapshot replays a file that already holds its accounts and regions");
+    }
+    if !any {
+        return Ok(Plan {
+            fleet: None,
+            max_concurrency,
+        });
+    }
+    if !select.alb_arn.is_empty() {
+        return usage("--regions, --role-name, --account and --organization read whole regions: use them with --all, not --alb-arn (an ARN names its own account and region)");
+    }
+    if fleet.organization && !fleet.account.is_empty() {
+        return usage("--organization and --account exclude each other: --organization already audits every active account of the organization");
+    }
+    if fleet.external_id.is_some() && fleet.role_name.is_none() {
+        return usage("--external-id needs --role-name (the role whose trust policy asks for it)");
+    }
+    let accounts = match (
+        &fleet.role_name,
+        fleet.organization,
+        fleet.account.is_empty(),
+    ) {
+        (None, true, _) => {
+            return usage(
+                "--organization needs --role-name ROLE, the role to assume in each account",
+            )
+        }
+        (None, false, false) => {
+            return usage("--account needs --role-name ROLE, the role to assume in each account")
+        }
+        (None, false, true) => Accounts::Caller,
+        (Some(_), false, true) => {
+            return usage("--role-name needs --account ID (repeatable) or --organization")
+        }
+        (Some(name), organization, _) => {
+            check_role_name(name)?;
+            let which = if organization {
+                AccountList::Organization
+            } else {
+                AccountList::Listed(parse_accounts(&fleet.account)?)
+            };
+            Accounts::Assumed {
+                which,
+                role: Role {
+                    name: name.clone(),
+                    external_id: fleet.external_id.clone(),
+                },
+            }
+        }
+    };
+    Ok(Plan {
+        fleet: Some(FleetOptions {
+            accounts,
+            regions: parse_regions(&fleet.regions)?,
+            max_concurrency,
+        }),
+        max_concurrency,
+    })
+}
+
+/// `--regions`: nothing (the home region), `all`, or region names, each once in given order.
+fn parse_regions(raw: &[String]) -> Result<Regions> {
+    if raw.is_empty() {
+        return Ok(Regions::Home);
+    }
+    let names: Vec<&str> = raw.iter().map(|r| r.trim()).collect();
+    if names.contains(&"all") {
+        if names.len() > 1 {
+            return Err(Error::Usage(
+                "--regions all means every enabled region: give it alone, not with region names"
+                    .into(),
+            ));
+        }
+        return Ok(Regions::Enabled);
+    }
+    let mut regions: Vec<String> = Vec::new();
+    for name in names {
+        if name.is_empty() {
+            return Err(Error::Usage(
+                "--regions has an empty name: expected a list like us-east-1,eu-west-1 or all"
+                    .into(),
+            ));
+        }
+        config::check_region(name)?;
+        if !regions.iter().any(|r| r == name) {
+            regions.push(name.to_string());
         }
     }
-    let collector = Collector::new(&aws.into(), region).await?;
-    collector.collect(selection).await
+    Ok(Regions::Listed(regions))
+}
+
+/// `--account`: 12-digit account ids, each once.
+fn parse_accounts(raw: &[String]) -> Result<Vec<String>> {
+    let mut ids: Vec<String> = Vec::new();
+    for id in raw.iter().map(|a| a.trim()) {
+        if id.len() != 12 || !id.chars().all(|c| c.is_ascii_digit()) {
+            return Err(Error::Usage(format!(
+                "bad --account '{id}': an AWS account id is 12 digits"
+            )));
+        }
+        if !ids.iter().any(|known| known == id) {
+            ids.push(id.to_string());
+        }
+    }
+    Ok(ids)
+}
+
+/// `--role-name`: an IAM role name, optionally after a path (`audit/AlbAudit`), in the
+/// characters IAM allows (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_Role.html>).
+fn check_role_name(name: &str) -> Result<()> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c);
+    let role = name.rsplit('/').next().unwrap_or_default();
+    if role.is_empty() || role.len() > 64 || name.starts_with('/') || !name.chars().all(allowed) {
+        return Err(Error::Usage(format!(
+            "bad --role-name '{name}': expected a role name like AlbAudit (letters, digits and +=,.@_-, at most 64), not an ARN"
+        )));
+    }
+    Ok(())
 }
 
 fn parse_selection(select: &SelectArgs) -> Result<Selection> {
@@ -419,33 +637,76 @@ fn parse_hostnames(raw: &[String]) -> Result<Vec<String>> {
         .collect()
 }
 
-/// Reads and checks a snapshot file.
+/// Reads and checks a snapshot file of one region.
 pub fn load_snapshot(path: &Path) -> Result<Snapshot> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::SnapshotRead {
+    let text = read_snapshot(path)?;
+    let snapshot: Snapshot = parse_json(path, &text)?;
+    check_format(path, snapshot.format)?;
+    check_albs(path, &snapshot)?;
+    Ok(snapshot)
+}
+
+/// Reads and checks a snapshot file: a fleet (written by `snapshot` with fleet flags) or one
+/// region's snapshot, which becomes a fleet of one part.
+pub fn load_snapshots(path: &Path) -> Result<Fleet> {
+    /// Only whether the file has `parts`, which only a fleet has.
+    #[derive(serde::Deserialize)]
+    struct Shape {
+        parts: Option<serde::de::IgnoredAny>,
+    }
+    let text = read_snapshot(path)?;
+    let shape: Shape = parse_json(path, &text)?;
+    if shape.parts.is_none() {
+        let snapshot: Snapshot = parse_json(path, &text)?;
+        check_format(path, snapshot.format)?;
+        check_albs(path, &snapshot)?;
+        return Ok(Fleet::single(snapshot));
+    }
+    let fleet: Fleet = parse_json(path, &text)?;
+    check_format(path, fleet.format)?;
+    for part in &fleet.parts {
+        check_format(path, part.format)?;
+        check_albs(path, part)?;
+    }
+    Ok(fleet)
+}
+
+fn read_snapshot(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|source| Error::SnapshotRead {
         path: path.to_path_buf(),
         source,
-    })?;
-    let snapshot: Snapshot = serde_json::from_str(&text).map_err(|e| Error::SnapshotFormat {
+    })
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| Error::SnapshotFormat {
         path: path.to_path_buf(),
         why: e.to_string(),
-    })?;
-    // The rules only hold for Application Load Balancers, and a node is found by its ARN.
+    })
+}
+
+/// The rules only hold for Application Load Balancers, and a node is found by its ARN: a
+/// snapshot naming anything else is refused.
+fn check_albs(path: &Path, snapshot: &Snapshot) -> Result<()> {
     for lb in &snapshot.load_balancers {
         AlbArn::parse(&lb.arn).map_err(|e| Error::SnapshotFormat {
             path: path.to_path_buf(),
             why: e.to_string(),
         })?;
     }
-    if snapshot.format == 0 || snapshot.format > SNAPSHOT_FORMAT {
+    Ok(())
+}
+
+fn check_format(path: &Path, format: u32) -> Result<()> {
+    if format == 0 || format > SNAPSHOT_FORMAT {
         return Err(Error::SnapshotFormat {
             path: path.to_path_buf(),
             why: format!(
-                "format {} is not supported by this alb-audit (it reads format {SNAPSHOT_FORMAT})",
-                snapshot.format
+                "format {format} is not supported by this alb-audit (it reads format {SNAPSHOT_FORMAT})"
             ),
         });
     }
-    Ok(snapshot)
+    Ok(())
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -483,5 +744,102 @@ fn print_stdout(text: &str) -> Result<()> {
             path: PathBuf::from("<stdout>"),
             source,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const ARN: &str =
+        "arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/app/web/50dc6c495c0c9188";
+
+    fn select(alb_arn: bool) -> SelectArgs {
+        SelectArgs {
+            alb_arn: if alb_arn { vec![ARN.into()] } else { vec![] },
+            all: !alb_arn,
+            tag: vec![],
+        }
+    }
+
+    proptest! {
+        /// Which fleet flag combinations are accepted, against the rules as the contract and
+        /// the help state them, one by one.
+        #[test]
+        fn fleet_flags_are_accepted_exactly_when_they_make_sense(
+            alb_arn in any::<bool>(),
+            regions in proptest::sample::subsequence(vec!["us-east-1", "eu-west-1", "all"], 0..=3),
+            role in any::<bool>(),
+            accounts in 0usize..3,
+            organization in any::<bool>(),
+            external_id in any::<bool>(),
+        ) {
+            let fleet = FleetArgs {
+                regions: regions.iter().map(|r| r.to_string()).collect(),
+                role_name: role.then(|| "AlbAudit".to_string()),
+                account: (0..accounts).map(|i| format!("{i}").repeat(12)).collect(),
+                organization,
+                external_id: external_id.then(|| "x".to_string()),
+                max_concurrency: None,
+            };
+            let any_fleet_flag = !regions.is_empty() || role || accounts > 0 || organization || external_id;
+            // Each rule that refuses a combination, as the help and the contract say it.
+            let refusals = [
+                alb_arn,                                         // fleet flags go with --all
+                organization && accounts > 0,                    // one source of accounts
+                external_id && !role,                            // an external id is a role's
+                role != (organization || accounts > 0),          // a role and its accounts
+                regions.contains(&"all") && regions.len() > 1,   // `all` stands alone
+            ];
+            let accepted = !any_fleet_flag || !refusals.contains(&true);
+            let plan = parse_fleet(&select(alb_arn), &fleet, 12, false);
+            prop_assert_eq!(plan.is_ok(), accepted, "{:?}", plan.as_ref().err());
+            if let Ok(plan) = plan {
+                prop_assert_eq!(plan.max_concurrency, 96);
+                prop_assert_eq!(plan.fleet.is_some(), any_fleet_flag);
+                if let Some(f) = plan.fleet {
+                    prop_assert_eq!(matches!(f.accounts, Accounts::Caller), !role);
+                    let want = match regions.as_slice() {
+                        [] => Regions::Home,
+                        ["all"] => Regions::Enabled,
+                        listed => Regions::Listed(listed.iter().map(|r| r.to_string()).collect()),
+                    };
+                    prop_assert_eq!(f.regions, want);
+                }
+            }
+            // Replaying a snapshot takes no fleet flag at all.
+            prop_assert_eq!(
+                parse_fleet(&select(false), &fleet, 12, true).is_ok(),
+                !any_fleet_flag
+            );
+        }
+    }
+
+    #[test]
+    fn account_ids_and_role_names_are_checked_and_repeats_dropped() {
+        assert_eq!(
+            parse_accounts(&["111111111111".into(), " 111111111111".into()]).unwrap(),
+            vec!["111111111111"]
+        );
+        for bad in ["11111111111", "1111111111112", "11111111111a", ""] {
+            assert!(parse_accounts(&[bad.into()]).is_err(), "{bad}");
+        }
+        for ok in ["AlbAudit", "audit/AlbAudit", "a+=,.@_-b"] {
+            assert!(check_role_name(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "/AlbAudit",
+            "audit/",
+            "arn:aws:iam::111111111111:role/AlbAudit",
+            &"r".repeat(65),
+        ] {
+            assert!(check_role_name(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            parse_regions(&["eu-west-1".into(), "us-east-1".into(), "eu-west-1".into()]).unwrap(),
+            Regions::Listed(vec!["eu-west-1".into(), "us-east-1".into()])
+        );
     }
 }

@@ -970,3 +970,84 @@ fn oidc_trust_policies_pin_audience_repository_and_branch() {
         assert_eq!(equals[format!("{provider}:sub")], sub, "{provider}");
     }
 }
+
+/// The blocks of `lang` (```sh, ```yaml) in the part of `markdown` under `heading`.
+fn blocks_under(markdown: &str, heading: &str, lang: &str) -> String {
+    let section: Vec<&str> = markdown
+        .lines()
+        .skip_while(|l| *l != heading)
+        .skip(1)
+        .take_while(|l| !l.starts_with("## "))
+        .collect();
+    let mut inside = false;
+    let mut out = String::new();
+    for line in section {
+        if line.starts_with("```") {
+            inside = line == format!("```{lang}") && !inside;
+            continue;
+        }
+        if inside {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// README's fleet section: its commands and its nightly job use only flags and formats that
+/// exist, and the job audits the whole organization in every region and keeps the HTML page and
+/// the JSON report.
+#[test]
+fn readme_fleet_section_uses_existing_commands_and_publishes_html_and_json() {
+    let readme = read("README.md");
+    let heading = "## Fleet: every account and region in one run";
+    assert!(readme.contains(heading), "README.md has no fleet section");
+    let subs = subcommands();
+    let commands = invocations(&blocks_under(&readme, heading, "sh"));
+    assert!(commands.len() >= 3, "{commands:?}");
+    for words in &commands {
+        check("README.md (fleet, sh)", words, &subs);
+    }
+    let yaml = blocks_under(&readme, heading, "yaml");
+    for (n, line) in yaml.lines().enumerate() {
+        assert!(
+            !line.contains('\t') && line.trim_end() == line,
+            "README.md fleet job line {}: tab or trailing whitespace",
+            n + 1
+        );
+    }
+    for key in ["name:", "on:", "permissions:", "jobs:"] {
+        assert!(
+            yaml.lines().any(|l| l.starts_with(key)),
+            "the fleet job has no top-level {key}"
+        );
+    }
+    assert!(
+        yaml.contains("schedule:") && yaml.contains("cron:"),
+        "not scheduled"
+    );
+    let job = invocations(&yaml);
+    for words in &job {
+        check("README.md (fleet job)", words, &subs);
+    }
+    let has = |words: &Vec<String>, seq: &[&str]| words.windows(seq.len()).any(|w| w == seq);
+    assert!(
+        job.iter().any(|w| w[1] == "snapshot"
+            && has(w, &["--organization"])
+            && has(w, &["--regions", "all"])
+            && has(w, &["--all"])
+            && w.iter().any(|x| x == "--role-name")),
+        "the job reads the whole organization in every region: {job:?}"
+    );
+    for format in ["html", "json"] {
+        let output = job
+            .iter()
+            .find(|w| w[1] == "audit" && has(w, &["--format", format]))
+            .and_then(|w| w.iter().skip_while(|x| *x != "--output").nth(1))
+            .unwrap_or_else(|| panic!("the job renders no --format {format} to a file: {job:?}"));
+        assert!(
+            yaml.contains("actions/upload-artifact") && yaml.contains(&format!("  {output}\n")),
+            "{output} is not uploaded as an artifact"
+        );
+    }
+}

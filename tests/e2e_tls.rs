@@ -451,7 +451,7 @@ async fn certificate_read_denied_is_not_evaluated() {
     https_listener(&w, 443, "ELBSecurityPolicy-TLS13-1-2-2021-06", &cert, &[]).await;
     let proxy = Proxy::start(
         &moto.endpoint,
-        vec![("DescribeCertificate", Fault::AcmAccessDenied)],
+        vec![("DescribeCertificate", Fault::JsonAccessDenied)],
     );
     let (code, report, stderr) = audit_live(
         &proxy.endpoint,

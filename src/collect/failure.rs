@@ -24,6 +24,12 @@ where
             | "RequestThrottled"
             | "SlowDown",
         ) => "throttled beyond retries".to_string(),
+        // What AWS answers in a region that is not enabled for the account (opt-in regions):
+        // <https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html>.
+        Some("InvalidClientTokenId" | "UnrecognizedClientException" | "OptInRequired") => {
+            "the credentials are not valid here (is the region enabled for the account?)"
+                .to_string()
+        }
         Some(code @ ("LoadBalancerNotFound" | "TargetGroupNotFound" | "ListenerNotFound")) => {
             format!("{code} (deleted during the audit)")
         }
@@ -108,6 +114,13 @@ mod tests {
         assert_eq!(
             reason(&coded("LoadBalancerNotFound", "gone"), 60),
             "LoadBalancerNotFound (deleted during the audit)"
+        );
+        assert_eq!(
+            reason(
+                &coded("InvalidClientTokenId", "The security token is invalid"),
+                60
+            ),
+            "the credentials are not valid here (is the region enabled for the account?)"
         );
         let odd = reason(
             &coded("InvalidParameterValue", "bad value\nsecond line"),

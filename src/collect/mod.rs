@@ -17,8 +17,10 @@ pub mod config;
 mod ec2;
 mod elb;
 mod failure;
+pub mod fleet;
 #[allow(dead_code)] // wired by the collector
 mod network_firewall;
+pub mod progress;
 mod tls;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -29,9 +31,11 @@ use tokio::sync::Semaphore;
 
 use crate::arn::AlbArn;
 use crate::error::Result;
+use crate::model::fleet::scope as fleet_scope;
 use crate::model::tls::{Certificate, SslPolicy};
 use crate::model::{Gap, Listener, LoadBalancer, Network, Snapshot, TargetGroup, SNAPSHOT_FORMAT};
 use call::Caller;
+use progress::Progress;
 
 /// The most values EC2 accepts in one filter, and ELB in one ARN list.
 const EC2_FILTER_VALUES: usize = 200;
@@ -91,6 +95,9 @@ pub struct Collector {
     /// Where calls go, for messages: `--endpoint-url`, else AWS's regional endpoint.
     endpoint: String,
     caller: Caller,
+    progress: Arc<Progress>,
+    /// How progress names this collection (`account 111111111111 region eu-west-1`).
+    place: String,
 }
 
 impl Collector {
@@ -124,22 +131,27 @@ impl Collector {
         let acm = aws_sdk_acm::config::Builder::from(config)
             .retry_partition(partition())
             .build();
+        let region = config.region().map(|r| r.to_string()).unwrap_or_default();
         Collector {
             elb: aws_sdk_elasticloadbalancingv2::Client::from_conf(elb),
             ec2: aws_sdk_ec2::Client::from_conf(ec2),
             acm: aws_sdk_acm::Client::from_conf(acm),
-            region: config.region().map(|r| r.to_string()).unwrap_or_default(),
             endpoint: config
                 .endpoint_url()
                 .map(str::to_string)
-                .unwrap_or_else(|| {
-                    format!(
-                        "https://elasticloadbalancing.{}.amazonaws.com",
-                        config.region().map(|r| r.as_ref()).unwrap_or("?")
-                    )
-                }),
+                .unwrap_or_else(|| format!("https://elasticloadbalancing.{region}.amazonaws.com")),
+            place: fleet_scope(None, Some(&region)),
+            region,
             caller: Caller::new(options.concurrency, global, options.call_timeout.as_secs()),
+            progress: Arc::new(Progress::hidden()),
         }
+    }
+
+    /// Reports this collection on `progress` (shared by a run's collectors) as `place`.
+    pub fn with_progress(mut self, progress: Arc<Progress>, place: String) -> Self {
+        self.progress = progress;
+        self.place = place;
+        self
     }
 
     /// The region this collector reads.
@@ -149,6 +161,14 @@ impl Collector {
 
     /// Reads the selected ALBs and everything on their paths.
     pub async fn collect(&self, selection: &Selection) -> Result<Snapshot> {
+        self.progress.region_started(&self.place);
+        let snapshot = self.read(selection).await;
+        let read = snapshot.as_ref().map_or(0, |s| s.load_balancers.len());
+        self.progress.region_done(&self.place, read);
+        snapshot
+    }
+
+    async fn read(&self, selection: &Selection) -> Result<Snapshot> {
         let mut snap = Snapshot {
             format: SNAPSHOT_FORMAT,
             region: self.region.clone(),
@@ -170,6 +190,7 @@ impl Collector {
             snap.load_balancers = listed.unwrap_or_default();
             return Ok(snap);
         }
+        self.progress.albs_found(arns.len());
         let lb_arns: Vec<String> = arns.iter().map(|a| a.arn.clone()).collect();
         let descriptions: Vec<String> = arns.iter().map(AlbArn::interface_description).collect();
         let region_wide = arns.len() > PER_ALB_TARGET_GROUP_READS;

@@ -6,6 +6,7 @@
 //! an old snapshot unreadable.
 
 pub mod firewall;
+pub mod fleet;
 pub mod tls;
 
 use std::collections::BTreeMap;
@@ -29,6 +30,10 @@ pub struct Snapshot {
     pub format: u32,
     /// The region the resources live in.
     pub region: String,
+    /// The account it was read from through an assumed role (`--account`, `--organization`);
+    /// `None` for the caller's own account, whose id the ALB ARNs carry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
     /// When it was collected (RFC 3339 UTC): certificate validity is judged at this moment, so
     /// a replayed snapshot gives the same verdict as the live run.
     #[serde(default)]

@@ -182,10 +182,13 @@ pub fn render(report: &Report) -> String {
             }
         }
     }
-    let missing: Vec<String> = report
-        .load_balancers
+    // What could not be read at all (an account, a region) comes first: no ALB carries it.
+    let unread = report
+        .not_evaluated
         .iter()
-        .flat_map(|lb| {
+        .map(|n| format!("- {} — {}", cell(&n.check), cell(&n.reason)));
+    let missing: Vec<String> = unread
+        .chain(report.load_balancers.iter().flat_map(|lb| {
             group::by_reason(&lb.not_evaluated)
                 .into_iter()
                 .map(move |(checks, reason)| {
@@ -196,7 +199,7 @@ pub fn render(report: &Report) -> String {
                         cell(reason)
                     )
                 })
-        })
+        }))
         .collect();
     if !missing.is_empty() {
         out.push_str("\n### Not evaluated\n\n");

@@ -155,45 +155,38 @@ pub fn build(
     baseline: Option<&baseline::Baseline>,
     generated_at: String,
 ) -> Report {
+    build_fleet(
+        vec![(snapshot, outcomes)],
+        crate::model::fleet::unattached_gaps(snapshot),
+        fail_on,
+        baseline,
+        generated_at,
+    )
+}
+
+/// Builds one report from the evaluations of every part of a fleet (one snapshot per account
+/// and region), plus `missing`: what could not be read that is about no one ALB, as
+/// (scope, reason) — the report's top-level `not_evaluated`, which makes it incomplete.
+pub fn build_fleet(
+    parts: Vec<(&Snapshot, Vec<AlbOutcome<'_>>)>,
+    missing: Vec<(String, String)>,
+    fail_on: FailOn,
+    baseline: Option<&baseline::Baseline>,
+    generated_at: String,
+) -> Report {
     // `never` changes the exit status only; the status still says whether errors exist.
     let threshold = fail_on.threshold().unwrap_or(Severity::Error);
-    let load_balancers: Vec<AlbReport> = outcomes
+    let load_balancers: Vec<AlbReport> = parts
         .into_iter()
-        .map(|mut o| {
-            for f in &mut o.findings {
-                f.fingerprint = f.compute_fingerprint(&o.lb.arn);
-                f.baselined = baseline.is_some_and(|b| b.accepts(&f.fingerprint, f.severity));
-            }
-            let status = if o
-                .findings
-                .iter()
-                .any(|f| !f.baselined && f.severity >= threshold)
-            {
-                Status::Fail
-            } else if !o.not_evaluated.is_empty() {
-                Status::Incomplete
-            } else {
-                Status::Pass
-            };
-            let arn = crate::arn::AlbArn::parse(&o.lb.arn).ok();
-            AlbReport {
-                arn: o.lb.arn.clone(),
-                name: o.lb.name.clone(),
-                account_id: arn.as_ref().map(|a| a.account.clone()).unwrap_or_default(),
-                region: arn
-                    .map(|a| a.region)
-                    .unwrap_or_else(|| snapshot.region.clone()),
-                scheme: o.lb.scheme,
-                vpc_id: o.lb.vpc_id.clone(),
-                dns_name: o.lb.dns_name.clone(),
-                availability_zones: o.lb.availability_zones.clone(),
-                status,
-                findings: o.findings,
-                not_evaluated: o.not_evaluated,
-                not_applicable: o.not_applicable,
-                topology: topology::Topology::of(snapshot, o.lb),
-            }
+        .flat_map(|(snapshot, outcomes)| {
+            outcomes
+                .into_iter()
+                .map(move |o| alb_report(snapshot, o, threshold, baseline))
         })
+        .collect();
+    let not_evaluated: Vec<NotEvaluated> = missing
+        .into_iter()
+        .map(|(check, reason)| NotEvaluated { check, reason })
         .collect();
     let count = |s: Severity| {
         load_balancers
@@ -213,24 +206,12 @@ pub fn build(
             .filter(|f| f.baselined)
             .count(),
     };
-    // Reads that failed for the run as a whole (listing the region's ALBs, their tags) are no
-    // ALB's: they go to the top level, and the run cannot pass.
-    let not_evaluated: Vec<NotEvaluated> = snapshot
-        .gaps
-        .iter()
-        .filter(|g| g.load_balancer.is_none() && g.dataset == crate::model::Dataset::LoadBalancers)
-        .map(|g| NotEvaluated {
-            check: "load balancers".to_string(),
-            reason: format!("{}: {}", g.api, g.error),
-        })
-        .collect();
     let status = if load_balancers.iter().any(|l| l.status == Status::Fail) {
         Status::Fail
     } else if load_balancers
         .iter()
         .any(|l| l.status == Status::Incomplete)
         || !not_evaluated.is_empty()
-        || (load_balancers.is_empty() && !snapshot.gaps.is_empty())
     {
         Status::Incomplete
     } else {
@@ -256,6 +237,48 @@ pub fn build(
         load_balancers,
         not_evaluated,
         baseline,
+    }
+}
+
+/// One ALB's part of the report, from its outcome in `snapshot`.
+fn alb_report(
+    snapshot: &Snapshot,
+    mut o: AlbOutcome<'_>,
+    threshold: Severity,
+    baseline: Option<&baseline::Baseline>,
+) -> AlbReport {
+    for f in &mut o.findings {
+        f.fingerprint = f.compute_fingerprint(&o.lb.arn);
+        f.baselined = baseline.is_some_and(|b| b.accepts(&f.fingerprint, f.severity));
+    }
+    let status = if o
+        .findings
+        .iter()
+        .any(|f| !f.baselined && f.severity >= threshold)
+    {
+        Status::Fail
+    } else if !o.not_evaluated.is_empty() {
+        Status::Incomplete
+    } else {
+        Status::Pass
+    };
+    let arn = crate::arn::AlbArn::parse(&o.lb.arn).ok();
+    AlbReport {
+        arn: o.lb.arn.clone(),
+        name: o.lb.name.clone(),
+        account_id: arn.as_ref().map(|a| a.account.clone()).unwrap_or_default(),
+        region: arn
+            .map(|a| a.region)
+            .unwrap_or_else(|| snapshot.region.clone()),
+        scheme: o.lb.scheme,
+        vpc_id: o.lb.vpc_id.clone(),
+        dns_name: o.lb.dns_name.clone(),
+        availability_zones: o.lb.availability_zones.clone(),
+        status,
+        findings: o.findings,
+        not_evaluated: o.not_evaluated,
+        not_applicable: o.not_applicable,
+        topology: topology::Topology::of(snapshot, o.lb),
     }
 }
 
@@ -350,7 +373,8 @@ impl Report {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::rules::REGISTRY;
+    use crate::model::fleet::Fleet;
+    use crate::rules::{evaluate, Options, REGISTRY};
 
     /// A fleet run that did not see everything: the listing of one region failed (top-level
     /// `not_evaluated`), ALB `dark` could not be described (no rule ran) and ALB `half` lost
@@ -413,5 +437,57 @@ pub(crate) mod tests {
         report.not_evaluated.clear();
         assert!(!report.is_incomplete());
         assert_eq!(report.exit_code(FailOn::Never), 0);
+    }
+
+    /// A fleet whose one readable region holds no ALB and whose other account was not read.
+    fn unread_account() -> Fleet {
+        let mut fleet = Fleet::new();
+        fleet.parts.push(Snapshot {
+            format: crate::model::SNAPSHOT_FORMAT,
+            region: "us-east-1".into(),
+            account_id: Some("111111111111".into()),
+            ..Snapshot::default()
+        });
+        fleet.unread.push(crate::model::fleet::Unread {
+            scope: "account 222222222222".into(),
+            api: "sts:AssumeRole".into(),
+            error: "access denied".into(),
+        });
+        fleet
+    }
+
+    #[test]
+    fn an_unread_account_makes_the_fleet_incomplete_and_is_said_in_every_summary() {
+        let fleet = unread_account();
+        let parts = fleet
+            .parts
+            .iter()
+            .map(|p| (p, evaluate(p, &Options::default())))
+            .collect();
+        let report = build_fleet(parts, fleet.missing(), FailOn::Error, None, String::new());
+        assert_eq!(report.status, Status::Incomplete);
+        assert_eq!(report.exit_code(FailOn::Error), 3);
+        assert_eq!(report.exit_code(FailOn::Never), 3);
+        assert_eq!(
+            report.not_evaluated,
+            vec![NotEvaluated {
+                check: "account 222222222222".into(),
+                reason: "sts:AssumeRole: access denied".into(),
+            }]
+        );
+        let line = "account 222222222222: sts:AssumeRole: access denied";
+        assert!(text::render(&report).contains(line));
+        assert!(markdown::render(&report)
+            .contains("- account 222222222222 — sts:AssumeRole: access denied"));
+
+        let complete = build_fleet(
+            vec![(&fleet.parts[0], Vec::new())],
+            Vec::new(),
+            FailOn::Error,
+            None,
+            String::new(),
+        );
+        assert_eq!(complete.status, Status::Pass);
+        assert_eq!(complete.exit_code(FailOn::Error), 0);
     }
 }

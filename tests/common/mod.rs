@@ -81,6 +81,33 @@ pub async fn sdk_config(endpoint: &str, region: &str) -> aws_config::SdkConfig {
         .await
 }
 
+/// SDK config acting in `account` (moto: credentials from AssumeRole act in the role's account),
+/// for building worlds in other accounts.
+pub async fn account_config(endpoint: &str, region: &str, account: &str) -> aws_config::SdkConfig {
+    let base = sdk_config(endpoint, region).await;
+    let assumed = aws_sdk_sts::Client::new(&base)
+        .assume_role()
+        .role_arn(format!("arn:aws:iam::{account}:role/world-builder"))
+        .role_session_name("world-builder")
+        .send()
+        .await
+        .expect("moto's AssumeRole");
+    let c = assumed.credentials().expect("credentials");
+    base.to_builder()
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(
+                aws_sdk_ec2::config::Credentials::new(
+                    c.access_key_id(),
+                    c.secret_access_key(),
+                    Some(c.session_token().to_string()),
+                    None,
+                    "tests",
+                ),
+            ),
+        )
+        .build()
+}
+
 /// The binary with an environment that can only reach what the test gives it.
 pub fn alb_audit() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_alb-audit"));

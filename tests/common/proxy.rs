@@ -1,7 +1,10 @@
 //! A fault-injecting HTTP proxy in front of moto: it forwards every request unchanged, except
-//! that requests for a chosen action (named by `Action=` in a form body, or by the JSON
-//! protocols' `X-Amz-Target: Service.Action` header) get a canned AWS error instead. It also
-//! counts the requests per action, so tests can assert the API budget.
+//! that requests for a chosen action get a canned AWS error instead. The action is the form
+//! body's `Action=` (query protocol: EC2, ELB, STS) or the `X-Amz-Target` header's operation
+//! (JSON protocol: Organizations). A fault keyed `"Action NEEDLE"` applies only to requests of
+//! that action whose headers or body contain NEEDLE (`"AssumeRole 222222222222"`: one
+//! account's role; `"DescribeLoadBalancers eu-west-1"`: one region, from the signature).
+//! It also counts the requests per action, so tests can assert the API budget.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -22,8 +25,10 @@ pub enum Fault {
     ElbThrottle(usize),
     /// An ELB error with this code (HTTP 400), e.g. `LoadBalancerNotFound`.
     ElbError(&'static str),
-    /// An ACM `AccessDeniedException` (HTTP 400, JSON protocol).
-    AcmAccessDenied,
+    /// An STS `AccessDenied` (HTTP 403), as for a role the caller may not assume.
+    StsAccessDenied,
+    /// A JSON-protocol `AccessDeniedException` (HTTP 400), as Organizations answers.
+    JsonAccessDenied,
     /// Never answer: the client's timeout must end the call.
     Hang,
     /// Throttle this share of calls (per cent), chosen by a pseudo-random sequence seeded with
@@ -140,25 +145,34 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
 }
 
 fn action(req: &Request) -> String {
-    let target = req.head.lines().find_map(|line| {
-        let (name, value) = line.split_once(':')?;
-        name.eq_ignore_ascii_case("x-amz-target").then(|| {
-            value
-                .trim()
-                .rsplit('.')
-                .next()
-                .unwrap_or_default()
-                .to_string()
-        })
-    });
-    if let Some(action) = target {
-        return action;
-    }
     let body = String::from_utf8_lossy(&req.body);
-    body.split('&')
-        .find_map(|kv| kv.strip_prefix("Action="))
-        .unwrap_or("?")
-        .to_string()
+    if let Some(action) = body.split('&').find_map(|kv| kv.strip_prefix("Action=")) {
+        return action.to_string();
+    }
+    // JSON protocol: `X-Amz-Target: AWSOrganizationsV20161128.ListAccounts`.
+    req.head
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("x-amz-target")
+                .then(|| value.trim().rsplit('.').next().unwrap_or("?").to_string())
+        })
+        .unwrap_or_else(|| "?".to_string())
+}
+
+/// The fault key that applies to a request of `action`: `"Action NEEDLE"` when its headers or
+/// body contain NEEDLE (the signature's credential scope names the region), else `"Action"`.
+fn fault_key(faults: &BTreeMap<String, Fault>, action: &str, req: &Request) -> Option<String> {
+    let body = String::from_utf8_lossy(&req.body);
+    faults
+        .keys()
+        .find(|k| {
+            k.split_once(' ').is_some_and(|(a, needle)| {
+                a == action && (body.contains(needle) || req.head.contains(needle))
+            })
+        })
+        .or_else(|| faults.keys().find(|k| k.as_str() == action))
+        .cloned()
 }
 
 fn serve(
@@ -176,12 +190,9 @@ fn serve(
         starts.lock().unwrap().push(std::time::Instant::now());
         let fault = {
             let mut faults = faults.lock().unwrap();
-            let key = if faults.contains_key(&action) {
-                action.clone()
-            } else {
-                "*".to_string()
-            };
-            match faults.get_mut(&key) {
+            let key = fault_key(&faults, &action, &req)
+                .or_else(|| faults.contains_key("*").then(|| "*".to_string()));
+            match key.and_then(|k| faults.get_mut(&k)) {
                 Some(Fault::Throttle { percent, seed }) => {
                     // xorshift64*: cheap, repeatable, good enough to pick calls.
                     *seed ^= *seed >> 12;
@@ -315,7 +326,15 @@ fn canned(fault: &Fault) -> Vec<u8> {
         ),
         Fault::ElbThrottle(_) => (400, XML, elb_error("Throttling", "Rate exceeded")),
         Fault::ElbError(code) => (400, XML, elb_error(code, "injected by the test proxy")),
-        Fault::AcmAccessDenied => (
+        Fault::StsAccessDenied => (
+            403,
+            XML,
+            sts_error(
+                "AccessDenied",
+                "User is not authorized to perform: sts:AssumeRole",
+            ),
+        ),
+        Fault::JsonAccessDenied => (
             400,
             "application/x-amz-json-1.1",
             r#"{"__type":"AccessDeniedException","message":"injected by the test proxy"}"#
@@ -333,6 +352,12 @@ fn canned(fault: &Fault) -> Vec<u8> {
 fn ec2_error(code: &str, message: &str) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>"
+    )
+}
+
+fn sts_error(code: &str, message: &str) -> String {
+    format!(
+        "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>"
     )
 }
 

@@ -70,9 +70,15 @@ pub fn tcp(port: i32, cidr: &str) -> IpPermission {
 
 /// Builds the world of `spec` in the moto at `endpoint`.
 pub async fn build(endpoint: &str, spec: &Spec) -> World {
-    let config = sdk_config(endpoint, REGION).await;
-    let ec2 = aws_sdk_ec2::Client::new(&config);
-    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&config);
+    build_with(&sdk_config(endpoint, REGION).await, spec).await
+}
+
+/// Builds the world of `spec` with `config`: its region, and the account of its credentials
+/// (moto acts in the role's account with credentials from AssumeRole).
+pub async fn build_with(config: &aws_config::SdkConfig, spec: &Spec) -> World {
+    let region = config.region().expect("a region").to_string();
+    let ec2 = aws_sdk_ec2::Client::new(config);
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(config);
 
     let vpc = ec2
         .create_vpc()
@@ -95,7 +101,7 @@ pub async fn build(endpoint: &str, spec: &Spec) -> World {
             .create_subnet()
             .vpc_id(&vpc)
             .cidr_block(cidr)
-            .availability_zone(format!("{REGION}{zone}"))
+            .availability_zone(format!("{region}{zone}"))
             .send()
             .await
             .unwrap()
@@ -485,5 +491,51 @@ impl World {
             .remove(0)
             .load_balancer_arn
             .unwrap()
+    }
+
+    /// One more ALB in this world's VPC, as a real one looks: its node interfaces, a target
+    /// group of the world's instances on port 8080 and an HTTP listener forwarding to it.
+    pub async fn add_forwarding_alb(&self, name: &str) -> String {
+        let arn = self.extra_load_balancer(name, false).await;
+        create_node_interfaces(&self.ec2, &self.alb_subnets, &self.alb_sg, &arn).await;
+        let tg = self
+            .elb
+            .create_target_group()
+            .name(format!("{name}-tg"))
+            .protocol(ProtocolEnum::Http)
+            .port(8080)
+            .vpc_id(&self.vpc)
+            .target_type(TargetTypeEnum::Instance)
+            .send()
+            .await
+            .unwrap()
+            .target_groups
+            .unwrap()
+            .remove(0)
+            .target_group_arn
+            .unwrap();
+        register(
+            &self.elb,
+            &tg,
+            self.instances
+                .iter()
+                .map(|i| (i.as_str(), Some(8080), None)),
+        )
+        .await;
+        self.elb
+            .create_listener()
+            .load_balancer_arn(&arn)
+            .protocol(ProtocolEnum::Http)
+            .port(80)
+            .default_actions(
+                Action::builder()
+                    .r#type(ActionTypeEnum::Forward)
+                    .target_group_arn(&tg)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        arn
     }
 }
