@@ -9,11 +9,23 @@ use std::path::{Path, PathBuf};
 use alb_audit::finding::{Severity, Symptom};
 use alb_audit::report::Status;
 
-const SERVICES: [&str; 5] = ["acm", "ec2", "elasticloadbalancing", "organizations", "sts"];
+const SERVICES: [&str; 6] = [
+    "acm",
+    "ec2",
+    "elasticloadbalancing",
+    "network-firewall",
+    "organizations",
+    "sts",
+];
 
 /// The only calls that are neither `Describe*` nor `Get*`: a fleet run assumes a role in each
-/// account and lists the organization's accounts. Both change nothing.
-const FLEET_ACTIONS: [&str; 2] = ["organizations:ListAccounts", "sts:AssumeRole"];
+/// account and lists the organization's accounts, and Network Firewall is found by listing the
+/// firewalls of a VPC. None changes anything.
+const FLEET_ACTIONS: [&str; 3] = [
+    "network-firewall:ListFirewalls",
+    "organizations:ListAccounts",
+    "sts:AssumeRole",
+];
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

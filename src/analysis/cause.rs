@@ -60,6 +60,57 @@ pub enum Cause<'a> {
         /// The blackholed route.
         route: &'a Route,
     },
+    /// Requests and responses take different ways through inspection: the gateway's edge
+    /// route table sends requests through one appliance (or none), the ALB subnet's route
+    /// sends responses another way, and stateful inspection drops the half flow it sees.
+    Asymmetric {
+        /// The ALB subnet's route table.
+        table: &'a RouteTable,
+        /// Its route back to the clients.
+        route: &'a Route,
+        /// The edge route table and route that send requests through an appliance, if any.
+        entered: Option<(&'a RouteTable, &'a Route)>,
+    },
+    /// The appliance a route sends traffic to is missing or not forwarding.
+    Unavailable {
+        /// The endpoint or interface id.
+        endpoint: String,
+        /// Why, in words.
+        why: String,
+    },
+    /// The appliance's own subnet does not route the clients back to their gateway.
+    ApplianceNoReturn {
+        /// The endpoint.
+        endpoint: String,
+        /// Its subnet.
+        subnet: String,
+        /// That subnet's route table.
+        table: &'a RouteTable,
+        /// The route covering the clients there, if any.
+        route: Option<&'a Route>,
+        /// Why it does not lead back.
+        why: String,
+    },
+    /// A transit gateway's attachment of an inspection VPC keeps no flow symmetric.
+    ApplianceMode {
+        /// The attachment (`tgw-attach-…`).
+        attachment: String,
+        /// The transit gateway.
+        transit_gateway: String,
+        /// The inspection VPC.
+        vpc: String,
+    },
+    /// An AWS Network Firewall's rules drop the connection.
+    Firewall {
+        /// The firewall's ARN.
+        arn: String,
+        /// Its name.
+        name: String,
+        /// The decision, in words (`stateless rule group … priority 10 drops SYN`).
+        decision: String,
+        /// What to edit: the rule group or policy that decides.
+        edit: String,
+    },
 }
 
 impl Cause<'_> {
@@ -70,7 +121,12 @@ impl Cause<'_> {
             Cause::Acl { acl, .. } => acl.id.clone(),
             Cause::NoRoute { table }
             | Cause::Route { table, .. }
-            | Cause::Blackhole { table, .. } => table.id.clone(),
+            | Cause::Blackhole { table, .. }
+            | Cause::Asymmetric { table, .. }
+            | Cause::ApplianceNoReturn { table, .. } => table.id.clone(),
+            Cause::Unavailable { endpoint, .. } => endpoint.clone(),
+            Cause::ApplianceMode { attachment, .. } => attachment.clone(),
+            Cause::Firewall { arn, .. } => arn.clone(),
         }
     }
 
@@ -91,9 +147,18 @@ impl Cause<'_> {
                 })
                 .collect(),
             Cause::NoRoute { table } => vec![table.id.clone()],
-            Cause::Route { table, route, .. } | Cause::Blackhole { table, route } => {
+            Cause::Route { table, route, .. }
+            | Cause::Blackhole { table, route }
+            | Cause::Asymmetric { table, route, .. } => {
                 vec![format!("{} {}", table.id, destination(route))]
             }
+            Cause::ApplianceNoReturn { table, route, .. } => vec![match route {
+                Some(r) => format!("{} {}", table.id, destination(r)),
+                None => table.id.clone(),
+            }],
+            Cause::Unavailable { endpoint, .. } => vec![endpoint.clone()],
+            Cause::ApplianceMode { attachment, .. } => vec![attachment.clone()],
+            Cause::Firewall { edit, .. } => vec![edit.clone()],
         }
     }
 
@@ -125,6 +190,45 @@ impl Cause<'_> {
             Cause::Blackhole { table, route } => {
                 format!("{} of {} is a blackhole", describe(route), table.id)
             }
+            Cause::Asymmetric {
+                table,
+                route,
+                entered,
+            } => match entered {
+                Some((edge, via)) => format!(
+                    "requests enter through {} ({} of the gateway's edge route table {}), but {} sends the responses to {}",
+                    via.target,
+                    describe(via),
+                    edge.id,
+                    table.id,
+                    route.target
+                ),
+                None => format!(
+                    "requests come straight from the gateway (no edge route sends them through an appliance), but {} sends the responses through {}",
+                    table.id, route.target
+                ),
+            },
+            Cause::Unavailable { why, .. } => why.clone(),
+            Cause::ApplianceNoReturn {
+                endpoint,
+                subnet,
+                table,
+                why,
+                ..
+            } => format!(
+                "{endpoint}'s subnet {subnet} does not route them back ({}: {why})",
+                table.id
+            ),
+            Cause::Firewall { name, decision, .. } => {
+                format!("firewall {name} drops it: {decision}")
+            }
+            Cause::ApplianceMode {
+                attachment,
+                transit_gateway,
+                vpc,
+            } => format!(
+                "{transit_gateway}'s attachment {attachment} of {vpc}, which holds a firewall, has appliance mode off"
+            ),
         }
     }
 
@@ -185,6 +289,40 @@ impl Cause<'_> {
                 table.id,
                 destination(route),
                 route.target
+            ),
+            Cause::Asymmetric {
+                table,
+                route,
+                entered: Some((edge, via_route)),
+            } => format!(
+                "In {}, point the route {} to {} (the endpoint the edge route table {} sends this subnet's requests to), so responses leave the way requests came.",
+                table.id,
+                destination(route),
+                via_route.target,
+                edge.id
+            ),
+            Cause::Asymmetric {
+                table,
+                route,
+                entered: None,
+            } => format!(
+                "Either route this subnet's traffic through {} in the internet gateway's edge route table too (so requests are inspected on the way in), or point the route {} in {} to {via}.",
+                route.target,
+                destination(route),
+                table.id
+            ),
+            Cause::Unavailable { endpoint, .. } => format!(
+                "Restore {endpoint} (recreate the endpoint or wait until it is ready), or route the traffic through an available endpoint in the same zone."
+            ),
+            Cause::ApplianceNoReturn { table, subnet, .. } => format!(
+                "In {} (the route table of {subnet}), add a route for {peers} to {via}.",
+                table.id
+            ),
+            Cause::Firewall { edit, .. } => format!(
+                "Change {edit} so that it passes TCP {ports} from {peers} to the ALB."
+            ),
+            Cause::ApplianceMode { attachment, .. } => format!(
+                "Enable appliance mode on {attachment}: aws ec2 modify-transit-gateway-vpc-attachment --transit-gateway-attachment-id {attachment} --options ApplianceModeSupport=enable"
             ),
         }
     }
@@ -247,6 +385,56 @@ impl Cause<'_> {
             Cause::Route { table, route, .. } | Cause::Blackhole { table, route } => {
                 m.insert("route_table".into(), table.id.clone().into());
                 m.insert("route".into(), describe(route).into());
+            }
+            Cause::Asymmetric {
+                table,
+                route,
+                entered,
+            } => {
+                m.insert("route_table".into(), table.id.clone().into());
+                m.insert("route".into(), describe(route).into());
+                if let Some((edge, via)) = entered {
+                    m.insert("edge_route_table".into(), edge.id.clone().into());
+                    m.insert("edge_route".into(), describe(via).into());
+                }
+            }
+            Cause::Unavailable { endpoint, why } => {
+                m.insert("endpoint".into(), endpoint.clone().into());
+                m.insert("why".into(), why.clone().into());
+            }
+            Cause::ApplianceNoReturn {
+                endpoint,
+                subnet,
+                table,
+                route,
+                ..
+            } => {
+                m.insert("endpoint".into(), endpoint.clone().into());
+                m.insert("endpoint_subnet".into(), subnet.clone().into());
+                m.insert("route_table".into(), table.id.clone().into());
+                m.insert(
+                    "route".into(),
+                    route.map(describe).unwrap_or_else(|| "none".into()).into(),
+                );
+            }
+            Cause::ApplianceMode {
+                attachment,
+                transit_gateway,
+                vpc,
+            } => {
+                m.insert("attachment".into(), attachment.clone().into());
+                m.insert("transit_gateway".into(), transit_gateway.clone().into());
+                m.insert("inspection_vpc".into(), vpc.clone().into());
+            }
+            Cause::Firewall {
+                arn,
+                decision,
+                edit,
+                ..
+            } => {
+                m.insert("firewall".into(), arn.clone().into());
+                m.insert("decided_by".into(), decision.clone().into());
+                m.insert("rule_source".into(), edit.clone().into());
             }
         }
         m

@@ -8,10 +8,14 @@ use std::collections::BTreeMap;
 
 use super::cause::Cause;
 use super::index::Index;
+use super::return_path;
 use super::scope::ClientScope;
+use super::tls::TlsOptions;
 use crate::finding::{Severity, Symptom};
 use crate::model::{IpAddressType, LoadBalancer, NetworkAcl, RouteTable, Scheme, Snapshot};
 use crate::net::addr_set::AddrSet;
+use crate::net::firewall::{DecidedBy, FirewallRules, ListenerTraffic};
+use crate::net::inspection::Appliance;
 use crate::net::nacl::evaluate_tcp;
 use crate::net::port_set::{self, PortSet};
 use crate::net::reach::{leads, Leads};
@@ -32,7 +36,25 @@ pub enum Hop {
     Route,
     /// A blackhole on the route back (ALB105).
     Blackhole,
+    /// Requests and responses take different ways through inspection (ALB110).
+    Inspection,
+    /// An inspection endpoint on the path is missing or not available (ALB111).
+    InspectionEndpoint,
+    /// An inspection endpoint's subnet has no route back (ALB112).
+    InspectionReturn,
+    /// An AWS Network Firewall on the path drops the connection (ALB113).
+    Firewall,
 }
+
+/// Every hop whose verdict depends on the route back: all unknown when the route is.
+const ROUTE_HOPS: [Hop; 6] = [
+    Hop::Route,
+    Hop::Blackhole,
+    Hop::Inspection,
+    Hop::InspectionEndpoint,
+    Hop::InspectionReturn,
+    Hop::Firewall,
+];
 
 /// A broken part of the frontend path and what it does to clients.
 #[derive(Clone, Debug)]
@@ -85,6 +107,7 @@ impl<'a> Frontend<'a> {
         index: &Index<'a>,
         lb: &'a LoadBalancer,
         scope: &ClientScope,
+        tls: &TlsOptions,
     ) -> Self {
         let network = &snapshot.network;
         let mut ports: Vec<u16> = lb.listeners.iter().map(|l| l.port).collect();
@@ -220,22 +243,42 @@ impl<'a> Frontend<'a> {
                     ));
                 }
             }
-            // ALB104 / ALB105 / ALB106: the route back to each client.
+            // ALB104–ALB106, ALB110–ALB113: the way back to each client, through any
+            // inspection on it.
             let Some(table) = fe.nodes[i].table else {
                 let why = format!("no route table applies to {}", az.subnet_id);
-                fe.unknown.push((Hop::Route, why.clone()));
-                fe.unknown.push((Hop::Blackhole, why));
+                fe.unknown.extend(ROUTE_HOPS.map(|h| (h, why.clone())));
                 continue;
             };
-            match route_parts(snapshot, lb, table, clients) {
-                Ok((unrouted, holes)) => {
-                    raw.push((Hop::Route, Some(i), None, unrouted));
-                    raw.push((Hop::Blackhole, Some(i), None, holes));
+            let node_addrs = node_addresses(snapshot, index, lb, &az.subnet_id);
+            match return_path::follow(snapshot, lb, table, &node_addrs, clients) {
+                Ok(path) => {
+                    raw.push((Hop::Route, Some(i), None, path.unrouted));
+                    raw.push((Hop::Blackhole, Some(i), None, path.holes));
+                    raw.push((Hop::Inspection, Some(i), None, path.asymmetric));
+                    raw.push((Hop::InspectionEndpoint, Some(i), None, path.unavailable));
+                    raw.push((Hop::InspectionReturn, Some(i), None, path.no_return));
+                    for why in path.unknown {
+                        fe.unknown.push((Hop::Inspection, why));
+                    }
+                    for (through, target) in path.inspected {
+                        let (parts, unknown) = firewall_parts(
+                            snapshot,
+                            lb,
+                            tls,
+                            scope,
+                            &target,
+                            &through,
+                            &node_addrs,
+                        );
+                        fe.unknown
+                            .extend(unknown.into_iter().map(|w| (Hop::Firewall, w)));
+                        for (port, parts) in parts {
+                            raw.push((Hop::Firewall, Some(i), Some(port), parts));
+                        }
+                    }
                 }
-                Err(why) => {
-                    fe.unknown.push((Hop::Route, why.clone()));
-                    fe.unknown.push((Hop::Blackhole, why));
-                }
+                Err(why) => fe.unknown.extend(ROUTE_HOPS.map(|h| (h, why.clone()))),
             }
             if lb.scheme == Scheme::Internal {
                 fe.nodes[i].private = private_coverage(snapshot, lb, table).ok();
@@ -243,6 +286,16 @@ impl<'a> Frontend<'a> {
         }
 
         fe.blocks = judge(raw, scope, lb, fe.nodes.len(), &fe.ports);
+        if lb.scheme == Scheme::Internal {
+            // Without named clients, whoever the transit gateway brings.
+            let through = if scope.explicit {
+                clients.clone()
+            } else {
+                AddrSet::any_v4().union(&AddrSet::any_v6())
+            };
+            fe.blocks
+                .extend(appliance_mode(snapshot, lb, &fe.nodes, &through));
+        }
         if lb.scheme == Scheme::Internal && !scope.explicit {
             fe.blocks
                 .extend(private_blackholes(snapshot, lb, &fe.nodes));
@@ -284,68 +337,127 @@ fn acl_part<'a>(
     )
 }
 
-/// The parts of `clients` whose return route from `table` does not carry them (no route, or a
-/// route to the wrong place), and the parts whose route is a blackhole.
-type RouteParts<'a> = (Vec<(AddrSet, Cause<'a>)>, Vec<(AddrSet, Cause<'a>)>);
-
-fn route_parts<'a>(
-    snapshot: &'a Snapshot,
-    lb: &LoadBalancer,
-    table: &'a RouteTable,
-    clients: &AddrSet,
-) -> Result<RouteParts<'a>, String> {
-    let network = &snapshot.network;
-    let hits = lookup(table, clients, &network.prefix_lists).map_err(|pl| {
-        format!(
-            "the entries of prefix list {pl} in {} are unknown",
-            table.id
-        )
-    })?;
-    let mut unrouted = Vec::new();
-    let mut holes = Vec::new();
-    for hit in hits {
-        let Some(route) = hit.route else {
-            unrouted.push((hit.addrs, Cause::NoRoute { table }));
-            continue;
-        };
-        let carries = |l: &Leads| match lb.scheme {
-            Scheme::Internal => matches!(l, Leads::Local | Leads::Private),
-            _ => matches!(l, Leads::Local | Leads::Internet),
-        };
-        match leads(route, &lb.vpc_id, network) {
-            Leads::Blackhole => holes.push((hit.addrs, Cause::Blackhole { table, route })),
-            // A gateway endpoint's prefix list holds the service's addresses: no client there.
-            Leads::ServiceEndpoint => {}
-            l if carries(&l) => {}
-            Leads::Elsewhere(why) => unrouted.push((hit.addrs, Cause::Route { table, route, why })),
-            Leads::Internet => unrouted.push((
-                hit.addrs,
-                Cause::Route {
-                    table,
-                    route,
-                    why: "an internet gateway, which cannot reach an internal ALB's private addresses".into(),
-                },
-            )),
-            Leads::Private => unrouted.push((
-                hit.addrs,
-                Cause::Route {
-                    table,
-                    route,
-                    why: "private connectivity, not an internet gateway".into(),
-                },
-            )),
-            Leads::Appliance => unrouted.push((
-                hit.addrs,
-                Cause::Route {
-                    table,
-                    route,
-                    why: "an appliance endpoint through which no inbound path was found".into(),
-                },
-            )),
-            Leads::Local => {}
-        }
+/// The node's private addresses in `subnet`, from the ALB's interfaces, else the subnet's
+/// blocks: what the gateway's edge routes and a firewall see as the destination.
+fn node_addresses(snapshot: &Snapshot, index: &Index, lb: &LoadBalancer, subnet: &str) -> AddrSet {
+    let from_enis = crate::arn::AlbArn::parse(&lb.arn)
+        .map(|a| {
+            let nets: Vec<ipnet::IpNet> = index
+                .interfaces_described(&a.interface_description())
+                .iter()
+                .filter(|n| n.subnet_id == subnet)
+                .flat_map(|n| n.addresses.iter().map(|a| ipnet::IpNet::from(*a)))
+                .collect();
+            AddrSet::from_nets(&nets)
+        })
+        .unwrap_or_default();
+    if !from_enis.is_empty() {
+        return from_enis;
     }
-    Ok((unrouted, holes))
+    snapshot
+        .network
+        .subnets
+        .get(subnet)
+        .map(|s| AddrSet::from_nets(&s.cidrs))
+        .unwrap_or_default()
+}
+
+/// Per listener port, the clients (of `through`) an appliance's rules drop, and what could not
+/// be evaluated. Only AWS Network Firewall rules can be read; appliances behind a Gateway
+/// Load Balancer are said to be unseen, never assumed to pass.
+type FirewallParts<'a> = (Vec<(u16, Vec<(AddrSet, Cause<'a>)>)>, Vec<String>);
+
+fn firewall_parts<'a>(
+    snapshot: &'a Snapshot,
+    lb: &'a LoadBalancer,
+    tls: &TlsOptions,
+    scope: &ClientScope,
+    target: &Appliance<'a>,
+    through: &AddrSet,
+    node_addrs: &AddrSet,
+) -> FirewallParts<'a> {
+    let network = &snapshot.network;
+    let clients = scope.describe(through);
+    let firewall = match target {
+        Appliance::Firewall { firewall, .. } => *firewall,
+        Appliance::GatewayLoadBalancer(e) => {
+            return (
+                Vec::new(),
+                vec![format!(
+                    "{clients}: traffic goes through {} to appliances behind a Gateway Load Balancer ({}), whose rules are not visible",
+                    e.id, e.service_name
+                )],
+            )
+        }
+        _ => return (Vec::new(), Vec::new()),
+    };
+    let Some(policy) = network.firewall_policies.get(&firewall.policy_arn) else {
+        return (
+            Vec::new(),
+            vec![format!(
+                "the policy {} of firewall {} was not read",
+                firewall.policy_arn, firewall.name
+            )],
+        );
+    };
+    let home_net = network
+        .vpcs
+        .get(&firewall.vpc_id)
+        .map(|v| AddrSet::from_nets(&v.cidrs))
+        .unwrap_or_default();
+    let rules = FirewallRules {
+        policy,
+        rule_groups: &network.rule_groups,
+        home_net: &home_net,
+    };
+    let mut parts = Vec::new();
+    let mut unknown = Vec::new();
+    for listener in &lb.listeners {
+        let hosts: Vec<String> = crate::analysis::tls::served(tls, listener)
+            .into_iter()
+            .map(|(h, _)| h.to_string())
+            .collect();
+        let verdict = crate::net::firewall::evaluate(
+            &rules,
+            &ListenerTraffic {
+                clients: through,
+                servers: node_addrs,
+                port: listener.port,
+                tls: listener.is_https(),
+                hosts: &hosts,
+            },
+        );
+        unknown.extend(verdict.unevaluated.iter().map(|u| {
+            format!(
+                "{} on port {}: {}",
+                scope.describe(&u.clients),
+                listener.port,
+                u.reason
+            )
+        }));
+        let drops: Vec<(AddrSet, Cause<'a>)> = verdict
+            .dropped
+            .into_iter()
+            .map(|d| {
+                let edit = match &d.decision.by {
+                    DecidedBy::StatelessRule { group_arn, .. }
+                    | DecidedBy::StatefulRule { group_arn, .. } => group_arn.clone(),
+                    _ => firewall.policy_arn.clone(),
+                };
+                (
+                    d.clients,
+                    Cause::Firewall {
+                        arn: firewall.arn.clone(),
+                        name: firewall.name.clone(),
+                        decision: d.decision.to_string(),
+                        edit,
+                    },
+                )
+            })
+            .collect();
+        parts.push((listener.port, drops));
+    }
+    (parts, unknown)
 }
 
 /// Destinations outside the VPC (in the ALB's families) that `table` sends through private
@@ -415,6 +527,68 @@ fn private_blackholes<'a>(
                 } else {
                     Symptom::Timeout
                 },
+            });
+        }
+    }
+    out
+}
+
+/// Internal ALBs whose clients come through a transit gateway: an attachment of that transit
+/// gateway whose VPC holds a firewall or Gateway Load Balancer endpoints (an inspection VPC)
+/// and has appliance mode off may return a flow through another zone's endpoint than it sent
+/// it. A warning: the transit gateway's route tables, which decide whether the ALB's traffic
+/// goes through that VPC at all, are not read.
+fn appliance_mode<'a>(
+    snapshot: &'a Snapshot,
+    lb: &LoadBalancer,
+    nodes: &[Node<'a>],
+    clients: &AddrSet,
+) -> Vec<Block<'a>> {
+    let network = &snapshot.network;
+    let mut via: BTreeMap<&str, AddrSet> = BTreeMap::new();
+    for node in nodes {
+        let Some(table) = node.table else { continue };
+        let Ok(hits) = lookup(table, clients, &network.prefix_lists) else {
+            continue;
+        };
+        for hit in hits {
+            if let Some(r) = hit.route.filter(|r| r.target.starts_with("tgw-")) {
+                let slot = via.entry(r.target.as_str()).or_default();
+                *slot = slot.union(&hit.addrs);
+            }
+        }
+    }
+    let inspects = |vpc: &str| {
+        network.firewalls.values().any(|f| f.vpc_id == vpc)
+            || network.vpc_endpoints.values().any(|e| {
+                e.vpc_id == vpc && e.kind == crate::model::VpcEndpointKind::GatewayLoadBalancer
+            })
+    };
+    let mut out = Vec::new();
+    for (tgw, routed) in via {
+        for a in network.transit_gateway_attachments.values() {
+            if a.transit_gateway_id != tgw
+                || a.vpc_id == lb.vpc_id
+                || a.appliance_mode
+                || !inspects(&a.vpc_id)
+            {
+                continue;
+            }
+            out.push(Block {
+                hop: Hop::Inspection,
+                node: None,
+                port: None,
+                blocked: routed.clone(),
+                parts: vec![(
+                    routed.clone(),
+                    Cause::ApplianceMode {
+                        attachment: a.id.clone(),
+                        transit_gateway: tgw.to_string(),
+                        vpc: a.vpc_id.clone(),
+                    },
+                )],
+                severity: Severity::Warning,
+                symptom: Symptom::IntermittentTimeout,
             });
         }
     }

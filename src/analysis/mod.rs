@@ -8,6 +8,7 @@ pub mod backend;
 pub mod cause;
 pub mod frontend;
 pub mod index;
+pub mod return_path;
 pub mod scope;
 pub mod targets;
 pub mod tls;
@@ -63,7 +64,7 @@ impl<'a, 'i> AlbContext<'a, 'i> {
     /// The client -> ALB node analysis.
     pub fn frontend(&self) -> &frontend::Frontend<'a> {
         self.frontend.get_or_init(|| {
-            frontend::Frontend::analyse(self.snapshot, self.index, self.lb, &self.scope)
+            frontend::Frontend::analyse(self.snapshot, self.index, self.lb, &self.scope, self.tls)
         })
     }
 

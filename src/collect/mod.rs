@@ -18,7 +18,7 @@ mod ec2;
 mod elb;
 mod failure;
 pub mod fleet;
-#[allow(dead_code)] // wired by the collector
+mod inspection;
 mod network_firewall;
 pub mod progress;
 mod tls;
@@ -91,6 +91,7 @@ pub struct Collector {
     elb: aws_sdk_elasticloadbalancingv2::Client,
     ec2: aws_sdk_ec2::Client,
     acm: aws_sdk_acm::Client,
+    nfw: aws_sdk_networkfirewall::Client,
     region: String,
     /// Where calls go, for messages: `--endpoint-url`, else AWS's regional endpoint.
     endpoint: String,
@@ -131,8 +132,12 @@ impl Collector {
         let acm = aws_sdk_acm::config::Builder::from(config)
             .retry_partition(partition())
             .build();
+        let nfw = aws_sdk_networkfirewall::config::Builder::from(config)
+            .retry_partition(partition())
+            .build();
         let region = config.region().map(|r| r.to_string()).unwrap_or_default();
         Collector {
+            nfw: aws_sdk_networkfirewall::Client::from_conf(nfw),
             elb: aws_sdk_elasticloadbalancingv2::Client::from_conf(elb),
             ec2: aws_sdk_ec2::Client::from_conf(ec2),
             acm: aws_sdk_acm::Client::from_conf(acm),
@@ -206,9 +211,35 @@ impl Collector {
                 .filter(|lb| !lb.vpc_id.is_empty())
                 .map(|lb| lb.vpc_id.clone())
                 .collect();
-            let (mut network, network_gaps) = self.network(&vpcs).await;
+            let vpc_list: Vec<String> = vpcs.iter().cloned().collect();
+            let mut inspected = Network::default();
+            let mut inspected_gaps = Vec::new();
+            let ((mut network, network_gaps), endpoints, ()) = tokio::join!(
+                self.network(&vpcs),
+                self.vpc_endpoints(&vpc_list),
+                self.firewalls(&vpc_list, &mut inspected, &mut inspected_gaps),
+            );
             gaps.extend(network_gaps);
-            self.prefix_lists(&mut network, &mut gaps).await;
+            gaps.extend(inspected_gaps);
+            match endpoints {
+                Ok(list) => network
+                    .vpc_endpoints
+                    .extend(list.into_iter().map(|e| (e.id.clone(), e))),
+                Err(g) => gaps.push(g),
+            }
+            merge(&mut network, inspected);
+            let mut transit = Network {
+                route_tables: network.route_tables.clone(),
+                vpcs: network.vpcs.clone(),
+                ..Network::default()
+            };
+            let mut transit_gaps = Vec::new();
+            tokio::join!(
+                self.prefix_lists(&mut network, &mut gaps),
+                self.transit_inspection(&mut transit, &mut transit_gaps),
+            );
+            gaps.extend(transit_gaps);
+            merge(&mut network, transit);
             Ok::<_, crate::error::Error>((lbs, network, gaps))
         };
         let listener_chain = self.listeners_with_rules(&lb_arns);
@@ -343,6 +374,12 @@ fn merge(into: &mut Network, part: Network) {
     into.prefix_lists.extend(part.prefix_lists);
     into.network_interfaces.extend(part.network_interfaces);
     into.instances.extend(part.instances);
+    into.vpc_endpoints.extend(part.vpc_endpoints);
+    into.firewalls.extend(part.firewalls);
+    into.firewall_policies.extend(part.firewall_policies);
+    into.rule_groups.extend(part.rule_groups);
+    into.transit_gateway_attachments
+        .extend(part.transit_gateway_attachments);
 }
 
 /// The current time as RFC 3339 UTC, to the second.

@@ -100,6 +100,16 @@ pub enum Dataset {
     SslPolicies,
     /// acm:DescribeCertificate
     Certificates,
+    /// ec2:DescribeVpcEndpoints
+    VpcEndpoints,
+    /// network-firewall:ListFirewalls and DescribeFirewall
+    Firewalls,
+    /// network-firewall:DescribeFirewallPolicy
+    FirewallPolicies,
+    /// network-firewall:DescribeRuleGroup
+    RuleGroups,
+    /// ec2:DescribeTransitGatewayVpcAttachments
+    TransitGatewayAttachments,
     /// A value the snapshot names that this build does not know.
     #[serde(other)]
     Unknown,
@@ -361,6 +371,78 @@ pub struct Network {
     /// Instances behind instance targets.
     #[serde(default)]
     pub instances: BTreeMap<String, Instance>,
+    /// The VPCs' endpoints: gateway endpoints (S3, DynamoDB) and the Gateway Load Balancer or
+    /// Network Firewall endpoints that inspection routes send traffic to.
+    #[serde(default)]
+    pub vpc_endpoints: BTreeMap<String, VpcEndpoint>,
+    /// AWS Network Firewalls of the VPCs (and of inspection VPCs behind a transit gateway), by
+    /// ARN.
+    #[serde(default)]
+    pub firewalls: BTreeMap<String, firewall::Firewall>,
+    /// Their policies, by ARN.
+    #[serde(default)]
+    pub firewall_policies: BTreeMap<String, firewall::FirewallPolicy>,
+    /// The rule groups the policies reference, by ARN.
+    #[serde(default)]
+    pub rule_groups: BTreeMap<String, firewall::RuleGroup>,
+    /// VPC attachments of the transit gateways the ALB subnets route through, by id.
+    #[serde(default)]
+    pub transit_gateway_attachments: BTreeMap<String, TransitGatewayAttachment>,
+}
+
+/// A VPC endpoint: where a `vpce-` route target leads.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VpcEndpoint {
+    /// Its id.
+    pub id: String,
+    /// Its VPC.
+    #[serde(default)]
+    pub vpc_id: String,
+    /// Gateway (S3, DynamoDB), Interface or GatewayLoadBalancer.
+    #[serde(default)]
+    pub kind: VpcEndpointKind,
+    /// The service it connects to.
+    #[serde(default)]
+    pub service_name: String,
+    /// `available` when it forwards traffic; `pending`, `deleting`, `failed`… otherwise.
+    #[serde(default)]
+    pub state: String,
+    /// The subnets it sits in (one for a Gateway Load Balancer endpoint).
+    #[serde(default)]
+    pub subnet_ids: Vec<String>,
+}
+
+/// What kind of VPC endpoint, which decides what a route to it means.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum VpcEndpointKind {
+    /// A gateway endpoint: its prefix list's service addresses, never clients.
+    Gateway,
+    /// An interface endpoint (PrivateLink): not a route target.
+    Interface,
+    /// A Gateway Load Balancer endpoint: an inspection appliance in the path.
+    GatewayLoadBalancer,
+    /// A kind this build does not know, or not read.
+    #[default]
+    #[serde(other)]
+    Unknown,
+}
+
+/// A VPC attachment of a transit gateway and whether it keeps flows symmetric.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransitGatewayAttachment {
+    /// Its id (`tgw-attach-…`).
+    pub id: String,
+    /// The transit gateway.
+    pub transit_gateway_id: String,
+    /// The attached VPC.
+    pub vpc_id: String,
+    /// Appliance mode (`ApplianceModeSupport: enable`): both directions of a flow use the
+    /// same zone's attachment, which stateful inspection in that VPC needs.
+    #[serde(default)]
+    pub appliance_mode: bool,
+    /// Its state (`available`, …).
+    #[serde(default)]
+    pub state: String,
 }
 
 /// A VPC and the address blocks that its `local` route covers.

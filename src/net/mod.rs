@@ -4,6 +4,7 @@
 
 pub mod addr_set;
 pub mod firewall;
+pub mod inspection;
 pub mod internet;
 pub mod nacl;
 pub mod port_set;

@@ -52,7 +52,12 @@ pub fn leads(route: &Route, vpc_id: &str, network: &Network) -> Leads {
         TargetKind::VpnGateway if attached(&network.vpn_gateways) => Leads::Private,
         TargetKind::InternetGateway | TargetKind::VpnGateway => Leads::Elsewhere(not_attached()),
         TargetKind::TransitGateway | TargetKind::PeeringConnection => Leads::Private,
-        TargetKind::VpcEndpoint if route.destination_prefix_list.is_some() => {
+        TargetKind::VpcEndpoint
+            if network.vpc_endpoints.get(&route.target).map_or(
+                route.destination_prefix_list.is_some(),
+                |e| e.kind == crate::model::VpcEndpointKind::Gateway,
+            ) =>
+        {
             Leads::ServiceEndpoint
         }
         TargetKind::VpcEndpoint | TargetKind::NetworkInterface => Leads::Appliance,

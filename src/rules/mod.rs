@@ -10,6 +10,7 @@ use crate::model::Dataset;
 
 mod backend;
 mod frontend;
+mod inspection;
 pub mod phrase;
 pub mod run;
 mod targets;
@@ -78,6 +79,10 @@ pub static REGISTRY: &[&Rule] = &[
     &frontend::alb106_internal_no_private_connectivity::RULE,
     &frontend::alb107_no_listeners::RULE,
     &frontend::alb108_client_address_family_not_served::RULE,
+    &inspection::alb110_inspection_return_path_asymmetric::RULE,
+    &inspection::alb111_inspection_endpoint_unavailable::RULE,
+    &inspection::alb112_inspection_subnet_no_return_route::RULE,
+    &inspection::alb113_firewall_drops_client::RULE,
     &backend::alb201_backend_sg_egress_denies_target::RULE,
     &backend::alb202_target_sg_denies_alb::RULE,
     &backend::alb203_backend_nacl_denies_request::RULE,

@@ -145,6 +145,60 @@ pub fn frontend(rule: &Rule, ctx: &AlbContext, block: &Block, resource: String) 
             ),
             cause.remediation(&entries, "", if internal { &via } else { "a live target" }),
         ),
+        (Hop::Inspection, Some(n)) => (
+            format!(
+                "{} ({}): {}. Stateful inspection sees only half of each connection and drops it: {}.",
+                n.subnet_id,
+                n.zone,
+                cause.clause(),
+                where_(n.zone)
+            ),
+            cause.remediation(&entries, "", &via),
+        ),
+        (Hop::InspectionEndpoint, Some(n)) => (
+            format!(
+                "Traffic between {clients} and the ALB node in {} ({}) is routed through {}, but {}: {}.",
+                n.zone,
+                n.subnet_id,
+                cause.resource(),
+                cause.clause(),
+                where_(n.zone)
+            ),
+            cause.remediation(&entries, "", &via),
+        ),
+        (Hop::InspectionReturn, Some(n)) => (
+            format!(
+                "Responses from the ALB node in {} go through the inspection endpoint as they should, but {}: responses to {clients} never leave, so {}.",
+                n.zone,
+                cause.clause(),
+                where_(n.zone)
+            ),
+            cause.remediation(&entries, "", &via),
+        ),
+        (Hop::Firewall, Some(n)) => (
+            format!(
+                "On the way to the ALB node in {} ({}), {} drops TCP {port} from {clients} ({}): {}.",
+                n.zone,
+                n.subnet_id,
+                match cause {
+                    Cause::Firewall { name, .. } => format!("firewall {name}"),
+                    other => other.resource(),
+                },
+                match cause {
+                    Cause::Firewall { decision, .. } => decision.clone(),
+                    other => other.clause(),
+                },
+                where_(n.zone)
+            ),
+            cause.remediation(&entries, &port, &via),
+        ),
+        (Hop::Inspection, None) => (
+            format!(
+                "{}: the transit gateway may return a flow from {clients} through another zone's inspection endpoint than the one that saw it leave, which drops it, so some connections time out.",
+                cause.clause()
+            ),
+            cause.remediation(&entries, "", &via),
+        ),
         (_, None) => (cause.clause(), cause.remediation(&entries, &port, &via)),
     };
     let mut evidence = cause.evidence();
