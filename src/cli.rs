@@ -1,11 +1,11 @@
 //! Command-line interface: flags are parsed and validated here once, then handed to the
-//! library as plain values. Exit statuses follow CONTRACT.md: 0 pass, 1 findings at or above
-//! `--fail-on`, 2 bad input, 3 incomplete.
+//! library as plain values. Exit statuses (docs/report.md): 0 pass, 1 findings at or above
+//! `--fail-on` or a failed probe, 2 bad input, 3 incomplete.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ipnet::IpNet;
@@ -18,6 +18,9 @@ use crate::collect::{config, AwsOptions, Collector, Selection};
 use crate::error::{Error, Result};
 use crate::model::fleet::Fleet;
 use crate::model::{Snapshot, SNAPSHOT_FORMAT};
+use crate::probe::live::{self, Settings, Target};
+use crate::probe::parse_resolve;
+use crate::probe::plan::{plan, AlbPlan, NotProbed};
 use crate::report::baseline::Baseline;
 use crate::report::{self, FailOn};
 use crate::rules;
@@ -35,6 +38,9 @@ pub struct Cli {
 enum Command {
     /// Audit ALBs (live, read-only) or a saved snapshot, and report what breaks which path.
     Audit(AuditArgs),
+    /// Audit ALBs, then from here connect to every node and listener once (as `telnet` and
+    /// `curl -v` would) and join what happened with the findings.
+    Probe(ProbeArgs),
     /// Save everything an audit reads to a JSON snapshot, for offline audits and bug reports.
     Snapshot(SnapshotArgs),
     /// Write a baseline that accepts every finding of a JSON report, each at its severity.
@@ -77,7 +83,7 @@ struct AuditArgs {
     #[arg(long = "client-cidr", value_name = "CIDR")]
     client_cidr: Vec<String>,
     /// A host name clients use, which every HTTPS listener's certificates must cover
-    /// (repeatable).
+    /// (repeatable); `probe` sends the first as `Host` and TLS SNI.
     #[arg(long, value_name = "NAME")]
     hostname: Vec<String>,
     /// The TLS version of the oldest clients that must connect: TLSv1.0, TLSv1.1, TLSv1.2 or
@@ -102,6 +108,24 @@ struct AuditArgs {
     baseline: Option<PathBuf>,
     #[command(flatten)]
     aws: AwsArgs,
+}
+
+/// `probe`: the audit's options, and how to probe.
+#[derive(Debug, Args)]
+struct ProbeArgs {
+    #[command(flatten)]
+    audit: AuditArgs,
+    /// The path of the one `GET` sent to each node and HTTP(S) listener.
+    #[arg(long, value_name = "PATH", default_value = "/")]
+    path: String,
+    /// Bound on each phase of each probe (connect, TLS handshake, response) and on resolving
+    /// the ALB's name, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value = "3", value_parser = parse_timeout)]
+    connect_timeout: Duration,
+    /// Use ADDR[,ADDR...] as the answer for HOST instead of DNS, like curl's --resolve
+    /// (HOST:PORT:ADDR is read too); repeatable.
+    #[arg(long, value_name = "HOST:ADDR")]
+    resolve: Vec<String>,
 }
 
 /// Which ALBs to read.
@@ -230,6 +254,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Audit(args) => audit(args),
+        Command::Probe(args) => probe(args),
         Command::Baseline { report, output } => {
             let text = std::fs::read_to_string(&report).map_err(|e| Error::Input {
                 what: "report",
@@ -267,7 +292,21 @@ pub fn run(cli: Cli) -> Result<u8> {
     }
 }
 
+/// An audit's report and the model it was made from, so that `probe` plans from the very
+/// snapshot the findings come from.
+struct Audited {
+    fleet: Fleet,
+    report: report::Report,
+    baselined: bool,
+}
+
 fn audit(args: AuditArgs) -> Result<u8> {
+    let audited = run_audit(&args)?;
+    write_report(&audited.report, &args, audited.baselined)?;
+    Ok(audited.report.exit_code(args.fail_on))
+}
+
+fn run_audit(args: &AuditArgs) -> Result<Audited> {
     let client_cidrs = parse_cidrs(&args.client_cidr)?;
     let tls = TlsOptions {
         hostnames: parse_hostnames(&args.hostname)?,
@@ -310,6 +349,14 @@ fn audit(args: AuditArgs) -> Result<u8> {
         baseline.as_ref(),
         generated_at,
     );
+    Ok(Audited {
+        fleet,
+        report,
+        baselined: baseline.is_some(),
+    })
+}
+
+fn write_report(report: &report::Report, args: &AuditArgs, baselined: bool) -> Result<()> {
     let format = args.format.unwrap_or(
         if args.output.is_none() && std::io::stdout().is_terminal() {
             Format::Text
@@ -319,11 +366,11 @@ fn audit(args: AuditArgs) -> Result<u8> {
     );
     let rendered = match format {
         Format::Json => report.to_json(),
-        Format::Text => report::text::render(&report),
-        Format::Sarif => report::sarif::render(&report, baseline.is_some()),
-        Format::Junit => report::junit::render(&report, args.fail_on),
-        Format::Markdown => report::markdown::render(&report),
-        Format::Html => report::html::render(&report),
+        Format::Text => report::text::render(report),
+        Format::Sarif => report::sarif::render(report, baselined),
+        Format::Junit => report::junit::render(report, args.fail_on),
+        Format::Markdown => report::markdown::render(report),
+        Format::Html => report::html::render(report),
     };
     match &args.output {
         Some(path) => {
@@ -339,7 +386,77 @@ fn audit(args: AuditArgs) -> Result<u8> {
         }
         None => print_styled(&rendered)?,
     }
-    Ok(report.exit_code(args.fail_on))
+    Ok(())
+}
+
+/// `probe`: the audit, then from here one connection (and one `GET`) per ALB node address and
+/// listener, joined with the findings into the audit's report.
+fn probe(args: ProbeArgs) -> Result<u8> {
+    let settings = Settings {
+        host: parse_hostnames(&args.audit.hostname)?.into_iter().next(),
+        path: args.path.clone(),
+        timeout: args.connect_timeout,
+        resolve: args
+            .resolve
+            .iter()
+            .map(|r| parse_resolve(r.trim()))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| Error::Usage(format!("--resolve: {e}")))?,
+    };
+    let mut audited = run_audit(&args.audit)?;
+    let lbs: Vec<(&Snapshot, &crate::model::LoadBalancer)> = audited
+        .fleet
+        .parts
+        .iter()
+        .flat_map(|part| part.load_balancers.iter().map(move |lb| (part, lb)))
+        .collect();
+    let targets: Vec<Target<'_>> = audited
+        .report
+        .load_balancers
+        .iter()
+        .map(|alb| {
+            let found = lbs.iter().find(|(_, lb)| lb.arn == alb.arn);
+            Target {
+                dns_name: &alb.dns_name,
+                plan: match found {
+                    Some((snapshot, lb)) => plan(snapshot, lb),
+                    None => AlbPlan {
+                        nodes: Vec::new(),
+                        not_probed: alb
+                            .availability_zones
+                            .iter()
+                            .map(|z| NotProbed {
+                                availability_zone: z.zone.clone(),
+                                reason: "the ALB is not in the audited model".into(),
+                            })
+                            .collect(),
+                        listeners: Vec::new(),
+                    },
+                },
+                findings: &alb.findings,
+            }
+        })
+        .collect();
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    let probes = runtime()?.block_on(live::run(&targets, &settings, now));
+    drop(targets);
+    audited.report.attach_probes(probes);
+    write_report(&audited.report, &args.audit, audited.baselined)?;
+    Ok(audited.report.exit_code(args.audit.fail_on))
+}
+
+/// `--connect-timeout`: seconds, more than 0 and at most 60 (fractions allowed).
+fn parse_timeout(s: &str) -> std::result::Result<Duration, String> {
+    let secs: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number of seconds"))?;
+    if !(secs > 0.0 && secs <= 60.0) {
+        return Err(format!("{s} is outside 0 < seconds <= 60"));
+    }
+    Ok(Duration::from_secs_f64(secs))
 }
 
 /// Refuses to write the report over the snapshot it is read from.

@@ -4,8 +4,9 @@
 //! a timeout, then for an HTTP(S) listener one `GET` (through TLS with SNI for HTTPS), and what
 //! happened, classified.
 //!
-//! The engine only runs the requests it is given and reports outcomes; choosing node addresses
-//! and joining outcomes with static findings is the caller's. It is polite by construction:
+//! The engine ([`run_all`]) only runs the requests it is given and reports outcomes; [`plan`]
+//! chooses node addresses from the model, [`join`] joins outcomes with the audit's findings,
+//! and [`live`] runs the stage end to end. Nothing here calls AWS. It is polite by construction:
 //! exactly one TCP connection per request, at most one HTTP request on it, never a retry, and at
 //! most `concurrency` requests in flight.
 //!
@@ -14,6 +15,9 @@
 
 mod certificate;
 mod http;
+pub mod join;
+pub mod live;
+pub mod plan;
 pub mod resolve;
 mod tcp;
 mod tls;

@@ -164,7 +164,8 @@ fn ip_literal(host: &str) -> Option<IpAddr> {
     }
 }
 
-fn same_host(a: &str, b: &str) -> bool {
+/// Whether two host names are the same name: ASCII case and one trailing dot aside.
+pub(crate) fn same_host(a: &str, b: &str) -> bool {
     let bare = |h: &str| h.strip_suffix('.').unwrap_or(h).to_owned();
     bare(a).eq_ignore_ascii_case(&bare(b))
 }

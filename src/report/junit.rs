@@ -220,7 +220,57 @@ fn alb_suite(lb: &AlbReport, label: &str, fail_on: FailOn) -> Suite {
     for (check, entries) in missing {
         suite.not_evaluated(label, &format!("{check} not evaluated"), &entries);
     }
+    probe_cases(&mut suite, lb, label);
     suite
+}
+
+/// One case per probe of `probe`: failed when a client here failed, with the join.
+fn probe_cases(suite: &mut Suite, lb: &AlbReport, label: &str) {
+    let Some(probe) = &lb.probe else {
+        return;
+    };
+    for r in &probe.results {
+        let name = format!("probe {} {}", r.zone, super::probe::place(r));
+        let mut text = super::probe::outcome_phrase(r);
+        if !r.explained_by.is_empty() {
+            text.push_str(&format!(
+                "\nexplained by {}",
+                super::probe::cite(lb, &r.explained_by).join("; ")
+            ));
+        }
+        for s in &r.unexplained {
+            text.push_str(&format!("\nsuspect: {s}"));
+        }
+        match &r.failure {
+            Some(f) => {
+                let body = format!(
+                    "<failure message=\"{}\" type=\"probe\">{}</failure>",
+                    esc(&f.message),
+                    esc(&text)
+                );
+                suite.case(label, &name, &body);
+                suite.failures += 1;
+            }
+            None => suite.case(
+                label,
+                &name,
+                &format!("<system-out>{}</system-out>", esc(&text)),
+            ),
+        }
+    }
+    for n in &probe.not_probed {
+        let body = format!(
+            "<error message=\"not probed: {}\" type=\"not-probed\">{}</error>",
+            esc(&n.reason),
+            esc(&n.reason)
+        );
+        suite.case(
+            label,
+            &format!("probe {} not probed", n.availability_zone),
+            &body,
+        );
+        suite.errors += 1;
+    }
 }
 
 /// `ALB202 i-0a1 (us-east-1a, port 8081)`: the rule and resource, and what tells this finding

@@ -206,6 +206,7 @@ pub fn render(report: &Report) -> String {
         out.push_str(&missing.join("\n"));
         out.push('\n');
     }
+    probe_section(&mut out, report);
     if let Some(stale) = report.baseline.as_ref().map(|b| &b.stale) {
         if !stale.is_empty() {
             let _ = writeln!(
@@ -220,6 +221,61 @@ pub fn render(report: &Report) -> String {
         }
     }
     out
+}
+
+/// Per probed ALB: what DNS answered, then one row per node address and port.
+fn probe_section(out: &mut String, report: &Report) {
+    let probed: Vec<_> = report
+        .load_balancers
+        .iter()
+        .filter_map(|lb| lb.probe.as_ref().map(|p| (lb, p)))
+        .collect();
+    if probed.is_empty() {
+        return;
+    }
+    out.push_str("\n### Probe from here\n\n");
+    for (lb, p) in &probed {
+        let _ = writeln!(
+            out,
+            "- {}: {}; {}",
+            cell(&lb.name),
+            super::probe::verdict(p),
+            cell(&super::probe::dns_line(p))
+        );
+    }
+    out.push_str("\n| load balancer | zone | node | what a client here saw | explained by | contradicts |\n|---|---|---|---|---|---|\n");
+    for (lb, p) in &probed {
+        for r in &p.results {
+            let outcome = super::probe::outcome_phrase(r);
+            let seen = if r.failure.is_some() {
+                format!("**{}**", cell(&outcome))
+            } else {
+                cell(&outcome)
+            };
+            let explained = if r.explained_by.is_empty() && r.failure.is_some() {
+                "no finding".to_string()
+            } else {
+                cell(&super::probe::cite(lb, &r.explained_by).join("; "))
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {seen} | {explained} | {} |",
+                cell(&lb.name),
+                r.zone,
+                code(&super::probe::place(r)),
+                cell(&super::probe::cite(lb, &r.contradicts).join("; "))
+            );
+        }
+        for n in &p.not_probed {
+            let _ = writeln!(
+                out,
+                "| {} | {} | — | not probed: {} | | |",
+                cell(&lb.name),
+                n.availability_zone,
+                cell(&n.reason)
+            );
+        }
+    }
 }
 
 /// What to edit for a cause as code spans: each distinct `change` item (the resource where a

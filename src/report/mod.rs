@@ -7,6 +7,7 @@ pub mod group;
 pub mod html;
 pub mod junit;
 pub mod markdown;
+pub mod probe;
 pub mod sarif;
 pub mod text;
 pub mod topology;
@@ -62,7 +63,7 @@ pub enum Status {
     Incomplete,
 }
 
-/// The JSON report (CONTRACT.md, schema_version 1).
+/// The JSON report, schema_version 1 (docs/report.md).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Report {
     /// Always [`SCHEMA_VERSION`].
@@ -109,6 +110,10 @@ pub struct Summary {
     /// Findings accepted by the baseline (counted in the severities too).
     #[serde(default)]
     pub baselined: usize,
+    /// Probe results that failed, over all ALBs (additive to schema 1); absent from `audit`
+    /// reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe_failures: Option<usize>,
 }
 
 /// One ALB's part of the report.
@@ -145,6 +150,10 @@ pub struct AlbReport {
     /// or a dashboard can place each finding on its edge without the snapshot.
     #[serde(default)]
     pub topology: topology::Topology,
+    /// What `alb-audit probe` saw from where it ran, joined with the findings (additive to
+    /// schema 1); absent from `audit` reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<crate::probe::join::AlbProbe>,
 }
 
 /// Builds the report from the evaluation of `snapshot`.
@@ -205,6 +214,7 @@ pub fn build_fleet(
             .flat_map(|l| &l.findings)
             .filter(|f| f.baselined)
             .count(),
+        probe_failures: None,
     };
     let status = if load_balancers.iter().any(|l| l.status == Status::Fail) {
         Status::Fail
@@ -279,6 +289,7 @@ fn alb_report(
         not_evaluated: o.not_evaluated,
         not_applicable: o.not_applicable,
         topology: topology::Topology::of(snapshot, o.lb),
+        probe: None,
     }
 }
 
@@ -327,8 +338,23 @@ impl Report {
                 .any(|l| !l.not_evaluated.is_empty())
     }
 
-    /// The process exit status the contract assigns: 1 for a finding at or above `fail_on`,
-    /// else 3 when incomplete, else 0.
+    /// Attaches each ALB's probe (same order as `load_balancers`): a failed probe fails its
+    /// ALB and the run, whatever the findings, because a client here fails now.
+    pub fn attach_probes(&mut self, probes: Vec<crate::probe::join::AlbProbe>) {
+        let mut failures = 0;
+        for (lb, probe) in self.load_balancers.iter_mut().zip(probes) {
+            failures += probe.failed;
+            if probe.failed > 0 {
+                lb.status = Status::Fail;
+                self.status = Status::Fail;
+            }
+            lb.probe = Some(probe);
+        }
+        self.summary.probe_failures = Some(failures);
+    }
+
+    /// The process exit status the contract assigns: 1 for a finding at or above `fail_on` or
+    /// a failed probe, else 3 when incomplete, else 0.
     pub fn exit_code(&self, fail_on: FailOn) -> u8 {
         let failing = fail_on.threshold().is_some_and(|t| {
             self.load_balancers
@@ -336,7 +362,7 @@ impl Report {
                 .flat_map(|l| &l.findings)
                 .any(|f| !f.baselined && f.severity >= t)
         });
-        if failing {
+        if failing || self.summary.probe_failures.unwrap_or(0) > 0 {
             1
         } else if self.status == Status::Incomplete || self.is_incomplete() {
             3
@@ -353,8 +379,12 @@ impl Report {
             Status::Fail => "FAIL",
             Status::Incomplete => "INCOMPLETE",
         };
+        let probes = s
+            .probe_failures
+            .map(|n| format!(", {n} failed probe(s)"))
+            .unwrap_or_default();
         format!(
-            "{status}: {} load balancer(s), {} error(s), {} warning(s), {} note(s)",
+            "{status}: {} load balancer(s), {} error(s), {} warning(s), {} note(s){probes}",
             s.load_balancers, s.error, s.warning, s.note
         )
     }

@@ -26,7 +26,7 @@ pub fn render(report: &Report) -> String {
         .sum();
     let _ = writeln!(
         out,
-        "alb-audit {}: {} load balancer{}, {} ({} error{}, {} warning{}, {} note{}{})",
+        "alb-audit {}: {} load balancer{}, {} ({} error{}, {} warning{}, {} note{}{}{})",
         report.tool.version,
         s.load_balancers,
         plural(s.load_balancers),
@@ -41,7 +41,10 @@ pub fn render(report: &Report) -> String {
             format!(" from {causes} cause{}", plural(causes))
         } else {
             String::new()
-        }
+        },
+        s.probe_failures
+            .map(|n| format!("; {n} failed probe{}", plural(n)))
+            .unwrap_or_default()
     );
     let unaudited = report.unaudited();
     if unaudited.partly > 0 {
@@ -205,6 +208,7 @@ fn render_alb(out: &mut String, lb: &AlbReport) {
         let _ = writeln!(out, "\n  Not evaluated ({NOT_SEEN})");
         not_evaluated_lines(out, &lb.not_evaluated, "    ");
     }
+    super::probe::text_section(out, lb);
 }
 
 /// Wraps `text` in `style`'s escape codes; the writer strips them where colour is unwanted.

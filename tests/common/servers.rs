@@ -5,7 +5,8 @@
 //!
 //! Every server runs on plain threads (so sync and async tests can use it alike), binds a
 //! chosen loopback address (Linux routes all of 127.0.0.0/8 to `lo`, so 127.0.0.2 and
-//! 127.0.1.10 are distinct "nodes") on a free port, and stops accepting when dropped.
+//! 127.0.1.10 are distinct "nodes") on a free port, or on the port given as `ADDR:PORT` (two
+//! nodes of one ALB listen on the same listener port), and stops accepting when dropped.
 
 use std::io::{Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -148,8 +149,7 @@ impl Server {
     where
         F: Fn(TcpStream, &Shared) + Send + Sync + 'static,
     {
-        let ip: IpAddr = ip.parse().expect("a loopback address");
-        let listener = TcpListener::bind((ip, 0)).expect("bind a loopback address");
+        let listener = TcpListener::bind(bind_addr(ip)).expect("bind a loopback address");
         let addr = listener.local_addr().expect("bound address");
         let shared = Arc::new(Shared::default());
         let stop = Arc::new(AtomicBool::new(false));
@@ -261,8 +261,7 @@ impl FullBacklog {
     /// Binds and fills the queue until one more connect times out.
     pub fn bind(ip: &str) -> FullBacklog {
         use socket2::{Domain, Socket, Type};
-        let ip: IpAddr = ip.parse().expect("a loopback address");
-        let bind = SocketAddr::new(ip, 0);
+        let bind = bind_addr(ip);
         let listener =
             Socket::new(Domain::for_address(bind), Type::STREAM, None).expect("a TCP socket");
         listener
@@ -295,16 +294,28 @@ impl FullBacklog {
 /// A port on `ip` with nothing listening: bound, then released. Use an address no other
 /// server of the test binds, so that nothing takes the port again.
 pub fn closed_port(ip: &str) -> SocketAddr {
-    let ip: IpAddr = ip.parse().expect("a loopback address");
-    TcpListener::bind((ip, 0))
+    TcpListener::bind(bind_addr(ip))
         .and_then(|l| l.local_addr())
         .expect("bind a loopback address")
+}
+
+/// Where a server binds: `ip` on a free port, or exactly `ip:port`.
+fn bind_addr(at: &str) -> SocketAddr {
+    at.parse().unwrap_or_else(|_| {
+        SocketAddr::new(
+            at.parse::<IpAddr>()
+                .expect("a loopback address or ADDR:PORT"),
+            0,
+        )
+    })
 }
 
 /// A self-signed certificate and its key, made at test time.
 pub struct TestCert {
     /// The certificate, DER.
     pub der: CertificateDer<'static>,
+    /// The certificate and its private key in PEM, for importing into ACM.
+    pub pem: (String, String),
     key: Vec<u8>,
 }
 
@@ -329,6 +340,7 @@ impl TestCert {
         let cert = params.self_signed(&key).expect("a self-signed certificate");
         TestCert {
             der: cert.der().clone(),
+            pem: (cert.pem(), key.serialize_pem()),
             key: key.serialize_der(),
         }
     }

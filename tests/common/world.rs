@@ -25,6 +25,10 @@ pub struct Spec {
     pub internal: bool,
     /// Listener ports (HTTP); empty means no listener.
     pub listener_ports: Vec<i32>,
+    /// Build in 127.0.0.0/16 instead of 10.0.0.0/16, with the ALB's nodes at 127.0.1.10
+    /// (zone a) and 127.0.2.10 (zone b), so that probe tests can stand servers in for them on
+    /// loopback (moto accepts the block and chosen interface addresses).
+    pub loopback: bool,
 }
 
 impl Default for Spec {
@@ -33,6 +37,7 @@ impl Default for Spec {
             name: "web".into(),
             internal: false,
             listener_ports: vec![80],
+            loopback: false,
         }
     }
 }
@@ -80,9 +85,10 @@ pub async fn build_with(config: &aws_config::SdkConfig, spec: &Spec) -> World {
     let ec2 = aws_sdk_ec2::Client::new(config);
     let elb = aws_sdk_elasticloadbalancingv2::Client::new(config);
 
+    let net = if spec.loopback { "127.0" } else { "10.0" };
     let vpc = ec2
         .create_vpc()
-        .cidr_block("10.0.0.0/16")
+        .cidr_block(format!("{net}.0.0/16"))
         .send()
         .await
         .unwrap()
@@ -91,16 +97,11 @@ pub async fn build_with(config: &aws_config::SdkConfig, spec: &Spec) -> World {
         .vpc_id
         .unwrap();
     let mut subnets = Vec::new();
-    for (cidr, zone) in [
-        ("10.0.1.0/24", "a"),
-        ("10.0.2.0/24", "b"),
-        ("10.0.11.0/24", "a"),
-        ("10.0.12.0/24", "b"),
-    ] {
+    for (block, zone) in [("1", "a"), ("2", "b"), ("11", "a"), ("12", "b")] {
         let s = ec2
             .create_subnet()
             .vpc_id(&vpc)
-            .cidr_block(cidr)
+            .cidr_block(format!("{net}.{block}.0/24"))
             .availability_zone(format!("{region}{zone}"))
             .send()
             .await
@@ -146,7 +147,9 @@ pub async fn build_with(config: &aws_config::SdkConfig, spec: &Spec) -> World {
     }
 
     let alb_sg = create_sg(&ec2, &vpc, "alb").await;
-    let source = if spec.internal {
+    let source = if spec.loopback {
+        "127.0.0.0/8"
+    } else if spec.internal {
         "10.0.0.0/8"
     } else {
         "0.0.0.0/0"
@@ -195,7 +198,9 @@ pub async fn build_with(config: &aws_config::SdkConfig, spec: &Spec) -> World {
         .unwrap()
         .remove(0);
     let alb_arn = lb.load_balancer_arn.unwrap();
-    let alb_enis = create_node_interfaces(&ec2, &subnets[..2], &alb_sg, &alb_arn).await;
+    let node_addresses = spec.loopback.then_some(["127.0.1.10", "127.0.2.10"]);
+    let alb_enis =
+        create_node_interfaces(&ec2, &subnets[..2], &alb_sg, &alb_arn, node_addresses).await;
 
     let tg_arn = elb
         .create_target_group()
@@ -283,19 +288,22 @@ pub async fn run_instance(ec2: &aws_sdk_ec2::Client, subnet: &str, sg: &str) -> 
         .unwrap()
 }
 
-/// One `ELB app/NAME/ID` interface per subnet, as AWS creates for an ALB (moto does not).
+/// One `ELB app/NAME/ID` interface per subnet, as AWS creates for an ALB (moto does not), at
+/// the given private addresses (one per subnet) or ones moto picks.
 pub async fn create_node_interfaces(
     ec2: &aws_sdk_ec2::Client,
     subnets: &[String],
     sg: &str,
     alb_arn: &str,
+    addresses: Option<[&str; 2]>,
 ) -> Vec<String> {
     let description = format!("ELB {}", alb_arn.split(":loadbalancer/").nth(1).unwrap());
     let mut enis = Vec::new();
-    for s in subnets {
+    for (i, s) in subnets.iter().enumerate() {
         let eni = ec2
             .create_network_interface()
             .subnet_id(s)
+            .set_private_ip_address(addresses.map(|a| a[i].to_string()))
             .description(&description)
             .groups(sg)
             .tag_specifications(
@@ -497,7 +505,7 @@ impl World {
     /// group of the world's instances on port 8080 and an HTTP listener forwarding to it.
     pub async fn add_forwarding_alb(&self, name: &str) -> String {
         let arn = self.extra_load_balancer(name, false).await;
-        create_node_interfaces(&self.ec2, &self.alb_subnets, &self.alb_sg, &arn).await;
+        create_node_interfaces(&self.ec2, &self.alb_subnets, &self.alb_sg, &arn, None).await;
         let tg = self
             .elb
             .create_target_group()

@@ -1,5 +1,5 @@
-//! `--format html`: one self-contained page for people at an incident (CONTRACT.md, "HTML
-//! report"). The summary first, then per ALB a picture of its paths (clients -> each zone's
+//! `--format html`: one self-contained page for people at an incident (README.md,
+//! `--format html`). The summary first, then per ALB a picture of its paths (clients -> each zone's
 //! node -> target groups and targets) with every broken edge coloured and labelled by its rule
 //! and symptom, and the findings beside it.
 //!
@@ -371,6 +371,7 @@ mod tests {
             not_evaluated: Vec::new(),
             not_applicable: Vec::new(),
             topology: placement::tests::topology(),
+            probe: None,
         }
     }
 
@@ -389,6 +390,7 @@ mod tests {
                 warning: 0,
                 note: 0,
                 baselined: 0,
+                probe_failures: None,
             },
             load_balancers,
             not_evaluated: Vec::new(),
