@@ -1,5 +1,5 @@
 //! The vocabulary rules speak and reports print: findings, severities, symptoms and the
-//! checks that could not be evaluated. Field names are the JSON report's (CONTRACT.md).
+//! checks that could not be evaluated. Field names are the JSON report's (docs/report.md).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

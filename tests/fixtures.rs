@@ -431,7 +431,7 @@ fn every_health_reason_maps_as_documented() {
     }
 }
 
-/// The semantics of CONTRACT.md's "Semantics that decide a verdict", one assertion each, on the
+/// The semantics that decide a verdict (docs/rules.md, docs/report.md), one assertion each, on the
 /// worlds built for them (each of these failed before the analyses owned the semantics).
 #[test]
 fn semantics_that_decide_a_verdict() {

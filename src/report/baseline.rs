@@ -1,6 +1,6 @@
 //! Baselines: the causes a team has accepted, each at the severity it was accepted at, so that
-//! CI fails only on new problems and on known ones that got worse (CONTRACT.md, "Baselines and
-//! fingerprints"). Baselined findings still appear in every report, marked `baselined`.
+//! CI fails only on new problems and on known ones that got worse (docs/report.md,
+//! "Baselines"). Baselined findings still appear in every report, marked `baselined`.
 //!
 //! The decisions, all made here:
 //!

@@ -1,6 +1,6 @@
 //! Findings grouped by cause, for the reports people and CI products read (text, Markdown,
 //! SARIF): one missing rule over 42 targets is one thing to fix, so it is one entry that lists
-//! the targets, not 42 (CONTRACT.md, "Baselines and fingerprints"). The JSON report keeps one
+//! the targets, not 42 (docs/report.md, "Baselines"). The JSON report keeps one
 //! finding per (rule, target, port, node); a cause is the set of its findings that share a
 //! fingerprint (`Finding::fingerprint`: rule, ALB, what to change, zone, port).
 //!

@@ -1,5 +1,5 @@
 //! Where each finding goes on an ALB's picture. The rule code's hundreds say which part of the
-//! path the rule judges (CONTRACT.md, rule catalogue): ALB1xx the frontend (clients -> ALB
+//! path the rule judges (docs/rules.md): ALB1xx the frontend (clients -> ALB
 //! node), ALB2xx the backend and the targets (ALB node -> target), ALB3xx TLS (the listener).
 //! A finding's `availability_zone`, `target`, `port` and target group then pick the elements:
 //!
