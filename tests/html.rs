@@ -216,7 +216,7 @@ fn chromium() -> PathBuf {
     found.unwrap_or_else(|| {
         panic!(
             "chromium is not installed: the HTML report is tested in headless Chromium. \
-             Install it with `apt-get install -y chromium` (Debian; .ci/run does this), \
+             Install it with `apt-get install -y chromium` (Debian; scripts/test does this), \
              or point CHROMIUM at a Chromium binary."
         )
     })
