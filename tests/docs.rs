@@ -377,3 +377,46 @@ fn report_doc_names_every_field_the_tool_writes() {
         "the example differs from fixtures/nat-route-in-one-az"
     );
 }
+
+/// The long flags of `alb-audit COMMAND --help`, as the built binary prints them.
+fn flags_of(command: &str) -> BTreeSet<String> {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_alb-audit"))
+        .args([command, "--help"])
+        .output()
+        .expect("run alb-audit");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let l = l
+                .trim_start()
+                .trim_start_matches("-h, ")
+                .trim_start_matches("-V, ");
+            let flag = l.strip_prefix("--")?.split([' ', '\t']).next()?;
+            (!["help", "version"].contains(&flag)).then(|| format!("--{flag}"))
+        })
+        .collect()
+}
+
+#[test]
+fn cli_doc_names_every_command_and_flag() {
+    let doc = read("docs/cli.md");
+    for command in [
+        "audit", "probe", "snapshot", "baseline", "rules", "explain", "schema",
+    ] {
+        assert!(
+            doc.contains(&format!("| `{command}")),
+            "docs/cli.md has no row for `{command}`"
+        );
+        let flags = flags_of(command);
+        assert!(
+            command != "audit" || flags.len() > 20,
+            "flags were not read from --help: {flags:?}"
+        );
+        for flag in flags {
+            assert!(
+                doc.contains(&format!("`{flag}")),
+                "docs/cli.md does not document {command} {flag}"
+            );
+        }
+    }
+}
