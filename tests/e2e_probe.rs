@@ -38,9 +38,12 @@ fn listener_port() -> u16 {
     panic!("no port free on both node addresses");
 }
 
-/// The loopback world with one HTTP listener on `port`.
-async fn world(moto: &Moto, port: u16, listener: bool) -> World {
-    build(
+/// A moto server, a listener port free on both node addresses, the loopback world (with one
+/// HTTP listener on that port when `listener`), and the ALB's DNS name.
+async fn setup(listener: bool) -> (Moto, u16, World, String) {
+    let moto = Moto::start();
+    let port = listener_port();
+    let w = build(
         &moto.endpoint,
         &Spec {
             name: "probed".into(),
@@ -53,11 +56,9 @@ async fn world(moto: &Moto, port: u16, listener: bool) -> World {
             loopback: true,
         },
     )
-    .await
-}
-
-async fn dns_name(w: &World) -> String {
-    w.elb
+    .await;
+    let name = w
+        .elb
         .describe_load_balancers()
         .load_balancer_arns(&w.alb_arn)
         .send()
@@ -67,32 +68,31 @@ async fn dns_name(w: &World) -> String {
         .unwrap_or_default()
         .remove(0)
         .dns_name
-        .expect("a DNS name")
+        .expect("a DNS name");
+    (moto, port, w, name)
 }
 
-/// Runs `alb-audit probe` against the world and returns (exit code, JSON report, stderr).
-fn probe(moto: &Moto, w: &World, args: &[&str]) -> (i32, Value, String) {
+/// Runs `alb-audit probe` against the world in `format`: (exit code, stdout, stderr).
+fn run_probe(moto: &Moto, w: &World, format: &str, args: &[&str]) -> (i32, String, String) {
     let out = alb_audit()
-        .args([
-            "probe",
-            "--alb-arn",
-            &w.alb_arn,
-            "--endpoint-url",
-            &moto.endpoint,
-            "--format",
-            "json",
-        ])
+        .args(["probe", "--alb-arn", &w.alb_arn])
+        .args(["--endpoint-url", &moto.endpoint, "--format", format])
         .args(args)
         .output()
         .expect("run alb-audit");
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "no JSON report ({e}); stdout: {} stderr: {stderr}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    });
-    (out.status.code().unwrap_or(-1), report, stderr)
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+/// Runs `alb-audit probe` against the world: (exit code, JSON report, stderr).
+fn probe(moto: &Moto, w: &World, args: &[&str]) -> (i32, Value, String) {
+    let (code, stdout, stderr) = run_probe(moto, w, "json", args);
+    let report: Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("no JSON report ({e}); stdout: {stdout} stderr: {stderr}"));
+    (code, report, stderr)
 }
 
 /// The probe result of `address`.
@@ -192,10 +192,7 @@ async fn acl_denying(w: &World, subnet: &str, port: u16) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_node_answering_passes_with_one_polite_request_each() {
-    let moto = Moto::start();
-    let port = listener_port();
-    let w = world(&moto, port, true).await;
-    let name = dns_name(&w).await;
+    let (moto, port, w, name) = setup(true).await;
     let a = Server::http(&format!("{NODE_A}:{port}"), Reply::With(OK_NGINX.into()));
     let b = Server::http(&format!("{NODE_B}:{port}"), Reply::With(OK_NGINX.into()));
     let resolve = format!("{name}:{NODE_A},{NODE_B}");
@@ -239,18 +236,7 @@ async fn every_node_answering_passes_with_one_polite_request_each() {
         "no request headers"
     );
 
-    let out = alb_audit()
-        .args([
-            "probe",
-            "--alb-arn",
-            &w.alb_arn,
-            "--endpoint-url",
-            &moto.endpoint,
-        ])
-        .args(["--resolve", &resolve, "--format", "text"])
-        .output()
-        .expect("run alb-audit");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let (_, text, _) = run_probe(&moto, &w, "text", &["--resolve", &resolve]);
     assert!(text.contains("Probe from here (GET / with Host "), "{text}");
     assert!(text.contains("all 2 probes succeeded"), "{text}");
     assert!(
@@ -263,10 +249,7 @@ async fn every_node_answering_passes_with_one_polite_request_each() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn failures_are_explained_by_the_findings_that_predict_them() {
-    let moto = Moto::start();
-    let port = listener_port();
-    let w = world(&moto, port, true).await;
-    let name = dns_name(&w).await;
+    let (moto, port, w, name) = setup(true).await;
     // The targets' group no longer admits the ALB (ALB202 from every node: 504) and subnet b
     // drops requests to the listener (ALB102 in b: its clients time out).
     w.ec2
@@ -320,26 +303,13 @@ async fn failures_are_explained_by_the_findings_that_predict_them() {
     let took = b["elapsed_ms"].as_u64().expect("elapsed_ms");
     assert!((900..3000).contains(&took), "took {took} ms");
 
-    let out = alb_audit()
-        .args([
-            "probe",
-            "--alb-arn",
-            &w.alb_arn,
-            "--endpoint-url",
-            &moto.endpoint,
-        ])
-        .args([
-            "--resolve",
-            &resolve,
-            "--connect-timeout",
-            "1",
-            "--format",
-            "text",
-        ])
-        .output()
-        .expect("run alb-audit");
-    assert_eq!(out.status.code(), Some(1));
-    let text = String::from_utf8_lossy(&out.stdout);
+    let (code, text, _) = run_probe(
+        &moto,
+        &w,
+        "text",
+        &["--resolve", &resolve, "--connect-timeout", "1"],
+    );
+    assert_eq!(code, 1);
     assert!(
         text.contains(&format!(
             "us-east-1b {NODE_B}:{port} HTTP  connect timed out: no answer to the SYN"
@@ -355,10 +325,7 @@ async fn failures_are_explained_by_the_findings_that_predict_them() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unexplained_refusal_a_contradiction_and_a_zone_missing_from_dns() {
-    let moto = Moto::start();
-    let port = listener_port();
-    let w = world(&moto, port, true).await;
-    let name = dns_name(&w).await;
+    let (moto, port, w, name) = setup(true).await;
     // Subnet a's ACL drops requests to the listener: the audit predicts timeouts at node a.
     acl_denying(&w, &w.alb_subnets[0], port).await;
     let _a = Server::http(&format!("{NODE_A}:{port}"), Reply::With(OK_NGINX.into()));
@@ -392,10 +359,7 @@ async fn an_unexplained_refusal_a_contradiction_and_a_zone_missing_from_dns() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn https_nodes_show_their_certificate_judged_against_the_host_name() {
-    let moto = Moto::start();
-    let port = listener_port();
-    let w = world(&moto, port, false).await;
-    let name = dns_name(&w).await;
+    let (moto, port, w, name) = setup(false).await;
     w.ec2
         .authorize_security_group_ingress()
         .group_id(&w.alb_sg)
