@@ -3,22 +3,13 @@
 
 mod common;
 
-use aws_sdk_ec2::types::{IpPermission, IpRange, PrefixListId, UserIdGroupPair};
+use aws_sdk_ec2::types::{IpPermission, IpRange, PrefixListId};
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, ForwardActionConfig, ProtocolEnum, RuleCondition, TargetGroupTuple,
     TargetTypeEnum,
 };
-use common::world::{build, register, run_instance, tcp, Spec, World};
+use common::world::{build, register, run_instance, tcp, tcp_from_group, Spec, World};
 use common::{audit_live, finding, fired, Moto};
-
-fn tcp_from_group(port: i32, group: &str) -> IpPermission {
-    IpPermission::builder()
-        .ip_protocol("tcp")
-        .from_port(port)
-        .to_port(port)
-        .user_id_group_pairs(UserIdGroupPair::builder().group_id(group).build())
-        .build()
-}
 
 /// Replaces the app group's inbound rules with `rule`.
 async fn app_ingress(w: &World, rule: IpPermission) {

@@ -19,7 +19,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 use aws_smithy_types::Blob;
 use common::servers::{FullBacklog, Reply, Server, TestCert, ALB_504, OK_NGINX};
-use common::world::{build, tcp, Spec, World, REGION};
+use common::world::{build, tcp, tcp_from_group, Spec, World, REGION};
 use common::{alb_audit, sdk_config, Moto};
 use serde_json::Value;
 
@@ -255,18 +255,7 @@ async fn failures_are_explained_by_the_findings_that_predict_them() {
     w.ec2
         .revoke_security_group_ingress()
         .group_id(&w.app_sg)
-        .ip_permissions(
-            aws_sdk_ec2::types::IpPermission::builder()
-                .ip_protocol("tcp")
-                .from_port(8080)
-                .to_port(8080)
-                .user_id_group_pairs(
-                    aws_sdk_ec2::types::UserIdGroupPair::builder()
-                        .group_id(&w.alb_sg)
-                        .build(),
-                )
-                .build(),
-        )
+        .ip_permissions(tcp_from_group(8080, &w.alb_sg))
         .send()
         .await
         .expect("revoke");

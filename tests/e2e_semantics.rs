@@ -6,13 +6,15 @@
 
 mod common;
 
-use aws_sdk_ec2::types::{IpPermission, IpRange, Ipv6Range, RuleAction, UserIdGroupPair};
+use aws_sdk_ec2::types::{IpPermission, IpRange, Ipv6Range, RuleAction};
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, ForwardActionConfig, IpAddressType, ProtocolEnum, RuleCondition,
     TargetGroupAttribute, TargetGroupTuple, TargetTypeEnum,
 };
 use common::proxy::{Fault, Proxy};
-use common::world::{build, create_route_table, register, run_instance, tcp, Spec, World};
+use common::world::{
+    build, create_route_table, register, run_instance, tcp, tcp_from_group, Spec, World,
+};
 use common::{audit_live, finding, fired, Moto};
 
 async fn new_group(w: &World, name: &str, kind: TargetTypeEnum) -> String {
@@ -144,14 +146,7 @@ async fn dualstack_alb_and_an_egress_only_route() {
     w.ec2
         .revoke_security_group_ingress()
         .group_id(&w.app_sg)
-        .ip_permissions(
-            IpPermission::builder()
-                .ip_protocol("tcp")
-                .from_port(8080)
-                .to_port(8080)
-                .user_id_group_pairs(UserIdGroupPair::builder().group_id(&w.alb_sg).build())
-                .build(),
-        )
+        .ip_permissions(tcp_from_group(8080, &w.alb_sg))
         .send()
         .await
         .unwrap();
@@ -229,14 +224,7 @@ async fn a_group_reference_admits_no_internet_client() {
     w.ec2
         .authorize_security_group_ingress()
         .group_id(&w.alb_sg)
-        .ip_permissions(
-            IpPermission::builder()
-                .ip_protocol("tcp")
-                .from_port(80)
-                .to_port(80)
-                .user_id_group_pairs(UserIdGroupPair::builder().group_id(&w.app_sg).build())
-                .build(),
-        )
+        .ip_permissions(tcp_from_group(80, &w.app_sg))
         .send()
         .await
         .unwrap();
@@ -363,14 +351,7 @@ async fn cross_zone_off_is_read_from_the_target_group() {
     w.ec2
         .revoke_security_group_ingress()
         .group_id(&w.app_sg)
-        .ip_permissions(
-            IpPermission::builder()
-                .ip_protocol("tcp")
-                .from_port(8080)
-                .to_port(8080)
-                .user_id_group_pairs(UserIdGroupPair::builder().group_id(&w.alb_sg).build())
-                .build(),
-        )
+        .ip_permissions(tcp_from_group(8080, &w.alb_sg))
         .send()
         .await
         .unwrap();

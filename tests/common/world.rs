@@ -73,6 +73,16 @@ pub fn tcp(port: i32, cidr: &str) -> IpPermission {
         .build()
 }
 
+/// TCP on `port` from the members of security group `group`.
+pub fn tcp_from_group(port: i32, group: &str) -> IpPermission {
+    IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(port)
+        .to_port(port)
+        .user_id_group_pairs(UserIdGroupPair::builder().group_id(group).build())
+        .build()
+}
+
 /// Builds the world of `spec` in the moto at `endpoint`.
 pub async fn build(endpoint: &str, spec: &Spec) -> World {
     build_with(&sdk_config(endpoint, REGION).await, spec).await
@@ -164,14 +174,7 @@ pub async fn build_with(config: &aws_config::SdkConfig, spec: &Spec) -> World {
     let app_sg = create_sg(&ec2, &vpc, "app").await;
     ec2.authorize_security_group_ingress()
         .group_id(&app_sg)
-        .ip_permissions(
-            IpPermission::builder()
-                .ip_protocol("tcp")
-                .from_port(8080)
-                .to_port(8080)
-                .user_id_group_pairs(UserIdGroupPair::builder().group_id(&alb_sg).build())
-                .build(),
-        )
+        .ip_permissions(tcp_from_group(8080, &alb_sg))
         .send()
         .await
         .unwrap();
