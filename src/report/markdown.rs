@@ -68,11 +68,7 @@ pub fn render(report: &Report) -> String {
     );
     let unaudited = report.unaudited();
     if unaudited.partly > 0 {
-        let entirely = if unaudited.entirely > 0 {
-            format!(", {} of them not at all", unaudited.entirely)
-        } else {
-            String::new()
-        };
+        let entirely = unaudited.not_at_all();
         let _ = writeln!(
             out,
             "**{} of {} load balancer(s) could not be audited completely{entirely}** (see *Not evaluated*).\n",

@@ -309,6 +309,17 @@ pub struct Unaudited {
     pub entirely: usize,
 }
 
+impl Unaudited {
+    /// `, 2 of them not at all`, or nothing: how the summaries for people finish the count.
+    pub fn not_at_all(&self) -> String {
+        if self.entirely > 0 {
+            format!(", {} of them not at all", self.entirely)
+        } else {
+            String::new()
+        }
+    }
+}
+
 impl Report {
     /// Counts the ALBs the audit did not see completely ([`Unaudited`]).
     pub fn unaudited(&self) -> Unaudited {
