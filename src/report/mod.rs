@@ -14,6 +14,7 @@ pub mod topology;
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::index::Index;
 use crate::finding::{Finding, NotApplicable, NotEvaluated, Severity};
 use crate::model::{Scheme, Snapshot, ZoneSubnet};
 use crate::rules::AlbOutcome;
@@ -185,14 +186,15 @@ pub fn build_fleet(
 ) -> Report {
     // `never` changes the exit status only; the status still says whether errors exist.
     let threshold = fail_on.threshold().unwrap_or(Severity::Error);
-    let load_balancers: Vec<AlbReport> = parts
-        .into_iter()
-        .flat_map(|(snapshot, outcomes)| {
+    let mut load_balancers: Vec<AlbReport> = Vec::new();
+    for (snapshot, outcomes) in parts {
+        let index = Index::new(snapshot);
+        load_balancers.extend(
             outcomes
                 .into_iter()
-                .map(move |o| alb_report(snapshot, o, threshold, baseline))
-        })
-        .collect();
+                .map(|o| alb_report(snapshot, &index, o, threshold, baseline)),
+        );
+    }
     let not_evaluated: Vec<NotEvaluated> = missing
         .into_iter()
         .map(|(check, reason)| NotEvaluated { check, reason })
@@ -253,6 +255,7 @@ pub fn build_fleet(
 /// One ALB's part of the report, from its outcome in `snapshot`.
 fn alb_report(
     snapshot: &Snapshot,
+    index: &Index<'_>,
     mut o: AlbOutcome<'_>,
     threshold: Severity,
     baseline: Option<&baseline::Baseline>,
@@ -288,7 +291,7 @@ fn alb_report(
         findings: o.findings,
         not_evaluated: o.not_evaluated,
         not_applicable: o.not_applicable,
-        topology: topology::Topology::of(snapshot, o.lb),
+        topology: topology::Topology::of(snapshot, index, o.lb),
         probe: None,
     }
 }

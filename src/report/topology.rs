@@ -6,6 +6,7 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::index::Index;
 use crate::model::{LoadBalancer, Snapshot};
 use crate::net::route::table_for_subnet;
 
@@ -76,7 +77,9 @@ pub struct TargetView {
 
 impl Topology {
     /// Lays out `lb`'s paths from what the snapshot holds.
-    pub fn of(snapshot: &Snapshot, lb: &LoadBalancer) -> Self {
+    /// `index` is the snapshot's, built once for all its ALBs: scanning every interface and ACL
+    /// per ALB made a report of 1,000 ALBs quadratic.
+    pub fn of(snapshot: &Snapshot, index: &Index<'_>, lb: &LoadBalancer) -> Self {
         let network = &snapshot.network;
         let description = crate::arn::AlbArn::parse(&lb.arn)
             .map(|a| a.interface_description())
@@ -88,18 +91,13 @@ impl Topology {
                 zone: az.zone.clone(),
                 subnet_id: az.subnet_id.clone(),
                 route_table: table_for_subnet(network, &az.subnet_id).map(|t| t.id.clone()),
-                network_acl: network
-                    .network_acls
-                    .values()
-                    .find(|a| a.subnet_ids.contains(&az.subnet_id))
-                    .map(|a| a.id.clone()),
-                addresses: network
-                    .network_interfaces
-                    .values()
-                    .filter(|n| {
-                        n.subnet_id == az.subnet_id
-                            && description.as_deref() == Some(n.description.as_str())
-                    })
+                network_acl: index.acl_of(&az.subnet_id).map(|a| a.id.clone()),
+                addresses: description
+                    .as_deref()
+                    .map(|d| index.interfaces_described(d))
+                    .unwrap_or_default()
+                    .iter()
+                    .filter(|n| n.subnet_id == az.subnet_id)
                     .flat_map(|n| n.addresses.iter().copied())
                     .collect(),
             })
@@ -166,5 +164,91 @@ impl Topology {
             listeners,
             target_groups,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two ALBs share subnet-a: each node shows only its own ALB's addresses, and the ACL and
+    /// route table of its subnet.
+    #[test]
+    fn nodes_show_their_own_interfaces_and_subnet_controls() {
+        let eni = |id: &str, alb: &str, subnet: &str, addr: &str| {
+            serde_json::json!({"id": id, "description": format!("ELB app/{alb}/0123456789abcdef"),
+                "subnet_id": subnet, "addresses": [addr]})
+        };
+        let alb = |name: &str| {
+            serde_json::json!({
+                "arn": format!("arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/{name}/0123456789abcdef"),
+                "name": name, "scheme": "internal", "ip_address_type": "ipv4", "vpc_id": "vpc-1",
+                "availability_zones": [{"zone": "us-east-1a", "subnet_id": "subnet-a"},
+                                       {"zone": "us-east-1b", "subnet_id": "subnet-b"}]
+            })
+        };
+        fn from<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> T {
+            serde_json::from_value(v).unwrap()
+        }
+        let mut snapshot = Snapshot::default();
+        let network = &mut snapshot.network;
+        for (id, alb, subnet, addr) in [
+            ("eni-1", "web", "subnet-a", "10.0.1.10"),
+            ("eni-2", "web", "subnet-b", "10.0.2.10"),
+            ("eni-3", "api", "subnet-a", "10.0.1.20"),
+        ] {
+            network
+                .network_interfaces
+                .insert(id.into(), from(eni(id, alb, subnet, addr)));
+        }
+        let acl = serde_json::json!({"id": "acl-a", "subnet_ids": ["subnet-a"]});
+        network.network_acls.insert("acl-a".into(), from(acl));
+        let main = serde_json::json!({"id": "rtb-main", "vpc_id": "vpc-1", "main": true});
+        network.route_tables.insert("rtb-main".into(), from(main));
+        let explicit =
+            serde_json::json!({"id": "rtb-a", "vpc_id": "vpc-1", "subnet_ids": ["subnet-a"]});
+        network.route_tables.insert("rtb-a".into(), from(explicit));
+        let subnet = serde_json::json!({"id": "subnet-b", "vpc_id": "vpc-1",
+            "availability_zone": "us-east-1b", "cidrs": ["10.0.2.0/24"]});
+        network.subnets.insert("subnet-b".into(), from(subnet));
+        snapshot.load_balancers = vec![from(alb("web")), from(alb("api"))];
+        let index = Index::new(&snapshot);
+        let view = |lb: &LoadBalancer| {
+            Topology::of(&snapshot, &index, lb)
+                .nodes
+                .into_iter()
+                .map(|n| {
+                    let addresses: Vec<String> =
+                        n.addresses.iter().map(ToString::to_string).collect();
+                    (n.subnet_id, n.route_table, n.network_acl, addresses)
+                })
+                .collect::<Vec<_>>()
+        };
+        let (a, main) = (Some("rtb-a".to_string()), Some("rtb-main".to_string()));
+        let acl_a = Some("acl-a".to_string());
+        assert_eq!(
+            view(&snapshot.load_balancers[0]),
+            vec![
+                (
+                    "subnet-a".into(),
+                    a.clone(),
+                    acl_a.clone(),
+                    vec!["10.0.1.10".into()]
+                ),
+                (
+                    "subnet-b".into(),
+                    main.clone(),
+                    None,
+                    vec!["10.0.2.10".into()]
+                ),
+            ]
+        );
+        assert_eq!(
+            view(&snapshot.load_balancers[1]),
+            vec![
+                ("subnet-a".into(), a, acl_a, vec!["10.0.1.20".into()]),
+                ("subnet-b".into(), main, None, vec![]),
+            ]
+        );
     }
 }
