@@ -62,6 +62,23 @@ impl Moto {
     }
 }
 
+impl Moto {
+    /// CPU time (user + system) the moto process has spent so far, from /proc/PID/stat
+    /// (`utime` and `stime`, in clock ticks of 1/100 s on Linux): benchmarks use it to tell
+    /// the emulator's work from the auditor's on a shared machine.
+    pub fn cpu(&self) -> Duration {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        let after = stat.rsplit(')').next().unwrap_or_default();
+        let fields: Vec<u64> = after
+            .split_whitespace()
+            .map(|f| f.parse().unwrap_or(0))
+            .collect();
+        let ticks = fields.get(11).copied().unwrap_or(0) + fields.get(12).copied().unwrap_or(0);
+        Duration::from_millis(ticks * 10)
+    }
+}
+
 impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.child.kill();

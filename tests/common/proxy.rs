@@ -5,10 +5,16 @@
 //! that action whose headers or body contain NEEDLE (`"AssumeRole 222222222222"`: one
 //! account's role; `"DescribeLoadBalancers eu-west-1"`: one region, from the signature).
 //! It also counts the requests per action, so tests can assert the API budget.
+//!
+//! Benchmarks can also turn on a memo (`Proxy::memoize`): an answer moto gave once is then
+//! replayed for the same request (same account, region, service and body) without asking
+//! moto again, so that on a small shared machine the emulator's own CPU stays off the path
+//! being timed, as a real API's servers are. The added latency still applies.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
@@ -48,6 +54,68 @@ pub struct Proxy {
     pub endpoint: String,
     calls: Arc<Mutex<BTreeMap<String, usize>>>,
     starts: Arc<Mutex<Vec<std::time::Instant>>>,
+    memo: Arc<Memo>,
+}
+
+/// Answers moto gave, by request, for replay; off until `Proxy::memoize`.
+#[derive(Default)]
+struct Memo {
+    on: AtomicBool,
+    answers: Mutex<HashMap<String, Vec<u8>>>,
+    /// Access key id -> account, learned from AssumeRole answers: a role's keys are new on
+    /// every run, its account is not.
+    accounts: Mutex<HashMap<String, String>>,
+    /// Requests moto answered while the memo was on (not found in it).
+    misses: AtomicUsize,
+}
+
+impl Memo {
+    /// The request's identity: account (from the signing key), region and service (from the
+    /// credential scope), target (JSON protocol), request line and body.
+    fn key(&self, req: &Request) -> Option<String> {
+        let scope = req.head.lines().find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            if !name.eq_ignore_ascii_case("authorization") {
+                return None;
+            }
+            let credential = value.split("Credential=").nth(1)?;
+            Some(credential.split(',').next()?.trim().to_string())
+        })?;
+        let mut parts = scope.split('/');
+        let key_id = parts.next()?;
+        let (_date, region, service) = (parts.next()?, parts.next()?, parts.next()?);
+        let account = self
+            .accounts
+            .lock()
+            .unwrap()
+            .get(key_id)
+            .cloned()
+            .unwrap_or_else(|| key_id.to_string());
+        let target = req
+            .head
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("x-amz-target:"))
+            .unwrap_or_default();
+        let line = req.head.lines().next().unwrap_or_default();
+        Some(format!(
+            "{account}|{region}|{service}|{target}|{line}|{}",
+            String::from_utf8_lossy(&req.body)
+        ))
+    }
+
+    /// Remembers whose keys an AssumeRole answer hands out.
+    fn learn(&self, response: &[u8]) {
+        let text = String::from_utf8_lossy(response);
+        let between = |open: &str, close: &str| {
+            let start = text.find(open)? + open.len();
+            Some(text[start..].split(close).next()?.to_string())
+        };
+        let key_id = between("<AccessKeyId>", "</AccessKeyId>");
+        let account = between("arn:aws:sts::", ":assumed-role/");
+        if let (Some(key_id), Some(account)) = (key_id, account) {
+            self.accounts.lock().unwrap().insert(key_id, account);
+        }
+    }
 }
 
 /// How long to hold each forwarded request, to stand in for a real API's latency.
@@ -67,20 +135,23 @@ impl Proxy {
         ));
         let calls = Arc::new(Mutex::new(BTreeMap::new()));
         let starts = Arc::new(Mutex::new(Vec::new()));
-        let (counter, clock) = (calls.clone(), starts.clone());
+        let memo = Arc::new(Memo::default());
+        let (counter, clock, memory) = (calls.clone(), starts.clone(), memo.clone());
         thread::spawn(move || {
             for conn in listener.incoming().flatten() {
                 let upstream = upstream.clone();
                 let faults = faults.clone();
                 let counter = counter.clone();
                 let clock = clock.clone();
-                thread::spawn(move || serve(conn, &upstream, &faults, &counter, &clock));
+                let memory = memory.clone();
+                thread::spawn(move || serve(conn, &upstream, &faults, &counter, &clock, &memory));
             }
         });
         Proxy {
             endpoint,
             calls,
             starts,
+            memo,
         }
     }
 
@@ -101,6 +172,17 @@ impl Proxy {
         let mut starts = self.starts.lock().unwrap().clone();
         starts.sort();
         starts.windows(2).filter(|w| w[1] - w[0] > gap).count() + usize::from(!starts.is_empty())
+    }
+
+    /// Replays an answer moto already gave for the same request from now on, instead of
+    /// asking moto again (benchmarks only: a test must see moto's state as it is now).
+    pub fn memoize(&self) {
+        self.memo.on.store(true, Ordering::SeqCst);
+    }
+
+    /// Requests moto had to answer since the memo was turned on.
+    pub fn memo_misses(&self) -> usize {
+        self.memo.misses.load(Ordering::SeqCst)
     }
 
     /// Adds `latency` to every forwarded call (all proxies of this process).
@@ -181,6 +263,7 @@ fn serve(
     faults: &Mutex<BTreeMap<String, Fault>>,
     calls: &Mutex<BTreeMap<String, usize>>,
     starts: &Mutex<Vec<std::time::Instant>>,
+    memo: &Memo,
 ) {
     let mut writer = conn.try_clone().unwrap();
     let mut reader = BufReader::new(conn);
@@ -230,10 +313,34 @@ fn serve(
         }
         let response = match fault {
             Some(f) => canned(&f),
-            None => match forward(upstream, &req) {
-                Some(r) => r,
-                None => return,
-            },
+            None => {
+                let key = memo
+                    .on
+                    .load(Ordering::SeqCst)
+                    .then(|| memo.key(&req))
+                    .flatten();
+                let known = key
+                    .as_ref()
+                    .and_then(|k| memo.answers.lock().unwrap().get(k).cloned());
+                match known {
+                    Some(answer) => answer,
+                    None => {
+                        let Some(answer) = forward(upstream, &req) else {
+                            return;
+                        };
+                        if action == "AssumeRole" {
+                            memo.learn(&answer);
+                        }
+                        if let Some(key) = key {
+                            memo.misses.fetch_add(1, Ordering::SeqCst);
+                            if answer.starts_with(b"HTTP/1.1 200") {
+                                memo.answers.lock().unwrap().insert(key, answer.clone());
+                            }
+                        }
+                        answer
+                    }
+                }
+            }
         };
         if writer.write_all(&response).is_err() {
             return;
