@@ -26,23 +26,14 @@ use std::time::{Duration, Instant};
 
 use common::proxy::Proxy;
 use common::world::{build, build_with, Spec};
-use common::{account_config, alb_audit, Moto};
+use common::{account_config, alb_audit, process_cpu, Moto};
 
 const ROLE: &str = "AlbAudit";
 const REGIONS: [&str; 4] = ["us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2"];
 
-/// CPU time (user + system) of this process's waited-for children so far, from
-/// /proc/self/stat (`cutime` and `cstime`, in clock ticks of 1/100 s on Linux).
+/// CPU time of this process's waited-for children (the alb-audit runs) so far.
 fn children_cpu() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name in parentheses; cutime and cstime are fields 16 and 17.
-    let after = stat.rsplit(')').next().unwrap_or_default();
-    let fields: Vec<u64> = after
-        .split_whitespace()
-        .map(|f| f.parse().unwrap_or(0))
-        .collect();
-    let ticks = fields.get(13).copied().unwrap_or(0) + fields.get(14).copied().unwrap_or(0);
-    Duration::from_millis(ticks * 10)
+    process_cpu("/proc/self/stat", true)
 }
 
 /// Runs `alb-audit audit --format json` with `args`; returns (wall time, exit code, ALBs) and

@@ -63,20 +63,28 @@ impl Moto {
 }
 
 impl Moto {
-    /// CPU time (user + system) the moto process has spent so far, from /proc/PID/stat
-    /// (`utime` and `stime`, in clock ticks of 1/100 s on Linux): benchmarks use it to tell
-    /// the emulator's work from the auditor's on a shared machine.
+    /// CPU time the moto process has spent so far: benchmarks use it to tell the emulator's
+    /// work from the auditor's on a shared machine.
     pub fn cpu(&self) -> Duration {
-        let stat =
-            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
-        let after = stat.rsplit(')').next().unwrap_or_default();
-        let fields: Vec<u64> = after
-            .split_whitespace()
-            .map(|f| f.parse().unwrap_or(0))
-            .collect();
-        let ticks = fields.get(11).copied().unwrap_or(0) + fields.get(12).copied().unwrap_or(0);
-        Duration::from_millis(ticks * 10)
+        process_cpu(&format!("/proc/{}/stat", self.child.id()), false)
     }
+}
+
+/// CPU time (user + system) from a /proc/PID/stat file: the process's own (`utime`, `stime`)
+/// or that of its waited-for children (`cutime`, `cstime`), in clock ticks of 1/100 s on
+/// Linux; zero where /proc is missing.
+pub fn process_cpu(stat_path: &str, children: bool) -> Duration {
+    let stat = std::fs::read_to_string(stat_path).unwrap_or_default();
+    // Fields after the command name in parentheses: state is field 3, utime field 14.
+    let after = stat.rsplit(')').next().unwrap_or_default();
+    let fields: Vec<u64> = after
+        .split_whitespace()
+        .map(|f| f.parse().unwrap_or(0))
+        .collect();
+    let first = if children { 13 } else { 11 };
+    let ticks =
+        fields.get(first).copied().unwrap_or(0) + fields.get(first + 1).copied().unwrap_or(0);
+    Duration::from_millis(ticks * 10)
 }
 
 impl Drop for Moto {
