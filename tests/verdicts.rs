@@ -1012,6 +1012,8 @@ fn count_disagreements() {
     }
 }
 
+/// Prints the first three worlds with a disagreement whose text contains `SHOW` (a rule code, say),
+/// to debug what `count_disagreements` counts; a tool, not a check.
 #[test]
 #[ignore]
 fn show_disagreements() {
