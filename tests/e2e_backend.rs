@@ -8,7 +8,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, ForwardActionConfig, ProtocolEnum, RuleCondition, TargetGroupTuple,
     TargetTypeEnum,
 };
-use common::world::{build, register, run_instance, tcp, tcp_from_group, Spec, World};
+use common::world::{build, forward, register, run_instance, tcp, tcp_from_group, Spec, World};
 use common::{audit_live, finding, fired, Moto};
 
 /// Replaces the app group's inbound rules with `rule`.
@@ -45,13 +45,6 @@ async fn target_group(w: &World, name: &str, kind: TargetTypeEnum, port: i32) ->
         .remove(0)
         .target_group_arn
         .unwrap()
-}
-
-fn forward(tg: &str) -> Action {
-    Action::builder()
-        .r#type(ActionTypeEnum::Forward)
-        .target_group_arn(tg)
-        .build()
 }
 
 #[tokio::test(flavor = "multi_thread")]

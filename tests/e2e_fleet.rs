@@ -448,27 +448,18 @@ fn fleet_files_load_their_parts_and_refuse_an_unknown_format() {
         "parts": [one, two],
         "unread": [{"scope": "account 333333333333", "api": "sts:AssumeRole", "error": "access denied"}]
     });
-    let (code, report, stderr) = run(&[
-        "audit",
-        "--format",
-        "json",
-        "--snapshot",
-        &write("fleet.json", &fleet),
-    ]);
-    let (_, single_one, _) = run(&[
-        "audit",
-        "--format",
-        "json",
-        "--snapshot",
-        &write("one.json", &one),
-    ]);
-    let (_, single_two, _) = run(&[
-        "audit",
-        "--format",
-        "json",
-        "--snapshot",
-        &write("two.json", &two),
-    ]);
+    let audit = |name: &str, snapshot: &Value| {
+        run(&[
+            "audit",
+            "--format",
+            "json",
+            "--snapshot",
+            &write(name, snapshot),
+        ])
+    };
+    let (code, report, stderr) = audit("fleet.json", &fleet);
+    let (_, single_one, _) = audit("one.json", &one);
+    let (_, single_two, _) = audit("two.json", &two);
     let both: Vec<Value> = [&single_one, &single_two]
         .iter()
         .flat_map(|r| r["load_balancers"].as_array().unwrap().clone())

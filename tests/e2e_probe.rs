@@ -14,12 +14,10 @@ mod common;
 use std::net::TcpListener;
 
 use aws_sdk_ec2::types::{Filter, PortRange, RuleAction};
-use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, Certificate as ElbCertificate, ProtocolEnum,
-};
+use aws_sdk_elasticloadbalancingv2::types::{Certificate as ElbCertificate, ProtocolEnum};
 use aws_smithy_types::Blob;
 use common::servers::{FullBacklog, Reply, Server, TestCert, ALB_504, OK_NGINX};
-use common::world::{build, tcp, tcp_from_group, Spec, World, REGION};
+use common::world::{build, forward, tcp, tcp_from_group, Spec, World, REGION};
 use common::{alb_audit, sdk_config, Moto};
 use serde_json::Value;
 
@@ -379,12 +377,7 @@ async fn https_nodes_show_their_certificate_judged_against_the_host_name() {
         .port(i32::from(port))
         .ssl_policy("ELBSecurityPolicy-TLS13-1-2-2021-06")
         .certificates(ElbCertificate::builder().certificate_arn(&cert_arn).build())
-        .default_actions(
-            Action::builder()
-                .r#type(ActionTypeEnum::Forward)
-                .target_group_arn(&w.tg_arn)
-                .build(),
-        )
+        .default_actions(forward(&w.tg_arn))
         .send()
         .await
         .expect("HTTPS listener");

@@ -13,7 +13,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 use common::proxy::{Fault, Proxy};
 use common::world::{
-    build, create_route_table, register, run_instance, tcp, tcp_from_group, Spec, World,
+    build, create_route_table, forward, register, run_instance, tcp, tcp_from_group, Spec, World,
 };
 use common::{audit_live, finding, fired, Moto};
 
@@ -300,12 +300,7 @@ async fn weight_zero_and_rule_only_groups() {
                 .values("/api/*")
                 .build(),
         )
-        .actions(
-            Action::builder()
-                .r#type(ActionTypeEnum::Forward)
-                .target_group_arn(&api)
-                .build(),
-        )
+        .actions(forward(&api))
         .send()
         .await
         .unwrap();
@@ -412,12 +407,7 @@ async fn unread_vpc_blocks_leave_ip_targets_unevaluated() {
     w.elb
         .modify_listener()
         .listener_arn(&w.listener_arns[0])
-        .default_actions(
-            Action::builder()
-                .r#type(ActionTypeEnum::Forward)
-                .target_group_arn(&ips)
-                .build(),
-        )
+        .default_actions(forward(&ips))
         .send()
         .await
         .unwrap();

@@ -16,14 +16,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_acm::primitives::Blob;
 use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, Certificate as ElbCertificate, HostHeaderConditionConfig, ProtocolEnum,
-    RuleCondition,
+    Certificate as ElbCertificate, HostHeaderConditionConfig, ProtocolEnum, RuleCondition,
 };
 use rcgen::{date_time_ymd, CertificateParams, DnType, KeyPair};
 use serde_json::Value;
 
 use common::proxy::{Fault, Proxy};
-use common::world::{build, tcp, Spec, World, REGION};
+use common::world::{build, forward, tcp, Spec, World, REGION};
 use common::{alb_audit, audit_live, fired, sdk_config, Moto};
 
 /// A self-signed certificate and its key, PEM-encoded.
@@ -124,13 +123,6 @@ async fn https_listener(w: &World, port: i32, policy: &str, default: &str, sni: 
         add.send().await.expect("SNI certificates");
     }
     arn
-}
-
-fn forward(tg: &str) -> Action {
-    Action::builder()
-        .r#type(ActionTypeEnum::Forward)
-        .target_group_arn(tg)
-        .build()
 }
 
 /// The findings of `rule` in the report.

@@ -205,27 +205,7 @@ pub async fn build_with(config: &aws_config::SdkConfig, spec: &Spec) -> World {
     let alb_enis =
         create_node_interfaces(&ec2, &subnets[..2], &alb_sg, &alb_arn, node_addresses).await;
 
-    let tg_arn = elb
-        .create_target_group()
-        .name(format!("{}-tg", spec.name))
-        .protocol(ProtocolEnum::Http)
-        .port(8080)
-        .vpc_id(&vpc)
-        .target_type(TargetTypeEnum::Instance)
-        .send()
-        .await
-        .unwrap()
-        .target_groups
-        .unwrap()
-        .remove(0)
-        .target_group_arn
-        .unwrap();
-    register(
-        &elb,
-        &tg_arn,
-        instances.iter().map(|i| (i.as_str(), Some(8080), None)),
-    )
-    .await;
+    let tg_arn = instance_group(&elb, &format!("{}-tg", spec.name), &vpc, &instances).await;
     let mut listener_arns = Vec::new();
     for port in &spec.listener_ports {
         let l = elb
@@ -233,12 +213,7 @@ pub async fn build_with(config: &aws_config::SdkConfig, spec: &Spec) -> World {
             .load_balancer_arn(&alb_arn)
             .protocol(ProtocolEnum::Http)
             .port(*port)
-            .default_actions(
-                Action::builder()
-                    .r#type(ActionTypeEnum::Forward)
-                    .target_group_arn(&tg_arn)
-                    .build(),
-            )
+            .default_actions(forward(&tg_arn))
             .send()
             .await
             .unwrap();
@@ -328,6 +303,45 @@ pub async fn create_node_interfaces(
 }
 
 /// Registers `(id, port, zone)` targets in `tg`.
+/// A listener or rule action that forwards everything to `tg`.
+pub fn forward(tg: &str) -> Action {
+    Action::builder()
+        .r#type(ActionTypeEnum::Forward)
+        .target_group_arn(tg)
+        .build()
+}
+
+/// An HTTP target group on port 8080 with `instances` registered on that port; its ARN.
+async fn instance_group(
+    elb: &aws_sdk_elasticloadbalancingv2::Client,
+    name: &str,
+    vpc: &str,
+    instances: &[String],
+) -> String {
+    let arn = elb
+        .create_target_group()
+        .name(name)
+        .protocol(ProtocolEnum::Http)
+        .port(8080)
+        .vpc_id(vpc)
+        .target_type(TargetTypeEnum::Instance)
+        .send()
+        .await
+        .unwrap()
+        .target_groups
+        .unwrap()
+        .remove(0)
+        .target_group_arn
+        .unwrap();
+    register(
+        elb,
+        &arn,
+        instances.iter().map(|i| (i.as_str(), Some(8080), None)),
+    )
+    .await;
+    arn
+}
+
 pub async fn register<'t>(
     elb: &aws_sdk_elasticloadbalancingv2::Client,
     tg: &str,
@@ -509,41 +523,13 @@ impl World {
     pub async fn add_forwarding_alb(&self, name: &str) -> String {
         let arn = self.extra_load_balancer(name, false).await;
         create_node_interfaces(&self.ec2, &self.alb_subnets, &self.alb_sg, &arn, None).await;
-        let tg = self
-            .elb
-            .create_target_group()
-            .name(format!("{name}-tg"))
-            .protocol(ProtocolEnum::Http)
-            .port(8080)
-            .vpc_id(&self.vpc)
-            .target_type(TargetTypeEnum::Instance)
-            .send()
-            .await
-            .unwrap()
-            .target_groups
-            .unwrap()
-            .remove(0)
-            .target_group_arn
-            .unwrap();
-        register(
-            &self.elb,
-            &tg,
-            self.instances
-                .iter()
-                .map(|i| (i.as_str(), Some(8080), None)),
-        )
-        .await;
+        let tg = instance_group(&self.elb, &format!("{name}-tg"), &self.vpc, &self.instances).await;
         self.elb
             .create_listener()
             .load_balancer_arn(&arn)
             .protocol(ProtocolEnum::Http)
             .port(80)
-            .default_actions(
-                Action::builder()
-                    .r#type(ActionTypeEnum::Forward)
-                    .target_group_arn(&tg)
-                    .build(),
-            )
+            .default_actions(forward(&tg))
             .send()
             .await
             .unwrap();
