@@ -738,16 +738,17 @@ fn text_groups_findings_by_cause() {
             .collect()
     };
 
-    // Health checks on the traffic port: one cause.
-    group_health_port(&mut world, "traffic-port");
-    let json: serde_json::Value = serde_json::from_str(&audit(&world, "json")).unwrap();
-    assert_eq!(
+    let findings = |world: &serde_json::Value| {
+        let json: serde_json::Value = serde_json::from_str(&audit(world, "json")).unwrap();
         json["load_balancers"][0]["findings"]
             .as_array()
             .unwrap()
-            .len(),
-        42
-    );
+            .len()
+    };
+
+    // Health checks on the traffic port: one cause.
+    group_health_port(&mut world, "traffic-port");
+    assert_eq!(findings(&world), 42);
     let text = audit(&world, "text");
     let found = entries(&text);
     assert_eq!(found.len(), 1, "{text}");
@@ -766,14 +767,7 @@ fn text_groups_findings_by_cause() {
 
     // Health checks on 8081 as well: 84 findings, one cause per port.
     group_health_port(&mut world, "8081");
-    let json: serde_json::Value = serde_json::from_str(&audit(&world, "json")).unwrap();
-    assert_eq!(
-        json["load_balancers"][0]["findings"]
-            .as_array()
-            .unwrap()
-            .len(),
-        84
-    );
+    assert_eq!(findings(&world), 84);
     let text = audit(&world, "text");
     let found = entries(&text);
     assert_eq!(found.len(), 2, "{text}");

@@ -197,26 +197,7 @@ fn sarif_marks_baseline_state() {
     }
     let snapshot = dir.path().join("worse.json");
     std::fs::write(&snapshot, world.to_string()).unwrap();
-    let report = dir.path().join("r.json");
-    let baseline = dir.path().join("b.json");
-    std::fs::write(
-        &report,
-        render(
-            &root().join("fixtures/nat-route-in-one-az/snapshot.json"),
-            &[],
-            "json",
-            &[],
-        ),
-    )
-    .unwrap();
-    let status = Command::new(env!("CARGO_BIN_EXE_alb-audit"))
-        .args(["baseline", "--report"])
-        .arg(&report)
-        .arg("--output")
-        .arg(&baseline)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let baseline = baseline_of(dir.path(), "nat-route-in-one-az");
     let sarif: Value = serde_json::from_str(&render(
         &snapshot,
         &[],
@@ -245,23 +226,12 @@ fn sarif_marks_baseline_state() {
     assert!(!validator.is_valid(&bad));
 }
 
-/// A baseline entry whose cause is gone is a configuration note in SARIF, and changes nothing
-/// else: the run is still successful and the result list is the same.
-#[test]
-fn sarif_reports_stale_baseline_entries_as_configuration_notes() {
-    let dir = tempfile::tempdir().unwrap();
-    let report = dir.path().join("r.json");
-    let baseline = dir.path().join("b.json");
-    std::fs::write(
-        &report,
-        render(
-            &root().join("fixtures/nat-route-in-one-az/snapshot.json"),
-            &[],
-            "json",
-            &[],
-        ),
-    )
-    .unwrap();
+/// Writes the baseline that accepts every finding of `fixture` into `dir`; its path.
+fn baseline_of(dir: &Path, fixture: &str) -> PathBuf {
+    let report = dir.join("r.json");
+    let baseline = dir.join("b.json");
+    let snapshot = root().join(format!("fixtures/{fixture}/snapshot.json"));
+    std::fs::write(&report, render(&snapshot, &[], "json", &[])).unwrap();
     let status = Command::new(env!("CARGO_BIN_EXE_alb-audit"))
         .args(["baseline", "--report"])
         .arg(&report)
@@ -270,6 +240,15 @@ fn sarif_reports_stale_baseline_entries_as_configuration_notes() {
         .status()
         .unwrap();
     assert!(status.success());
+    baseline
+}
+
+/// A baseline entry whose cause is gone is a configuration note in SARIF, and changes nothing
+/// else: the run is still successful and the result list is the same.
+#[test]
+fn sarif_reports_stale_baseline_entries_as_configuration_notes() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = baseline_of(dir.path(), "nat-route-in-one-az");
     // The route was fixed: the healthy world has the same ALB and no finding.
     let sarif: Value = serde_json::from_str(&render(
         &root().join("fixtures/healthy-internet-facing/snapshot.json"),
