@@ -1,10 +1,12 @@
 //! Test harness for end-to-end tests: a real moto server on a free loopback port, SDK clients
 //! pointed at it to build worlds with real create calls, the built binary run against it, and
 //! a small HTTP proxy that injects faults (AccessDenied, throttling) for chosen API actions,
+//! the layer beside moto (`layer`) that answers what moto lacks as an account would,
 //! and loopback servers (`servers`) that stand in for ALB nodes and targets in probe tests.
 
 #![allow(dead_code)] // each test binary uses a different part of the harness
 
+pub mod layer;
 pub mod proxy;
 pub mod servers;
 pub mod world;
@@ -14,11 +16,15 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-/// A moto server process, killed on drop.
+/// A moto server process, killed on drop, behind the layer beside moto.
 pub struct Moto {
     child: Child,
-    /// `http://127.0.0.1:PORT`.
+    /// The layer in front of moto (`http://127.0.0.1:PORT`): what tests and the tool call.
     pub endpoint: String,
+    /// moto itself, for the rare test that must see the emulator without the layer.
+    pub upstream: String,
+    /// The layer's configuration: a test adds answers and rewrites here.
+    pub layer: layer::Layer,
 }
 
 /// A free loopback port (bound and released; moto binds it right after).
@@ -30,7 +36,8 @@ pub fn free_port() -> u16 {
 }
 
 impl Moto {
-    /// Starts `moto_server` on a free port and waits until it accepts connections.
+    /// Starts `moto_server` on a free port, waits until it accepts connections, and puts the
+    /// layer beside moto (with its defaults) in front of it.
     pub fn start() -> Moto {
         let bin = std::env::var("MOTO_SERVER").unwrap_or_else(|_| "moto_server".into());
         for _ in 0..5 {
@@ -43,9 +50,13 @@ impl Moto {
                 .unwrap_or_else(|e| {
                     panic!("cannot start {bin} ({e}); install it with `pip install 'moto[server]'`")
                 });
+            let upstream = format!("http://127.0.0.1:{port}");
+            let front = proxy::Proxy::layered(&upstream, layer::Layer::with_defaults());
             let mut moto = Moto {
                 child,
-                endpoint: format!("http://127.0.0.1:{port}"),
+                endpoint: front.endpoint.clone(),
+                upstream,
+                layer: front.layer.clone(),
             };
             let deadline = Instant::now() + Duration::from_secs(60);
             while Instant::now() < deadline {

@@ -6,6 +6,9 @@
 //! account's role; `"DescribeLoadBalancers eu-west-1"`: one region, from the signature).
 //! It also counts the requests per action, so tests can assert the API budget.
 //!
+//! The same server, with a `Layer` (`layer.rs`) instead of faults, is the layer beside moto
+//! that every `Moto::start()` puts in front of the emulator.
+//!
 //! Benchmarks can also turn on a memo (`Proxy::memoize`): an answer moto gave once is then
 //! replayed for the same request (same account, region, service and body) without asking
 //! moto again, so that on a small shared machine the emulator's own CPU stays off the path
@@ -17,6 +20,8 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
+
+use super::layer::{Call, Layer, Reply};
 
 /// What to answer instead of forwarding.
 #[derive(Clone, Debug)]
@@ -52,6 +57,8 @@ pub enum Fault {
 pub struct Proxy {
     /// `http://127.0.0.1:PORT`.
     pub endpoint: String,
+    /// What the server answers and rewrites itself (`Moto`'s layer; empty for fault proxies).
+    pub layer: Layer,
     calls: Arc<Mutex<BTreeMap<String, usize>>>,
     starts: Arc<Mutex<Vec<std::time::Instant>>>,
     memo: Arc<Memo>,
@@ -124,6 +131,21 @@ static LATENCY_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::
 impl Proxy {
     /// Starts a proxy to `upstream` (`http://127.0.0.1:PORT`) with `faults` by action name.
     pub fn start(upstream: &str, faults: Vec<(&str, Fault)>) -> Proxy {
+        Proxy::serve_with(upstream, faults, Layer::default(), true)
+    }
+
+    /// Starts the layer beside moto in front of `upstream`: no faults and no added latency
+    /// (benchmarks add theirs in their own proxy in front of it).
+    pub fn layered(upstream: &str, layer: Layer) -> Proxy {
+        Proxy::serve_with(upstream, vec![], layer, false)
+    }
+
+    fn serve_with(
+        upstream: &str,
+        faults: Vec<(&str, Fault)>,
+        layer: Layer,
+        with_latency: bool,
+    ) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
         let upstream = upstream.trim_start_matches("http://").to_string();
@@ -137,18 +159,24 @@ impl Proxy {
         let starts = Arc::new(Mutex::new(Vec::new()));
         let memo = Arc::new(Memo::default());
         let (counter, clock, memory) = (calls.clone(), starts.clone(), memo.clone());
+        let own = layer.clone();
         thread::spawn(move || {
             for conn in listener.incoming().flatten() {
-                let upstream = upstream.clone();
-                let faults = faults.clone();
-                let counter = counter.clone();
-                let clock = clock.clone();
-                let memory = memory.clone();
-                thread::spawn(move || serve(conn, &upstream, &faults, &counter, &clock, &memory));
+                let server = Server {
+                    upstream: upstream.clone(),
+                    faults: faults.clone(),
+                    calls: counter.clone(),
+                    starts: clock.clone(),
+                    memo: memory.clone(),
+                    layer: own.clone(),
+                    with_latency,
+                };
+                thread::spawn(move || server.serve(conn));
             }
         });
         Proxy {
             endpoint,
+            layer,
             calls,
             starts,
             memo,
@@ -239,6 +267,19 @@ fn action(req: &Request) -> String {
             name.eq_ignore_ascii_case("x-amz-target")
                 .then(|| value.trim().rsplit('.').next().unwrap_or("?").to_string())
         })
+        .or_else(|| {
+            // RPC v2 CBOR: `POST /service/SERVICE/operation/OPERATION`; REST protocols:
+            // `METHOD /first-segment`.
+            let (method, path) = request_line(req);
+            let path = path.split('?').next().unwrap_or_default();
+            match path.split_once("/operation/") {
+                Some((_, op)) => Some(op.to_string()),
+                None => {
+                    let first = path.trim_start_matches('/').split('/').next()?;
+                    (!first.is_empty()).then(|| format!("{method} /{first}"))
+                }
+            }
+        })
         .unwrap_or_else(|| "?".to_string())
 }
 
@@ -257,106 +298,173 @@ fn fault_key(faults: &BTreeMap<String, Fault>, action: &str, req: &Request) -> O
         .cloned()
 }
 
-fn serve(
-    conn: TcpStream,
-    upstream: &str,
-    faults: &Mutex<BTreeMap<String, Fault>>,
-    calls: &Mutex<BTreeMap<String, usize>>,
-    starts: &Mutex<Vec<std::time::Instant>>,
-    memo: &Memo,
-) {
-    let mut writer = conn.try_clone().unwrap();
-    let mut reader = BufReader::new(conn);
-    while let Some(req) = read_request(&mut reader) {
-        let action = action(&req);
-        *calls.lock().unwrap().entry(action.clone()).or_default() += 1;
-        starts.lock().unwrap().push(std::time::Instant::now());
-        let fault = {
-            let mut faults = faults.lock().unwrap();
-            let key = fault_key(&faults, &action, &req)
-                .or_else(|| faults.contains_key("*").then(|| "*".to_string()));
-            match key.and_then(|k| faults.get_mut(&k)) {
-                Some(Fault::Throttle { percent, seed }) => {
-                    // xorshift64*: cheap, repeatable, good enough to pick calls.
-                    *seed ^= *seed >> 12;
-                    *seed ^= *seed << 25;
-                    *seed ^= *seed >> 27;
-                    let draw = seed.wrapping_mul(0x2545_f491_4f6c_dd1d) % 100;
-                    (draw < *percent).then(|| {
-                        if String::from_utf8_lossy(&req.body).contains("Version=2015-12-01") {
-                            Fault::ElbThrottle(1)
-                        } else {
-                            Fault::Ec2Throttle(1)
-                        }
-                    })
-                }
-                Some(Fault::Ec2Throttle(0)) | Some(Fault::ElbThrottle(0)) => None,
-                Some(Fault::Ec2Throttle(n)) => {
-                    *n -= 1;
-                    Some(Fault::Ec2Throttle(1))
-                }
-                Some(Fault::ElbThrottle(n)) => {
-                    *n -= 1;
-                    Some(Fault::ElbThrottle(1))
-                }
-                Some(f) => Some(f.clone()),
-                None => None,
+/// One connection's server: the proxy's state, shared with its other connections.
+struct Server {
+    upstream: String,
+    faults: Arc<Mutex<BTreeMap<String, Fault>>>,
+    calls: Arc<Mutex<BTreeMap<String, usize>>>,
+    starts: Arc<Mutex<Vec<std::time::Instant>>>,
+    memo: Arc<Memo>,
+    layer: Layer,
+    with_latency: bool,
+}
+
+impl Server {
+    fn serve(self, conn: TcpStream) {
+        let mut writer = conn.try_clone().unwrap();
+        let mut reader = BufReader::new(conn);
+        while let Some(req) = read_request(&mut reader) {
+            let action = action(&req);
+            *self
+                .calls
+                .lock()
+                .unwrap()
+                .entry(action.clone())
+                .or_default() += 1;
+            self.starts.lock().unwrap().push(std::time::Instant::now());
+            let fault = self.fault_for(&action, &req);
+            if let Some(Fault::Hang) = fault {
+                std::thread::sleep(std::time::Duration::from_secs(120));
+                return;
             }
-        };
-        if let Some(Fault::Hang) = fault {
-            std::thread::sleep(std::time::Duration::from_secs(120));
-            return;
-        }
-        let latency = LATENCY_MS.load(std::sync::atomic::Ordering::SeqCst);
-        if latency > 0 {
-            std::thread::sleep(std::time::Duration::from_millis(latency));
-        }
-        let response = match fault {
-            Some(f) => canned(&f),
-            None => {
-                let key = memo
-                    .on
-                    .load(Ordering::SeqCst)
-                    .then(|| memo.key(&req))
-                    .flatten();
-                let known = key
-                    .as_ref()
-                    .and_then(|k| memo.answers.lock().unwrap().get(k).cloned());
-                match known {
+            let latency = LATENCY_MS.load(std::sync::atomic::Ordering::SeqCst);
+            if self.with_latency && latency > 0 {
+                std::thread::sleep(std::time::Duration::from_millis(latency));
+            }
+            let response = match fault {
+                Some(f) => canned(&f),
+                None => match self.answer(&action, &req) {
                     Some(answer) => answer,
-                    None => {
-                        let Some(answer) = forward(upstream, &req) else {
-                            return;
-                        };
-                        if action == "AssumeRole" {
-                            memo.learn(&answer);
-                        }
-                        if let Some(key) = key {
-                            memo.misses.fetch_add(1, Ordering::SeqCst);
-                            if answer.starts_with(b"HTTP/1.1 200") {
-                                memo.answers.lock().unwrap().insert(key, answer.clone());
-                            }
-                        }
-                        answer
+                    None => return,
+                },
+            };
+            if writer.write_all(&response).is_err() {
+                return;
+            }
+        }
+    }
+
+    /// The fault to answer `req` with, if one is registered for its action.
+    fn fault_for(&self, action: &str, req: &Request) -> Option<Fault> {
+        let mut faults = self.faults.lock().unwrap();
+        let key = fault_key(&faults, action, req)
+            .or_else(|| faults.contains_key("*").then(|| "*".to_string()));
+        match key.and_then(|k| faults.get_mut(&k)) {
+            Some(Fault::Throttle { percent, seed }) => {
+                // xorshift64*: cheap, repeatable, good enough to pick calls.
+                *seed ^= *seed >> 12;
+                *seed ^= *seed << 25;
+                *seed ^= *seed >> 27;
+                let draw = seed.wrapping_mul(0x2545_f491_4f6c_dd1d) % 100;
+                (draw < *percent).then(|| {
+                    if String::from_utf8_lossy(&req.body).contains("Version=2015-12-01") {
+                        Fault::ElbThrottle(1)
+                    } else {
+                        Fault::Ec2Throttle(1)
                     }
-                }
+                })
+            }
+            Some(Fault::Ec2Throttle(0)) | Some(Fault::ElbThrottle(0)) => None,
+            Some(Fault::Ec2Throttle(n)) => {
+                *n -= 1;
+                Some(Fault::Ec2Throttle(1))
+            }
+            Some(Fault::ElbThrottle(n)) => {
+                *n -= 1;
+                Some(Fault::ElbThrottle(1))
+            }
+            Some(f) => Some(f.clone()),
+            None => None,
+        }
+    }
+
+    /// The answer to a request no fault takes: the memo's, the layer's, or moto's (rewritten by
+    /// the layer).
+    fn answer(&self, action: &str, req: &Request) -> Option<Vec<u8>> {
+        let memo = &self.memo;
+        let key = memo
+            .on
+            .load(Ordering::SeqCst)
+            .then(|| memo.key(req))
+            .flatten();
+        if let Some(known) = key
+            .as_ref()
+            .and_then(|k| memo.answers.lock().unwrap().get(k).cloned())
+        {
+            return Some(known);
+        }
+        let (method, path) = request_line(req);
+        let (region, service) = scope(req);
+        let call = Call {
+            method,
+            path,
+            service,
+            region,
+            action,
+            head: &req.head,
+            body: &req.body,
+            upstream: &self.upstream,
+        };
+        let answer = match self.layer.answer_for(&call) {
+            Some(reply) => reply.to_bytes(),
+            None => {
+                let mut reply = exchange(&self.upstream, req.head.as_bytes(), &req.body)?;
+                self.layer.rewrite_reply(&call, &mut reply);
+                reply.to_bytes()
             }
         };
-        if writer.write_all(&response).is_err() {
-            return;
+        if action == "AssumeRole" {
+            memo.learn(&answer);
         }
+        if let Some(key) = key {
+            memo.misses.fetch_add(1, Ordering::SeqCst);
+            if answer.starts_with(b"HTTP/1.1 200") {
+                memo.answers.lock().unwrap().insert(key, answer.clone());
+            }
+        }
+        Some(answer)
     }
 }
 
-fn forward(upstream: &str, req: &Request) -> Option<Vec<u8>> {
+/// `(method, target)` of the request line.
+fn request_line(req: &Request) -> (&str, &str) {
+    let mut parts = req.head.lines().next().unwrap_or_default().split(' ');
+    (
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+    )
+}
+
+/// `(region, service)` of the signature's credential scope, empty when unsigned.
+fn scope(req: &Request) -> (&str, &str) {
+    let credential = req
+        .head
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("authorization")
+                .then(|| value.split("Credential=").nth(1))
+                .flatten()
+        })
+        .and_then(|c| c.split(',').next())
+        .unwrap_or_default();
+    let mut parts = credential.trim().split('/').skip(2);
+    (
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+    )
+}
+
+/// Sends a request (head and body as they go on the wire) to `upstream` (`host:port`) and reads
+/// the whole answer, de-chunked.
+pub(crate) fn exchange(upstream: &str, head: &[u8], body: &[u8]) -> Option<Reply> {
     let mut up = TcpStream::connect(upstream).ok()?;
-    up.write_all(req.head.as_bytes()).ok()?;
-    up.write_all(&req.body).ok()?;
+    up.write_all(head).ok()?;
+    up.write_all(body).ok()?;
     let mut reader = BufReader::new(up);
-    // Read the status line and headers, then exactly the body, and re-frame the response with
-    // a Content-Length so the client can keep its connection.
     let mut status = String::new();
     reader.read_line(&mut status).ok()?;
+    let code = status.split(' ').nth(1)?.parse().ok()?;
     let mut headers = Vec::new();
     let mut length: Option<usize> = None;
     let mut chunked = false;
@@ -365,19 +473,16 @@ fn forward(upstream: &str, req: &Request) -> Option<Vec<u8>> {
         if reader.read_line(&mut line).ok()? == 0 || line == "\r\n" {
             break;
         }
-        let lower = line.to_ascii_lowercase();
-        if let Some(v) = lower.strip_prefix("content-length:") {
-            length = v.trim().parse().ok();
+        let Some((name, value)) = line.split_once(':') else {
             continue;
+        };
+        let (name, value) = (name.trim(), value.trim());
+        match name.to_ascii_lowercase().as_str() {
+            "content-length" => length = value.parse().ok(),
+            "transfer-encoding" => chunked = value.to_ascii_lowercase().contains("chunked"),
+            "connection" => {}
+            _ => headers.push((name.to_string(), value.to_string())),
         }
-        if lower.starts_with("transfer-encoding:") {
-            chunked = lower.contains("chunked");
-            continue;
-        }
-        if lower.starts_with("connection:") {
-            continue;
-        }
-        headers.push(line);
     }
     let mut body = Vec::new();
     if chunked {
@@ -398,13 +503,11 @@ fn forward(upstream: &str, req: &Request) -> Option<Vec<u8>> {
     } else {
         reader.read_to_end(&mut body).ok()?;
     }
-    let mut out = status.into_bytes();
-    for h in headers {
-        out.extend_from_slice(h.as_bytes());
-    }
-    out.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
-    out.extend_from_slice(&body);
-    Some(out)
+    Some(Reply {
+        status: code,
+        headers,
+        body,
+    })
 }
 
 fn canned(fault: &Fault) -> Vec<u8> {
