@@ -274,3 +274,126 @@ fn one_repository_name_everywhere() {
     }
     assert!(wrong.is_empty(), "use {REPOSITORY}:\n{}", wrong.join("\n"));
 }
+
+/// Top-level entries of the checkout that README's paths start from.
+const REPO_ROOTS: [&str; 9] = [
+    ".ci/",
+    ".github/",
+    "benches/",
+    "docs/",
+    "fixtures/",
+    "scripts/",
+    "src/",
+    "tests/",
+    "Cargo",
+];
+
+/// Files README tells a user to create in their own repository, not files of this one.
+const USERS_OWN_FILES: [&str; 1] = [".github/workflows/alb-audit-fleet.yml"];
+
+/// Every path README names — relative links, and backticked paths into the checkout — exists,
+/// so a newcomer who follows README finds what it points at.
+#[test]
+fn readme_names_only_files_that_exist() {
+    let readme = read("README.md");
+    let links = readme
+        .split("](")
+        .skip(1)
+        .filter_map(|rest| rest.split(')').next())
+        .filter(|target| !target.contains("://"))
+        .map(|target| target.split('#').next().unwrap_or_default().to_string());
+    let quoted = readme
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|word| !word.contains(' ') && REPO_ROOTS.iter().any(|r| word.starts_with(r)))
+        .map(str::to_string);
+    let mut missing: Vec<String> = links
+        .chain(quoted)
+        .filter(|path| !path.is_empty() && !USERS_OWN_FILES.contains(&path.as_str()))
+        .filter(|path| !root().join(path).exists())
+        .collect();
+    missing.sort();
+    missing.dedup();
+    assert!(
+        missing.is_empty(),
+        "README names missing paths: {missing:?}"
+    );
+    for own in USERS_OWN_FILES {
+        assert!(
+            readme.contains(&format!("your own repository as\n`{own}`"))
+                || readme.contains(&format!("your own repository as `{own}`")),
+            "README must say that {own} is the user's file to create"
+        );
+    }
+}
+
+/// The first fenced block of `lang` after `heading` in README.
+fn readme_block(heading: &str, lang: &str) -> String {
+    let readme = read("README.md");
+    let section = &readme[readme
+        .find(heading)
+        .unwrap_or_else(|| panic!("README has no {heading}"))..];
+    let open = format!("```{lang}\n");
+    let start = section.find(&open).expect("a fenced block") + open.len();
+    let len = section[start..].find("```\n").expect("a closed block");
+    section[start..start + len].to_string()
+}
+
+/// README's bundled example is what the command prints today, with the exit status README
+/// states: the first thing a newcomer runs must not disagree with the page that told them to.
+#[test]
+fn readme_example_output_is_the_commands_output() {
+    let heading = "## Try it on a bundled example";
+    let command = readme_block(heading, "sh");
+    let args: Vec<&str> = command
+        .trim()
+        .strip_prefix("cargo run -- ")
+        .expect("README's example runs `cargo run -- ...`")
+        .split_whitespace()
+        .collect();
+    let out = Command::new(env!("CARGO_BIN_EXE_alb-audit"))
+        .current_dir(root())
+        .args(&args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run alb-audit");
+    let shown = readme_block(heading, "text");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        shown,
+        "README's example output is stale: run `{}` and paste its output",
+        command.trim()
+    );
+    let readme = read("README.md");
+    let section = &readme[readme.find(heading).unwrap()..];
+    let stated: i32 = section
+        .split("exits with status ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .expect("README states the example's exit status");
+    assert_eq!(out.status.code(), Some(stated));
+}
+
+/// Install says plainly whether anything is published: while no `v*` tag exists, README must
+/// not promise downloads as available, and must say that none has been published.
+#[test]
+fn install_says_what_is_published() {
+    let tags = Command::new("git")
+        .arg("-C")
+        .arg(root())
+        .args(["tag", "--list", "v*"])
+        .output();
+    let Some(tags) = tags.ok().filter(|o| o.status.success()) else {
+        return; // a source archive: no tags to compare with
+    };
+    let install = readme_install();
+    if String::from_utf8_lossy(&tags.stdout).trim().is_empty() {
+        assert!(
+            install.contains("No release has been published yet"),
+            "no v* tag exists, so README's Install must say nothing is published"
+        );
+        assert!(!install.contains("each release on"));
+    }
+}
