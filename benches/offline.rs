@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+use alb_audit::model::bpa::BlockMode;
 use alb_audit::model::*;
 use alb_audit::report::{self, FailOn};
 use alb_audit::rules::{evaluate, Options};
@@ -37,6 +38,7 @@ fn add_vpc(snap: &mut Snapshot, v: usize) {
         Vpc {
             id: vpc.clone(),
             cidrs: vec![net(&format!("10.{second}.0.0/16"))],
+            block_public_access: Some(BlockMode::Off),
         },
     );
     let mut subnets = vec![];
@@ -52,6 +54,8 @@ fn add_vpc(snap: &mut Snapshot, v: usize) {
                 vpc_id: vpc.clone(),
                 availability_zone: zone.to_string(),
                 cidrs: vec![net(&format!("10.{second}.{}.0/24", i + 1))],
+                block_public_access: Some(BlockMode::Off),
+                available_ip_addresses: Some(240),
             },
         );
         subnets.push(id);
@@ -196,6 +200,7 @@ fn add_alb(snap: &mut Snapshot, v: usize, a: usize, groups: usize, per_group: us
                     availability_zone: Some(zone.into()),
                     private_ip: ip.parse().ok(),
                     security_groups: vec![format!("sg-{v:04}app")],
+                    source_dest_check: Some(true),
                 },
             );
             targets.push(Target {
@@ -244,6 +249,8 @@ fn add_alb(snap: &mut Snapshot, v: usize, a: usize, groups: usize, per_group: us
                     .unwrap()],
                 public_addresses: vec![],
                 security_groups: vec![format!("sg-{v:04}alb")],
+                source_dest_check: Some(true),
+                instance_id: None,
             },
         );
     }

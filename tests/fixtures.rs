@@ -269,6 +269,41 @@ const EXPECTED: &[(&str, i32, &[&str])] = &[
     ),
     ("firewall-suricata-rules/default", 3, &[]),
     ("gwlb-appliance/default", 3, &[]),
+    // VPC Block Public Access, interface appliances, subnet capacity: AWS's shapes in
+    // snapshot fixtures, as moto implements none of Block Public Access.
+    (
+        "bpa-block-ingress/default",
+        1,
+        &["ALB109:error:us-east-1a", "ALB109:error:us-east-1b"],
+    ),
+    (
+        "bpa-exclusion-one-subnet/default",
+        1,
+        &["ALB109:error:us-east-1b"],
+    ),
+    ("bpa-vpc-excluded/default", 0, &[]),
+    ("bpa-exclusions-unread/default", 3, &[]),
+    (
+        "bpa-firewall-subnet-blocked/default",
+        1,
+        &["ALB109:error:us-east-1b"],
+    ),
+    ("interface-appliance/default", 3, &[]),
+    (
+        "interface-appliance-source-dest-check/default",
+        1,
+        &["ALB111:error:us-east-1b"],
+    ),
+    (
+        "interface-appliance-stopped/default",
+        1,
+        &["ALB111:error:us-east-1b"],
+    ),
+    (
+        "subnet-out-of-addresses/default",
+        0,
+        &["ALB115:warning:us-east-1b"],
+    ),
     (
         "internal-tgw-inspection-appliance-mode-off/default",
         0,

@@ -100,6 +100,14 @@ pub enum Cause<'a> {
         /// The inspection VPC.
         vpc: String,
     },
+    /// VPC Block Public Access drops internet traffic for a subnet on the path: the ALB's
+    /// subnet (inbound), or an inspection appliance's subnet (`appliance`, both ways).
+    BlockPublicAccess {
+        /// What blocks, and where the mode was read.
+        blocked: crate::net::bpa::Blocked,
+        /// The appliance whose subnet it is, when not the ALB's.
+        appliance: Option<String>,
+    },
     /// An AWS Network Firewall's rules drop the connection.
     Firewall {
         /// The firewall's ARN.
@@ -127,6 +135,7 @@ impl Cause<'_> {
             Cause::Unavailable { endpoint, .. } => endpoint.clone(),
             Cause::ApplianceMode { attachment, .. } => attachment.clone(),
             Cause::Firewall { arn, .. } => arn.clone(),
+            Cause::BlockPublicAccess { blocked, .. } => blocked.subnet.clone(),
         }
     }
 
@@ -159,6 +168,7 @@ impl Cause<'_> {
             Cause::Unavailable { endpoint, .. } => vec![endpoint.clone()],
             Cause::ApplianceMode { attachment, .. } => vec![attachment.clone()],
             Cause::Firewall { edit, .. } => vec![edit.clone()],
+            Cause::BlockPublicAccess { blocked, .. } => vec![blocked.subnet.clone()],
         }
     }
 
@@ -222,6 +232,7 @@ impl Cause<'_> {
             Cause::Firewall { name, decision, .. } => {
                 format!("firewall {name} drops it: {decision}")
             }
+            Cause::BlockPublicAccess { blocked, appliance } => bpa_clause(blocked, appliance),
             Cause::ApplianceMode {
                 attachment,
                 transit_gateway,
@@ -320,6 +331,14 @@ impl Cause<'_> {
             ),
             Cause::Firewall { edit, .. } => format!(
                 "Change {edit} so that it passes TCP {ports} from {peers} to the ALB."
+            ),
+            Cause::BlockPublicAccess { blocked, .. } if blocked.exclusions_forbidden => format!(
+                "Exclusions from VPC Block Public Access are not allowed in this account (an organization's declarative policy): ask its administrators to allow an exclusion for {} in mode allow-bidirectional, or serve these clients another way (an internal ALB behind a path that is allowed).",
+                blocked.subnet
+            ),
+            Cause::BlockPublicAccess { blocked, .. } => format!(
+                "Exclude {} (or its VPC {}) from VPC Block Public Access in mode allow-bidirectional: aws ec2 create-vpc-block-public-access-exclusion --subnet-id {} --internet-gateway-exclusion-mode allow-bidirectional. Or turn the account's mode off in this region if internet-facing load balancers are intended.",
+                blocked.subnet, blocked.vpc, blocked.subnet
             ),
             Cause::ApplianceMode { attachment, .. } => format!(
                 "Enable appliance mode on {attachment}: aws ec2 modify-transit-gateway-vpc-attachment --transit-gateway-attachment-id {attachment} --options ApplianceModeSupport=enable"
@@ -426,6 +445,30 @@ impl Cause<'_> {
                 m.insert("transit_gateway".into(), transit_gateway.clone().into());
                 m.insert("inspection_vpc".into(), vpc.clone().into());
             }
+            Cause::BlockPublicAccess { blocked, appliance } => {
+                m.insert("subnet".into(), blocked.subnet.clone().into());
+                m.insert("vpc".into(), blocked.vpc.clone().into());
+                m.insert(
+                    "block_public_access_mode".into(),
+                    crate::net::bpa::mode_name(blocked.mode).into(),
+                );
+                m.insert(
+                    "mode_read_from".into(),
+                    match blocked.source {
+                        crate::net::bpa::Source::Subnet => "subnet",
+                        crate::net::bpa::Source::Vpc => "vpc",
+                        crate::net::bpa::Source::Account => "account",
+                    }
+                    .into(),
+                );
+                m.insert(
+                    "egress_only_exclusions".into(),
+                    blocked.partial_exclusions.clone().into(),
+                );
+                if let Some(a) = appliance {
+                    m.insert("appliance".into(), a.clone().into());
+                }
+            }
             Cause::Firewall {
                 arn,
                 decision,
@@ -448,4 +491,36 @@ pub fn destination(route: &Route) -> String {
         .map(|d| d.to_string())
         .or_else(|| route.destination_prefix_list.clone())
         .unwrap_or_default()
+}
+
+/// What VPC Block Public Access does to the path, in words.
+fn bpa_clause(blocked: &crate::net::bpa::Blocked, appliance: &Option<String>) -> String {
+    use crate::net::bpa::{mode_name, Source};
+    let whose = match blocked.source {
+        Source::Subnet => "its Block Public Access state",
+        Source::Vpc => "its VPC's Block Public Access state",
+        Source::Account => "the account's mode in the region",
+    };
+    let mut out = match appliance {
+        Some(a) => format!(
+            "the subnet {} of the inspection appliance {a} is under VPC Block Public Access `{}` ({whose}), which drops traffic between it and the internet gateway",
+            blocked.subnet,
+            mode_name(blocked.mode)
+        ),
+        None => format!(
+            "{} is under VPC Block Public Access `{}` ({whose}), which drops internet traffic coming in through the internet gateway",
+            blocked.subnet,
+            mode_name(blocked.mode)
+        ),
+    };
+    if !blocked.partial_exclusions.is_empty() {
+        out.push_str(&format!(
+            "; exclusion {} allows egress only, and inbound traffic stays blocked",
+            blocked.partial_exclusions.join(", ")
+        ));
+    }
+    if blocked.exclusions_forbidden {
+        out.push_str("; the account does not allow exclusions");
+    }
+    out
 }

@@ -12,8 +12,11 @@ use super::return_path;
 use super::scope::ClientScope;
 use super::tls::TlsOptions;
 use crate::finding::{Severity, Symptom};
-use crate::model::{IpAddressType, LoadBalancer, NetworkAcl, RouteTable, Scheme, Snapshot};
+use crate::model::{
+    IpAddressType, LoadBalancer, Network, NetworkAcl, RouteTable, Scheme, Snapshot,
+};
 use crate::net::addr_set::AddrSet;
+use crate::net::bpa;
 use crate::net::firewall::{DecidedBy, FirewallRules, ListenerTraffic};
 use crate::net::inspection::Appliance;
 use crate::net::nacl::evaluate_tcp;
@@ -44,6 +47,8 @@ pub enum Hop {
     InspectionReturn,
     /// An AWS Network Firewall on the path drops the connection (ALB113).
     Firewall,
+    /// VPC Block Public Access drops internet traffic for a subnet on the path (ALB109).
+    BlockPublicAccess,
 }
 
 /// Every hop whose verdict depends on the route back: all unknown when the route is.
@@ -201,6 +206,11 @@ impl<'a> Frontend<'a> {
             }
         }
 
+        // Block Public Access acts at the internet gateway: clients inside the VPC never cross it.
+        let from_outside = match network.vpcs.get(&lb.vpc_id) {
+            Some(v) => clients.difference(&AddrSet::from_nets(&v.cidrs)),
+            None => clients.clone(),
+        };
         let ephemeral = port_set::ports(EPHEMERAL_PORTS.0, EPHEMERAL_PORTS.1);
         // ACLs are evaluated over the clients' whole families, so that the evidence shows what
         // an entry does (`rule 90 denies 0.0.0.0/0`); the blocks keep only clients in scope.
@@ -243,6 +253,25 @@ impl<'a> Frontend<'a> {
                     ));
                 }
             }
+            // ALB109: VPC Block Public Access at the node's subnet.
+            if lb.scheme == Scheme::InternetFacing {
+                match bpa::verdict(network, &az.subnet_id, bpa::Direction::Inbound) {
+                    bpa::Verdict::Open => {}
+                    bpa::Verdict::Blocked(blocked) => raw.push((
+                        Hop::BlockPublicAccess,
+                        Some(i),
+                        None,
+                        vec![(
+                            from_outside.clone(),
+                            Cause::BlockPublicAccess {
+                                blocked,
+                                appliance: None,
+                            },
+                        )],
+                    )),
+                    bpa::Verdict::Unknown(why) => fe.unknown.push((Hop::BlockPublicAccess, why)),
+                }
+            }
             // ALB104–ALB106, ALB110–ALB113: the way back to each client, through any
             // inspection on it.
             let Some(table) = fe.nodes[i].table else {
@@ -253,6 +282,20 @@ impl<'a> Frontend<'a> {
             let node_addrs = node_addresses(snapshot, index, lb, &az.subnet_id);
             match return_path::follow(snapshot, lb, table, &node_addrs, clients) {
                 Ok(path) => {
+                    if lb.scheme == Scheme::InternetFacing {
+                        for (through, target) in &path.inspected {
+                            match appliance_bpa(network, target) {
+                                Ok(Some(cause)) => raw.push((
+                                    Hop::BlockPublicAccess,
+                                    Some(i),
+                                    None,
+                                    vec![(through.clone(), cause)],
+                                )),
+                                Ok(None) => {}
+                                Err(why) => fe.unknown.push((Hop::BlockPublicAccess, why)),
+                            }
+                        }
+                    }
                     raw.push((Hop::Route, Some(i), None, path.unrouted));
                     raw.push((Hop::Blackhole, Some(i), None, path.holes));
                     raw.push((Hop::Inspection, Some(i), None, path.asymmetric));
@@ -314,6 +357,37 @@ impl<'a> Frontend<'a> {
             .iter()
             .filter(move |(h, _)| *h == hop)
             .map(|(_, why)| why.as_str())
+    }
+}
+
+/// Block Public Access at an inspection appliance's subnet on the path: requests reach it from
+/// the internet gateway and responses leave it for the gateway, so `block-bidirectional` there
+/// cuts the path (`block-ingress` is judged at the ALB's subnet, where the requests go).
+fn appliance_bpa<'a>(
+    network: &Network,
+    target: &Appliance<'a>,
+) -> Result<Option<Cause<'a>>, String> {
+    let Some(subnet) = target.subnet() else {
+        return Ok(None);
+    };
+    let id = match target {
+        Appliance::Firewall { endpoint, .. } => endpoint.endpoint_id.clone(),
+        Appliance::GatewayLoadBalancer(e) | Appliance::OtherEndpoint(e) => Some(e.id.clone()),
+        Appliance::Interface {
+            interface: Some(n), ..
+        } => Some(n.id.clone()),
+        Appliance::Interface { instance_id, .. } => instance_id.map(str::to_string),
+        Appliance::Missing => None,
+    };
+    match bpa::verdict(network, subnet, bpa::Direction::Outbound) {
+        bpa::Verdict::Blocked(b) if b.mode == crate::model::bpa::BlockMode::BlockBidirectional => {
+            Ok(Some(Cause::BlockPublicAccess {
+                blocked: b,
+                appliance: id,
+            }))
+        }
+        bpa::Verdict::Unknown(why) => Err(why),
+        _ => Ok(None),
     }
 }
 
@@ -386,6 +460,15 @@ fn firewall_parts<'a>(
                 vec![format!(
                     "{clients}: traffic goes through {} to appliances behind a Gateway Load Balancer ({}), whose rules are not visible",
                     e.id, e.service_name
+                )],
+            )
+        }
+        Appliance::Interface { instance_id, .. } => {
+            return (
+                Vec::new(),
+                vec![format!(
+                    "{clients}: traffic goes through the appliance {}, whose filtering is not visible",
+                    instance_id.unwrap_or("interface")
                 )],
             )
         }

@@ -5,6 +5,7 @@
 //! of what breaks a path.
 
 pub mod backend;
+pub mod capacity;
 pub mod cause;
 pub mod frontend;
 pub mod index;

@@ -67,17 +67,33 @@ pub fn follow<'a>(
         None => Ingress::Direct,
     };
     let mut out = ReturnPath::default();
-    // An endpoint that is not in the snapshot is deleted only if the endpoints were read.
-    let unread: Vec<String> = [Dataset::VpcEndpoints, Dataset::Firewalls]
-        .iter()
-        .flat_map(|d| snapshot.gaps_for(&lb.arn, *d))
-        .map(|g| format!("{}: {}", g.api, g.error))
-        .collect();
+    // An endpoint (or interface, or instance) that is not in the snapshot is deleted only if
+    // what holds it was read.
+    let unread = |datasets: &[Dataset]| -> Vec<String> {
+        datasets
+            .iter()
+            .flat_map(|d| snapshot.gaps_for(&lb.arn, *d))
+            .map(|g| format!("{}: {}", g.api, g.error))
+            .collect()
+    };
     let resolve = |id: &str| -> Result<Appliance<'a>, String> {
-        match appliance(network, id) {
-            Appliance::Missing if !unread.is_empty() => Err(format!(
+        let holders: &[Dataset] = if id.starts_with("eni-") || id.starts_with("i-") {
+            &[Dataset::Appliances]
+        } else {
+            &[Dataset::VpcEndpoints, Dataset::Firewalls]
+        };
+        let found = appliance(network, id);
+        let gaps = unread(holders);
+        if let Some(why) = found.unknown(id) {
+            return Err(match gaps.is_empty() {
+                true => why,
+                false => format!("{why} ({})", gaps.join("; ")),
+            });
+        }
+        match found {
+            Appliance::Missing if !gaps.is_empty() => Err(format!(
                 "what {id} is could not be read ({})",
-                unread.join("; ")
+                gaps.join("; ")
             )),
             found => Ok(found),
         }

@@ -243,6 +243,7 @@ mod tests {
                     "10.0.0.0/16".parse().unwrap(),
                     "2600:1f18::/56".parse().unwrap(),
                 ],
+                block_public_access: None,
             },
         );
         net

@@ -337,6 +337,7 @@ pub fn vpc(v: &t::Vpc) -> Vpc {
     Vpc {
         id: v.vpc_id().unwrap_or_default().to_string(),
         cidrs,
+        block_public_access: super::bpa::states(v.block_public_access_states()),
     }
 }
 
@@ -353,6 +354,10 @@ pub fn subnet(s: &t::Subnet) -> Subnet {
         vpc_id: s.vpc_id().unwrap_or_default().to_string(),
         availability_zone: s.availability_zone().unwrap_or_default().to_string(),
         cidrs,
+        block_public_access: super::bpa::states(s.block_public_access_states()),
+        available_ip_addresses: s
+            .available_ip_address_count()
+            .and_then(|n| u32::try_from(n).ok()),
     }
 }
 
@@ -560,6 +565,15 @@ pub fn network_interface(n: &t::NetworkInterface) -> NetworkInterface {
             .iter()
             .filter_map(|g| g.group_id().map(str::to_string))
             .collect(),
+        source_dest_check: n.source_dest_check(),
+        instance_id: n
+            .attachment()
+            .filter(|a| {
+                a.status()
+                    .is_none_or(|s| matches!(s.as_str(), "attached" | "attaching"))
+            })
+            .and_then(|a| a.instance_id())
+            .map(str::to_string),
     }
 }
 
@@ -583,6 +597,7 @@ pub fn instance(i: &t::Instance) -> Instance {
             .iter()
             .filter_map(|g| g.group_id().map(str::to_string))
             .collect(),
+        source_dest_check: i.source_dest_check(),
     }
 }
 

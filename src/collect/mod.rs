@@ -12,6 +12,8 @@
 //! round. With `--all` a listing comes first.
 
 mod acm;
+mod appliances;
+mod bpa;
 mod call;
 pub mod config;
 mod ec2;
@@ -214,12 +216,15 @@ impl Collector {
             let vpc_list: Vec<String> = vpcs.iter().cloned().collect();
             let mut inspected = Network::default();
             let mut inspected_gaps = Vec::new();
-            let ((mut network, network_gaps), endpoints, ()) = tokio::join!(
+            let ((mut network, network_gaps), endpoints, (), (bpa, bpa_gaps)) = tokio::join!(
                 self.network(&vpcs),
                 self.vpc_endpoints(&vpc_list),
                 self.firewalls(&vpc_list, &mut inspected, &mut inspected_gaps),
+                self.block_public_access(),
             );
             gaps.extend(network_gaps);
+            gaps.extend(bpa_gaps);
+            network.block_public_access = bpa;
             gaps.extend(inspected_gaps);
             match endpoints {
                 Ok(list) => network
@@ -234,12 +239,20 @@ impl Collector {
                 ..Network::default()
             };
             let mut transit_gaps = Vec::new();
+            let mut appliances = Network {
+                route_tables: network.route_tables.clone(),
+                ..Network::default()
+            };
+            let mut appliance_gaps = Vec::new();
             tokio::join!(
                 self.prefix_lists(&mut network, &mut gaps),
                 self.transit_inspection(&mut transit, &mut transit_gaps),
+                self.appliances(&mut appliances, &mut appliance_gaps),
             );
             gaps.extend(transit_gaps);
+            gaps.extend(appliance_gaps);
             merge(&mut network, transit);
+            merge(&mut network, appliances);
             Ok::<_, crate::error::Error>((lbs, network, gaps))
         };
         let listener_chain = self.listeners_with_rules(&lb_arns);

@@ -5,6 +5,7 @@
 //! twice. Enumerations keep an `Unknown` variant: a value a newer API invents must not make
 //! an old snapshot unreadable.
 
+pub mod bpa;
 pub mod firewall;
 pub mod fleet;
 pub mod tls;
@@ -110,6 +111,13 @@ pub enum Dataset {
     RuleGroups,
     /// ec2:DescribeTransitGatewayVpcAttachments
     TransitGatewayAttachments,
+    /// ec2:DescribeVpcBlockPublicAccessOptions
+    BlockPublicAccessOptions,
+    /// ec2:DescribeVpcBlockPublicAccessExclusions
+    BlockPublicAccessExclusions,
+    /// ec2:DescribeNetworkInterfaces and ec2:DescribeInstances for the interfaces and instances
+    /// that routes send traffic to (inspection appliances)
+    Appliances,
     /// A value the snapshot names that this build does not know.
     #[serde(other)]
     Unknown,
@@ -388,6 +396,9 @@ pub struct Network {
     /// VPC attachments of the transit gateways the ALB subnets route through, by id.
     #[serde(default)]
     pub transit_gateway_attachments: BTreeMap<String, TransitGatewayAttachment>,
+    /// The account's VPC Block Public Access mode and exclusions in the region.
+    #[serde(default)]
+    pub block_public_access: bpa::BlockPublicAccess,
 }
 
 /// A VPC endpoint: where a `vpce-` route target leads.
@@ -452,6 +463,9 @@ pub struct Vpc {
     pub id: String,
     /// Associated IPv4 and IPv6 CIDR blocks.
     pub cidrs: Vec<IpNet>,
+    /// Its VPC Block Public Access mode (`BlockPublicAccessStates`), when AWS said it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block_public_access: Option<bpa::BlockMode>,
 }
 
 /// A subnet.
@@ -465,6 +479,12 @@ pub struct Subnet {
     pub availability_zone: String,
     /// Its IPv4 and IPv6 CIDR blocks.
     pub cidrs: Vec<IpNet>,
+    /// Its VPC Block Public Access mode (`BlockPublicAccessStates`), when AWS said it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block_public_access: Option<bpa::BlockMode>,
+    /// `AvailableIpAddressCount`: free IPv4 addresses, which an ALB node needs to scale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub available_ip_addresses: Option<u32>,
 }
 
 /// Whether a route forwards or drops.
@@ -662,6 +682,12 @@ pub struct NetworkInterface {
     /// Its security groups.
     #[serde(default)]
     pub security_groups: Vec<String>,
+    /// `SourceDestCheck`: an appliance forwards traffic addressed to others only when off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_dest_check: Option<bool>,
+    /// The instance it is attached to, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
 }
 
 /// An EC2 instance behind an instance target.
@@ -683,6 +709,9 @@ pub struct Instance {
     /// Security groups of its primary interface.
     #[serde(default)]
     pub security_groups: Vec<String>,
+    /// `SourceDestCheck` of its primary interface: off for an appliance that forwards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_dest_check: Option<bool>,
 }
 
 impl Snapshot {

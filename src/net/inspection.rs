@@ -10,11 +10,19 @@
 //! that same endpoint, and the endpoint's subnet must route the client to the internet gateway
 //! (<https://docs.aws.amazon.com/network-firewall/latest/developerguide/arch-igw-ngw.html>,
 //! <https://docs.aws.amazon.com/elasticloadbalancing/latest/gateway/getting-started.html>).
+//!
+//! An interface (`eni-…`) or instance (`i-…`) target is an appliance too: it forwards only
+//! while the interface exists and is attached to a running instance, and its source/destination
+//! check is off (<https://docs.aws.amazon.com/vpc/latest/userguide/route-table-options.html#route-tables-appliance-routing>,
+//! <https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-eni.html#eni-basics>).
 
 use super::addr_set::AddrSet;
 use super::route::lookup;
 use crate::model::firewall::{EndpointStatus, Firewall, FirewallEndpoint};
-use crate::model::{Network, Route, RouteState, RouteTable, VpcEndpoint, VpcEndpointKind};
+use crate::model::{
+    Instance, Network, NetworkInterface, Route, RouteState, RouteTable, VpcEndpoint,
+    VpcEndpointKind,
+};
 
 /// Where traffic from the internet gateway for a subnet's addresses goes first.
 #[derive(Clone, Debug)]
@@ -79,12 +87,45 @@ pub enum Appliance<'a> {
     GatewayLoadBalancer(&'a VpcEndpoint),
     /// Some other VPC endpoint (gateway or interface), which carries no client traffic.
     OtherEndpoint(&'a VpcEndpoint),
+    /// An appliance's network interface or instance (a route to `eni-…` or `i-…`): what it
+    /// filters is not visible.
+    Interface {
+        /// The interface, when the route names one that was read.
+        interface: Option<&'a NetworkInterface>,
+        /// The instance it is attached to (or the route names), when read.
+        instance: Option<&'a Instance>,
+        /// The instance id the interface or route names, read or not.
+        instance_id: Option<&'a str>,
+    },
     /// An id no read endpoint or firewall has: deleted, or not read.
     Missing,
 }
 
 /// The appliance behind route target `id`.
 pub fn appliance<'a>(network: &'a Network, id: &str) -> Appliance<'a> {
+    if id.starts_with("eni-") {
+        return match network.network_interfaces.get(id) {
+            Some(n) => Appliance::Interface {
+                interface: Some(n),
+                instance: n
+                    .instance_id
+                    .as_deref()
+                    .and_then(|i| network.instances.get(i)),
+                instance_id: n.instance_id.as_deref(),
+            },
+            None => Appliance::Missing,
+        };
+    }
+    if id.starts_with("i-") {
+        return match network.instances.get_key_value(id) {
+            Some((key, i)) => Appliance::Interface {
+                interface: None,
+                instance: Some(i),
+                instance_id: Some(key.as_str()),
+            },
+            None => Appliance::Missing,
+        };
+    }
     for firewall in network.firewalls.values() {
         if let Some(endpoint) = firewall
             .endpoints
@@ -111,8 +152,35 @@ impl Appliance<'_> {
             Appliance::GatewayLoadBalancer(e) | Appliance::OtherEndpoint(e) => {
                 e.subnet_ids.first().map(String::as_str)
             }
+            Appliance::Interface {
+                interface: Some(n), ..
+            } => Some(n.subnet_id.as_str()),
+            Appliance::Interface { instance, .. } => instance.and_then(|i| i.subnet_id.as_deref()),
             Appliance::Missing => None,
         }
+    }
+
+    /// What about the appliance could not be read, so that whether it forwards is unknown.
+    pub fn unknown(&self, id: &str) -> Option<String> {
+        let Appliance::Interface {
+            interface,
+            instance,
+            instance_id,
+        } = self
+        else {
+            return None;
+        };
+        match (instance_id, instance) {
+            (Some(i), None) => return Some(format!("the instance {i} behind {id} was not read")),
+            (None, _) => return None,
+            _ => {}
+        }
+        let check = interface
+            .map(|n| n.source_dest_check)
+            .unwrap_or_else(|| instance.and_then(|i| i.source_dest_check));
+        check
+            .is_none()
+            .then(|| format!("the source/destination check of {id} was not recorded"))
     }
 
     /// Why traffic routed to the appliance goes nowhere, if it does.
@@ -141,6 +209,29 @@ impl Appliance<'_> {
                 "{id} is a {:?} endpoint, which carries no client traffic",
                 e.kind
             )),
+            Appliance::Interface {
+                interface,
+                instance,
+                ..
+            } => {
+                let Some(instance) = instance else {
+                    return Some(format!(
+                        "{id} is not attached to an instance, so nothing forwards the traffic"
+                    ));
+                };
+                if instance.state != "running" {
+                    return Some(format!(
+                        "{id} is the appliance instance {}, which is {}",
+                        instance.id, instance.state
+                    ));
+                }
+                let check = interface
+                    .map(|n| n.source_dest_check)
+                    .unwrap_or(instance.source_dest_check);
+                (check == Some(true)).then(|| format!(
+                    "{id} has its source/destination check on, so the appliance drops traffic that is not addressed to itself"
+                ))
+            }
         }
     }
 }

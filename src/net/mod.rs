@@ -3,6 +3,7 @@
 //! meaning (who the internet is, where a route leads). Pure functions over the model; no I/O.
 
 pub mod addr_set;
+pub mod bpa;
 pub mod firewall;
 pub mod inspection;
 pub mod internet;

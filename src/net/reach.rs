@@ -23,7 +23,7 @@ pub enum Leads {
     /// connection.
     Private,
     /// Into an appliance: a Gateway Load Balancer or Network Firewall endpoint, or an
-    /// appliance's network interface.
+    /// appliance's network interface or instance.
     Appliance,
     /// To a gateway endpoint (S3, DynamoDB): its destinations are service addresses, never
     /// clients or targets.
@@ -60,7 +60,9 @@ pub fn leads(route: &Route, vpc_id: &str, network: &Network) -> Leads {
         {
             Leads::ServiceEndpoint
         }
-        TargetKind::VpcEndpoint | TargetKind::NetworkInterface => Leads::Appliance,
+        TargetKind::VpcEndpoint | TargetKind::NetworkInterface | TargetKind::Instance => {
+            Leads::Appliance
+        }
         TargetKind::NatGateway => {
             Leads::Elsewhere("a NAT gateway, which only lets connections out".into())
         }
@@ -119,6 +121,7 @@ mod tests {
         assert!(matches!(at("eigw-1"), Leads::Elsewhere(w) if w.contains("egress-only")));
         assert_eq!(at("vpce-1"), Leads::Appliance);
         assert_eq!(at("eni-1"), Leads::Appliance);
+        assert_eq!(at("i-1"), Leads::Appliance);
         let mut s3 = route("vpce-1");
         s3.destination = None;
         s3.destination_prefix_list = Some("pl-63a5400a".into());

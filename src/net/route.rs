@@ -34,7 +34,9 @@ pub enum TargetKind {
     VpcEndpoint,
     /// A network interface (`eni-`), e.g. an appliance's.
     NetworkInterface,
-    /// Anything else: an instance, local or carrier gateway, core network.
+    /// An instance (`i-`): its primary interface, e.g. an appliance's.
+    Instance,
+    /// Anything else: a local or carrier gateway, a core network.
     Other,
 }
 
@@ -50,6 +52,7 @@ pub fn target_kind(target: &str) -> TargetKind {
         t if t.starts_with("pcx-") => TargetKind::PeeringConnection,
         t if t.starts_with("vpce-") => TargetKind::VpcEndpoint,
         t if t.starts_with("eni-") => TargetKind::NetworkInterface,
+        t if t.starts_with("i-") => TargetKind::Instance,
         _ => TargetKind::Other,
     }
 }
@@ -300,6 +303,8 @@ mod tests {
                 vpc_id: "vpc-1".into(),
                 availability_zone: "us-east-1a".into(),
                 cidrs: vec![],
+                block_public_access: None,
+                available_ip_addresses: None,
             },
         );
         let mut main = table(vec![]);
@@ -326,7 +331,7 @@ mod tests {
         assert_eq!(target_kind("pcx-1"), TargetKind::PeeringConnection);
         assert_eq!(target_kind("vpce-1"), TargetKind::VpcEndpoint);
         assert_eq!(target_kind("eni-1"), TargetKind::NetworkInterface);
-        assert_eq!(target_kind("i-1"), TargetKind::Other);
+        assert_eq!(target_kind("i-1"), TargetKind::Instance);
     }
 
     proptest! {

@@ -204,6 +204,8 @@ mod tests {
             addresses: private.iter().map(|a| a.parse().unwrap()).collect(),
             public_addresses: public.iter().map(|a| a.parse().unwrap()).collect(),
             security_groups: Vec::new(),
+            source_dest_check: None,
+            instance_id: None,
         }
     }
 

@@ -192,6 +192,16 @@ pub fn frontend(rule: &Rule, ctx: &AlbContext, block: &Block, resource: String) 
             ),
             cause.remediation(&entries, &port, &via),
         ),
+        (Hop::BlockPublicAccess, Some(n)) => (
+            format!(
+                "The ALB node in {} ({}): {}, so connections from {clients} never arrive: {}.",
+                n.zone,
+                n.subnet_id,
+                cause.clause(),
+                where_(n.zone)
+            ),
+            cause.remediation(&entries, "", &via),
+        ),
         (Hop::Inspection, None) => (
             format!(
                 "{}: the transit gateway may return a flow from {clients} through another zone's inspection endpoint than the one that saw it leave, which drops it, so some connections time out.",
@@ -441,5 +451,50 @@ pub fn backend(rule: &Rule, ctx: &AlbContext, f: &PathFinding, resource: String)
         finding = finding.zone(nodes[i].zone);
     }
     finding.evidence = evidence;
+    finding
+}
+
+/// An ALB subnet short of room as a finding of `rule`.
+pub fn capacity(rule: &Rule, short: &crate::analysis::capacity::Short) -> Finding {
+    use crate::analysis::capacity::{MIN_FREE, MIN_PREFIX};
+    let mut why = Vec::new();
+    if let Some(p) = short.prefix.filter(|p| *p > MIN_PREFIX) {
+        why.push(format!(
+            "is a /{p}, smaller than the /{MIN_PREFIX} AWS asks for"
+        ));
+    }
+    if let Some(n) = short.free.filter(|n| *n < MIN_FREE) {
+        why.push(format!(
+            "has {n} free IP address{} (AWS asks for at least {MIN_FREE})",
+            if n == 1 { "" } else { "es" }
+        ));
+    }
+    let message = format!(
+        "{} ({}) {}: the ALB node in {} cannot scale out or be replaced there, and the ALB cannot grow under load.",
+        short.subnet_id,
+        short.zone,
+        why.join(", and "),
+        short.zone
+    );
+    let remediation = format!(
+        "Free addresses in {} (release unused network interfaces), or enable a subnet of at least /{MIN_PREFIX} with free addresses in {} for the ALB instead (aws elbv2 set-subnets).",
+        short.subnet_id, short.zone
+    );
+    let mut finding = rule
+        .finding(short.subnet_id, message, remediation)
+        .severity(short.severity)
+        .zone(short.zone)
+        .change(vec![short.subnet_id.to_string()]);
+    finding
+        .evidence
+        .insert("subnet".into(), short.subnet_id.into());
+    if let Some(p) = short.prefix {
+        finding.evidence.insert("prefix_length".into(), p.into());
+    }
+    if let Some(n) = short.free {
+        finding
+            .evidence
+            .insert("available_ip_addresses".into(), n.into());
+    }
     finding
 }

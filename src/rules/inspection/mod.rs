@@ -17,3 +17,14 @@ pub(crate) const INSPECTION: [Dataset; 6] = [
     Dataset::VpnGateways,
     Dataset::PrefixLists,
 ];
+
+/// What ALB111 reads beyond [`INSPECTION`]: the interfaces and instances routes send traffic to.
+pub(crate) const INSPECTION_APPLIANCES: [Dataset; 7] = [
+    Dataset::Vpcs,
+    Dataset::Subnets,
+    Dataset::RouteTables,
+    Dataset::InternetGateways,
+    Dataset::VpnGateways,
+    Dataset::PrefixLists,
+    Dataset::Appliances,
+];
