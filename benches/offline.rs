@@ -141,6 +141,7 @@ fn add_vpc(snap: &mut Snapshot, v: usize) {
             default: true,
             subnet_ids: subnets.clone(),
             entries,
+            unreadable_entries: 0,
         },
     );
     n.security_groups.insert(
