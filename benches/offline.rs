@@ -3,7 +3,13 @@
 //! `cargo bench --bench offline` prints, for snapshots of 250, 500 and 1,000 ALBs (one VPC per
 //! 25 ALBs, two listeners, a target group of 10 instances each) and for one ALB with 40 target
 //! groups of 100 targets plus one of 5,000: the snapshot's JSON size, parse time, evaluation
-//! time and the process's peak resident memory.
+//! time and the process's peak resident memory. Then the cases with findings, where the
+//! evaluation must stay near-linear: one ALB with one group of 1,000, 10,000, 50,000 and
+//! 100,000 targets and a region of 1,000 ALBs with 100 targets each, three in four targets
+//! unhealthy (one finding per unhealthy target).
+//!
+//! `cargo bench --bench offline -- CASE...` runs only the named cases (`one`, `250`, `500`,
+//! `1000`, `targets:N`, `region:ALBSxTARGETS`).
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -139,6 +145,7 @@ fn add_vpc(snap: &mut Snapshot, v: usize) {
             default: true,
             subnet_ids: subnets.clone(),
             entries,
+            unreadable_entries: 0,
         },
     );
     n.security_groups.insert(
@@ -172,8 +179,21 @@ fn add_vpc(snap: &mut Snapshot, v: usize) {
     );
 }
 
-/// An ALB in VPC `v` with `groups` target groups of `per_group` instance targets.
+/// An ALB in VPC `v` with `groups` target groups of `per_group` instance targets, all healthy.
 fn add_alb(snap: &mut Snapshot, v: usize, a: usize, groups: usize, per_group: usize) {
+    add_alb_with(snap, v, a, groups, per_group, false);
+}
+
+/// An ALB as [`add_alb`]; with `unhealthy`, three in four targets fail their health checks
+/// (every fourth stays healthy, in both zones, so each unhealthy one is a capacity finding).
+fn add_alb_with(
+    snap: &mut Snapshot,
+    v: usize,
+    a: usize,
+    groups: usize,
+    per_group: usize,
+    unhealthy: bool,
+) {
     let second = v % 250;
     let arn = format!(
         "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/alb{a}/{a:016x}"
@@ -203,12 +223,14 @@ fn add_alb(snap: &mut Snapshot, v: usize, a: usize, groups: usize, per_group: us
                     source_dest_check: Some(true),
                 },
             );
+            // Targets 0 and 1 of every 8 (one per zone) stay healthy.
+            let failing = unhealthy && t % 8 >= 2;
             targets.push(Target {
                 id,
                 port: Some(8080),
                 availability_zone: Some(zone.into()),
-                state: Some("healthy".into()),
-                reason: None,
+                state: Some(if failing { "unhealthy" } else { "healthy" }.into()),
+                reason: failing.then(|| "Target.FailedHealthChecks".into()),
                 description: None,
             });
         }
@@ -323,7 +345,7 @@ fn measure(label: &str, snap: &Snapshot) {
     let report = report::build(&parsed, outcomes, FailOn::Error, None, String::new());
     let eval = t.elapsed();
     println!(
-        "{label:<44} {:>7.1} MiB JSON  parse {:>7.1} ms  evaluate {:>7.1} ms  findings {findings:>3}  status {:?}  peak RSS {:>7.1} MiB",
+        "{label:<44} {:>7.1} MiB JSON  parse {:>7.1} ms  evaluate {:>9.1} ms  findings {findings:>6}  status {:?}  peak RSS {:>7.1} MiB",
         json.len() as f64 / 1_048_576.0,
         parse.as_secs_f64() * 1e3,
         eval.as_secs_f64() * 1e3,
@@ -346,6 +368,30 @@ fn run_case(case: &str) {
             l.forwards.push(big_group.clone());
         }
         measure("1 ALB, 40 groups x 100 + 1 group x 5,000", &one);
+        return;
+    }
+    if let Some(n) = case.strip_prefix("targets:") {
+        let n: usize = n.parse().unwrap();
+        let mut one = empty();
+        add_vpc(&mut one, 0);
+        add_alb_with(&mut one, 0, 0, 1, n, true);
+        measure(&format!("1 ALB, 1 group x {n}, 3/4 unhealthy"), &one);
+        return;
+    }
+    if let Some(shape) = case.strip_prefix("region:") {
+        let (albs, per) = shape.split_once('x').unwrap();
+        let (albs, per): (usize, usize) = (albs.parse().unwrap(), per.parse().unwrap());
+        let mut snap = empty();
+        for a in 0..albs {
+            if a % 25 == 0 {
+                add_vpc(&mut snap, a / 25);
+            }
+            add_alb_with(&mut snap, a / 25, a, 1, per, true);
+        }
+        measure(
+            &format!("{albs} ALBs x {per} targets, 3/4 unhealthy"),
+            &snap,
+        );
         return;
     }
     let albs: usize = case.parse().unwrap();
@@ -374,7 +420,27 @@ fn main() {
         }
     );
     let me = std::env::current_exe().unwrap();
-    for case in ["one", "250", "500", "1000"] {
+    let named: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let all = [
+        "one",
+        "250",
+        "500",
+        "1000",
+        "targets:1000",
+        "targets:10000",
+        "targets:50000",
+        "targets:100000",
+        "region:1000x100",
+    ];
+    let cases: Vec<&str> = if named.is_empty() {
+        all.to_vec()
+    } else {
+        named.iter().map(String::as_str).collect()
+    };
+    for case in cases {
         let status = std::process::Command::new(&me)
             .env("ALB_AUDIT_BENCH_CASE", case)
             .status()

@@ -229,3 +229,111 @@ fn odd_but_valid_snapshots_load_and_evaluate() {
         assert!(result.is_ok(), "{what}: {result:?}");
     }
 }
+
+/// The status of the healthy fixture after `edit`: unknown values must never pass.
+fn status_after(edit: impl Fn(&mut Value)) -> (report::Status, Vec<String>) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/healthy-internet-facing/snapshot.json");
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    edit(&mut v);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("snapshot.json");
+    std::fs::write(&file, v.to_string()).unwrap();
+    let snapshot = load_snapshot(&file).unwrap();
+    let outcomes = evaluate(&snapshot, &Options::default());
+    let reasons = outcomes
+        .iter()
+        .flat_map(|o| {
+            o.not_evaluated
+                .iter()
+                .map(|n| format!("{}: {}", n.check, n.reason))
+        })
+        .collect();
+    let report = report::build(&snapshot, outcomes, FailOn::Error, None, String::new());
+    (report.status, reasons)
+}
+
+fn first_value<'a>(v: &'a mut Value, map: &str) -> &'a mut Value {
+    v["network"][map]
+        .as_object_mut()
+        .unwrap()
+        .values_mut()
+        .next()
+        .unwrap()
+}
+
+/// Each missing or unknown value a verdict depends on makes the audit incomplete, not pass:
+/// one edit of the healthy fixture per field, and the unedited fixture passes.
+#[test]
+fn unknown_values_are_incomplete_never_pass() {
+    assert_eq!(status_after(|_| {}).0, report::Status::Pass);
+    type Edit = fn(&mut Value);
+    let edits: [(&str, Edit); 11] = [
+        ("scheme", |v| {
+            v["load_balancers"][0]["scheme"] = "sideways".into()
+        }),
+        ("ip_address_type", |v| {
+            v["load_balancers"][0]["ip_address_type"] = "ipv5".into()
+        }),
+        ("ALB vpc id", |v| {
+            v["load_balancers"][0]["vpc_id"] = "".into()
+        }),
+        ("route state pending", |v| {
+            for t in v["network"]["route_tables"]
+                .as_object_mut()
+                .unwrap()
+                .values_mut()
+            {
+                t["routes"][0]["state"] = "pending".into();
+            }
+        }),
+        ("security group rule protocol missing", |v| {
+            for g in v["network"]["security_groups"]
+                .as_object_mut()
+                .unwrap()
+                .values_mut()
+            {
+                g["ingress"][0].as_object_mut().unwrap().remove("protocol");
+                g["ingress"][0]["protocol"] = "".into();
+            }
+        }),
+        ("ACL entry protocol missing", |v| {
+            first_value(v, "network_acls")["entries"][0]["protocol"] = "".into()
+        }),
+        ("ACL entry protocol unknown", |v| {
+            first_value(v, "network_acls")["entries"][0]["protocol"] = "tcp6".into()
+        }),
+        ("ACL entry with an unparseable CIDR", |v| {
+            first_value(v, "network_acls")["unreadable_entries"] = 1.into()
+        }),
+        ("health check port banana", |v| {
+            for g in v["target_groups"].as_object_mut().unwrap().values_mut() {
+                g["health_check_port"] = "banana".into();
+            }
+        }),
+        ("target group ip_address_type", |v| {
+            for g in v["target_groups"].as_object_mut().unwrap().values_mut() {
+                g["ip_address_type"] = "ipv7".into();
+            }
+        }),
+        ("an instance without an id", |v| {
+            let instances = v["network"]["instances"].as_object_mut().unwrap();
+            let (key, mut instance) = instances
+                .iter()
+                .next()
+                .map(|(k, i)| (k.clone(), i.clone()))
+                .unwrap();
+            instances.remove(&key);
+            instance["id"] = "".into();
+            instances.insert(String::new(), instance);
+        }),
+    ];
+    for (field, edit) in edits {
+        let (status, reasons) = status_after(edit);
+        assert_eq!(status, report::Status::Incomplete, "{field}: {reasons:?}");
+        assert!(
+            reasons.iter().any(|r| r.contains("snapshot: ")),
+            "{field}: {reasons:?}"
+        );
+    }
+}

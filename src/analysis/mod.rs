@@ -13,6 +13,7 @@ pub mod return_path;
 pub mod scope;
 pub mod targets;
 pub mod tls;
+pub mod unknown;
 
 use std::cell::OnceCell;
 
@@ -34,6 +35,7 @@ pub struct AlbContext<'a, 'i> {
     frontend: OnceCell<frontend::Frontend<'a>>,
     backend: OnceCell<backend::Backend<'a>>,
     groups: OnceCell<Vec<targets::GroupUse<'a>>>,
+    unknowns: OnceCell<Vec<(Dataset, String)>>,
 }
 
 impl<'a, 'i> AlbContext<'a, 'i> {
@@ -54,6 +56,7 @@ impl<'a, 'i> AlbContext<'a, 'i> {
             frontend: OnceCell::new(),
             backend: OnceCell::new(),
             groups: OnceCell::new(),
+            unknowns: OnceCell::new(),
         }
     }
 
@@ -86,12 +89,22 @@ impl<'a, 'i> AlbContext<'a, 'i> {
         self.lb.availability_zones.len()
     }
 
-    /// `api: error` for every gap that hides one of `datasets` for this ALB.
+    /// `api: error` for every gap that hides one of `datasets` for this ALB, and for every
+    /// value read into one of them that is missing or unknown ([`unknown`]).
     pub fn gap_reasons(&self, datasets: &[Dataset]) -> Vec<String> {
+        let unknowns = self
+            .unknowns
+            .get_or_init(|| unknown::unknowns(self.snapshot, self.lb));
         datasets
             .iter()
             .flat_map(|d| self.snapshot.gaps_for(&self.lb.arn, *d))
             .map(|g| format!("{}: {}", g.api, g.error))
+            .chain(
+                unknowns
+                    .iter()
+                    .filter(|(d, _)| datasets.contains(d))
+                    .map(|(_, reason)| reason.clone()),
+            )
             .collect()
     }
 }

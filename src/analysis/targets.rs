@@ -21,6 +21,8 @@ pub struct GroupUse<'a> {
     pub forwards: Vec<(&'a Listener, &'a Forward)>,
     /// The zone of each target, in the group's target order, when known.
     pub zones: Vec<Option<&'a str>>,
+    /// Healthy targets per zone, counted once: rules ask for every unhealthy target.
+    healthy: BTreeMap<Option<&'a str>, usize>,
 }
 
 impl<'a> GroupUse<'a> {
@@ -52,24 +54,17 @@ impl<'a> GroupUse<'a> {
     }
 
     /// Healthy targets per zone (`None`: zone unknown).
-    pub fn healthy_by_zone(&self) -> BTreeMap<Option<&'a str>, usize> {
-        let mut out = BTreeMap::new();
-        for (t, zone) in self.targets() {
-            if is_healthy(t) {
-                *out.entry(zone).or_default() += 1;
-            }
-        }
-        out
+    pub fn healthy_by_zone(&self) -> &BTreeMap<Option<&'a str>, usize> {
+        &self.healthy
     }
 
     /// Whether the ALB still has a healthy target of this group to send requests to instead
     /// of one in `zone`: anywhere (cross-zone on) or in that zone (cross-zone off).
     pub fn has_healthy_for(&self, zone: Option<&str>) -> bool {
-        let healthy = self.healthy_by_zone();
         if self.zonal() {
-            healthy.get(&zone).is_some_and(|n| *n > 0)
+            self.healthy.get(&zone).is_some_and(|n| *n > 0)
         } else {
-            healthy.values().sum::<usize>() > 0
+            self.healthy.values().any(|n| *n > 0)
         }
     }
 
@@ -131,7 +126,7 @@ pub fn forwarded<'a>(
         .into_iter()
         .map(|(arn, forwards)| {
             let group = snapshot.target_groups.get(arn);
-            let zones = group
+            let zones: Vec<Option<&str>> = group
                 .map(|g| {
                     g.targets
                         .iter()
@@ -139,11 +134,23 @@ pub fn forwarded<'a>(
                         .collect()
                 })
                 .unwrap_or_default();
+            let mut healthy: BTreeMap<Option<&str>, usize> = BTreeMap::new();
+            for (t, zone) in group
+                .map(|g| g.targets.as_slice())
+                .unwrap_or_default()
+                .iter()
+                .zip(&zones)
+            {
+                if is_healthy(t) {
+                    *healthy.entry(*zone).or_default() += 1;
+                }
+            }
             GroupUse {
                 arn,
                 group,
                 forwards,
                 zones,
+                healthy,
             }
         })
         .collect()

@@ -410,8 +410,9 @@ fn route(r: &t::Route) -> Option<Route> {
     .to_string();
     let state = match r.state() {
         Some(t::RouteState::Blackhole) => RouteState::Blackhole,
-        Some(t::RouteState::Active) | None => RouteState::Active,
-        Some(_) => RouteState::Unknown,
+        Some(t::RouteState::Active) => RouteState::Active,
+        // Missing or new (`pending`): unknown, so the route's checks are not evaluated.
+        Some(_) | None => RouteState::Unknown,
     };
     let origin = match r.origin() {
         Some(t::RouteOrigin::CreateRouteTable) => RouteOrigin::CreateRouteTable,
@@ -477,7 +478,8 @@ fn permission(p: &t::IpPermission) -> SgRule {
         .collect();
     cidrs.extend(p.ipv6_ranges().iter().filter_map(|r| net(r.cidr_ipv6())));
     SgRule {
-        protocol: p.ip_protocol().unwrap_or("-1").to_string(),
+        // A missing protocol stays empty, which the analysis reports as unknown (never `-1`).
+        protocol: p.ip_protocol().unwrap_or_default().to_string(),
         from_port: p.from_port(),
         to_port: p.to_port(),
         cidrs,
@@ -508,6 +510,11 @@ pub fn network_acl(a: &t::NetworkAcl) -> NetworkAcl {
         default: a.is_default().unwrap_or(false),
         subnet_ids,
         entries: a.entries().iter().filter_map(acl_entry).collect(),
+        unreadable_entries: a
+            .entries()
+            .iter()
+            .filter(|e| acl_entry(e).is_none())
+            .count(),
     }
 }
 
@@ -515,7 +522,8 @@ fn acl_entry(e: &t::NetworkAclEntry) -> Option<AclEntry> {
     Some(AclEntry {
         rule_number: e.rule_number()?,
         egress: e.egress().unwrap_or(false),
-        protocol: e.protocol().unwrap_or("-1").to_string(),
+        // A missing protocol stays empty, which the analysis reports as unknown (never `-1`).
+        protocol: e.protocol().unwrap_or_default().to_string(),
         allow: matches!(e.rule_action(), Some(t::RuleAction::Allow)),
         cidr: net(e.cidr_block()).or_else(|| net(e.ipv6_cidr_block()))?,
         from_port: e.port_range().and_then(|r| r.from()),
@@ -623,15 +631,26 @@ mod tests {
                         .state(t::RouteState::from("pending-something-new"))
                         .build(),
                 )
+                .routes(
+                    t::Route::builder()
+                        .destination_cidr_block("10.9.0.0/16")
+                        .gateway_id("vgw-1")
+                        .build(),
+                )
                 .build(),
         );
         assert_eq!(
             rt.routes.len(),
-            1,
+            2,
             "routes without a usable destination are skipped"
         );
         assert_eq!(rt.routes[0].target, "nat-1");
         assert_eq!(rt.routes[0].state, RouteState::Unknown);
+        assert_eq!(
+            rt.routes[1].state,
+            RouteState::Unknown,
+            "a missing state is unknown, never active"
+        );
         let acl = network_acl(
             &t::NetworkAcl::builder()
                 .entries(t::NetworkAclEntry::builder().build())
@@ -642,10 +661,25 @@ mod tests {
                         .rule_action(t::RuleAction::Allow)
                         .build(),
                 )
+                .entries(
+                    t::NetworkAclEntry::builder()
+                        .rule_number(90)
+                        .protocol("-1")
+                        .cidr_block("0.0.0.0/0 ")
+                        .rule_action(t::RuleAction::Deny)
+                        .build(),
+                )
                 .build(),
         );
         assert_eq!(acl.entries.len(), 1);
-        assert_eq!(acl.entries[0].protocol, "-1");
+        assert_eq!(
+            acl.entries[0].protocol, "",
+            "a missing protocol is unknown, never -1 (all traffic)"
+        );
+        assert_eq!(
+            acl.unreadable_entries, 2,
+            "the entry without a rule number and the deny whose CIDR does not parse are counted"
+        );
         let i = instance(&t::Instance::builder().build());
         assert_eq!(i.state, "unknown");
         assert!(i.private_ip.is_none());
@@ -654,7 +688,7 @@ mod tests {
                 .ip_permissions(t::IpPermission::builder().build())
                 .build(),
         );
-        assert_eq!(sg.ingress[0].protocol, "-1");
+        assert_eq!(sg.ingress[0].protocol, "", "a missing protocol is never -1");
         let eni = network_interface(
             &t::NetworkInterface::builder()
                 .private_ip_address("bogus")

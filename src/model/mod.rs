@@ -637,6 +637,14 @@ pub struct NetworkAcl {
     /// Its entries, both directions, as listed.
     #[serde(default)]
     pub entries: Vec<AclEntry>,
+    /// Entries the API listed without a rule number or a CIDR block that parses: a dropped
+    /// deny would be a false pass, so the ACL's checks are `not_evaluated` while any remain.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unreadable_entries: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// One network ACL entry.

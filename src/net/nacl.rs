@@ -151,6 +151,7 @@ mod tests {
             default: false,
             subnet_ids: vec![],
             entries,
+            unreadable_entries: 0,
         }
     }
 

@@ -7,6 +7,9 @@
 //! Also here: `not_evaluated` lines grouped by their reason, so that one denied call reads
 //! as one line naming the checks it stopped.
 
+use std::collections::HashSet;
+use std::hash::Hash;
+
 use crate::finding::{Finding, NotEvaluated, Severity};
 
 /// How many affected targets an entry names before it says how many more there are.
@@ -59,12 +62,14 @@ impl<'a> Cause<'a> {
         self.findings.iter().all(|f| f.baselined)
     }
 
-    /// The distinct values of `value` over the findings, in order of first appearance.
-    pub fn distinct<T: PartialEq>(&self, value: impl Fn(&'a Finding) -> T) -> Vec<T> {
+    /// The distinct values of `value` over the findings, in order of first appearance
+    /// (through a set: a cause can hold a finding for each of 100,000 targets).
+    pub fn distinct<T: Eq + Hash + Clone>(&self, value: impl Fn(&'a Finding) -> T) -> Vec<T> {
+        let mut seen: HashSet<T> = HashSet::new();
         let mut out: Vec<T> = Vec::new();
         for f in &self.findings {
             let v = value(f);
-            if !out.contains(&v) {
+            if seen.insert(v.clone()) {
                 out.push(v);
             }
         }
