@@ -143,3 +143,215 @@ impl Collector {
         gap(dataset, api, err, None, self.caller.timeout_secs())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The collector against AWS's own answers, replayed (moto implements none of these APIs).
+    use super::*;
+    use crate::collect::replay::{ec2_error, Replay};
+
+    const OPTIONS_ACTION: &str = "DescribeVpcBlockPublicAccessOptions";
+    const EXCLUSIONS_ACTION: &str = "DescribeVpcBlockPublicAccessExclusions";
+
+    fn options(mode: &str, allowed: &str) -> String {
+        format!(
+            r#"<DescribeVpcBlockPublicAccessOptionsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
+  <requestId>8f7e0000-0000-4000-8000-000000000001</requestId>
+  <vpcBlockPublicAccessOptions>
+    <awsAccountId>123456789012</awsAccountId>
+    <awsRegion>us-east-1</awsRegion>
+    <state>update-complete</state>
+    <internetGatewayBlockMode>{mode}</internetGatewayBlockMode>
+    <lastUpdateTimestamp>2026-11-20T10:00:00.000Z</lastUpdateTimestamp>
+    <managedBy>account</managedBy>
+    <exclusionsAllowed>{allowed}</exclusionsAllowed>
+  </vpcBlockPublicAccessOptions>
+</DescribeVpcBlockPublicAccessOptionsResponse>"#
+        )
+    }
+
+    fn exclusions(items: &[(&str, &str, &str, &str)], next: Option<&str>) -> String {
+        let items: String = items
+            .iter()
+            .map(|(id, arn, mode, state)| {
+                format!(
+                    "<item><exclusionId>{id}</exclusionId><internetGatewayExclusionMode>{mode}</internetGatewayExclusionMode><resourceArn>{arn}</resourceArn><state>{state}</state><creationTimestamp>2026-11-20T10:00:00.000Z</creationTimestamp><tagSet/></item>"
+                )
+            })
+            .collect();
+        format!(
+            r#"<DescribeVpcBlockPublicAccessExclusionsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
+  <requestId>8f7e0000-0000-4000-8000-000000000002</requestId>
+  <vpcBlockPublicAccessExclusionSet>{items}</vpcBlockPublicAccessExclusionSet>
+  {}
+</DescribeVpcBlockPublicAccessExclusionsResponse>"#,
+            next.map(|n| format!("<nextToken>{n}</nextToken>"))
+                .unwrap_or_default()
+        )
+    }
+
+    fn run(replay: &Replay) -> (BlockPublicAccess, Vec<Gap>) {
+        let collector = replay.collector();
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(collector.block_public_access())
+    }
+
+    #[test]
+    fn options_give_the_accounts_mode_and_whether_exclusions_are_allowed() {
+        let replay = Replay::default()
+            .answer(
+                OPTIONS_ACTION,
+                200,
+                &options("block-ingress", "not-allowed"),
+            )
+            .answer(EXCLUSIONS_ACTION, 200, &exclusions(&[], None));
+        let (bpa, gaps) = run(&replay);
+        assert!(gaps.is_empty(), "{gaps:?}");
+        assert_eq!(bpa.mode, Some(BlockMode::BlockIngress));
+        assert!(!bpa.exclusions_allowed);
+        assert_eq!(bpa.exclusions, Some(vec![]));
+    }
+
+    #[test]
+    fn denied_options_are_a_gap_and_the_exclusions_are_still_read() {
+        let replay = Replay::default()
+            .answer(OPTIONS_ACTION, 403, &ec2_error("UnauthorizedOperation"))
+            .answer(EXCLUSIONS_ACTION, 200, &exclusions(&[], None));
+        let (bpa, gaps) = run(&replay);
+        assert_eq!(bpa.mode, None, "a denied read is unknown, never off");
+        assert_eq!(bpa.exclusions, Some(vec![]));
+        assert_eq!(gaps.len(), 1);
+        assert_eq!(gaps[0].dataset, Dataset::BlockPublicAccessOptions);
+        assert_eq!(gaps[0].api, OPTIONS);
+        assert_eq!(gaps[0].error, "access denied");
+    }
+
+    #[test]
+    fn apis_missing_in_the_region_mean_the_feature_is_off() {
+        let replay = Replay::default()
+            .answer(OPTIONS_ACTION, 400, &ec2_error("InvalidAction"))
+            .answer(EXCLUSIONS_ACTION, 400, &ec2_error("UnsupportedOperation"));
+        let (bpa, gaps) = run(&replay);
+        assert!(gaps.is_empty(), "{gaps:?}");
+        assert_eq!(bpa.mode, Some(BlockMode::Off));
+        assert_eq!(bpa.exclusions, Some(vec![]));
+        // Any other failure is a gap, not "off".
+        let replay = Replay::default()
+            .answer(OPTIONS_ACTION, 400, &ec2_error("InvalidParameterValue"))
+            .answer(EXCLUSIONS_ACTION, 200, &exclusions(&[], None));
+        let (bpa, gaps) = run(&replay);
+        assert_eq!(bpa.mode, None);
+        assert_eq!(gaps.len(), 1);
+        assert!(
+            gaps[0].error.starts_with("InvalidParameterValue"),
+            "{gaps:?}"
+        );
+    }
+
+    #[test]
+    fn exclusions_are_read_page_by_page() {
+        let subnet = "arn:aws:ec2:us-east-1:123456789012:subnet/subnet-0aa";
+        let vpc = "arn:aws:ec2:us-east-1:123456789012:vpc/vpc-0a1b";
+        let replay = Replay::default()
+            .answer(
+                OPTIONS_ACTION,
+                200,
+                &options("block-bidirectional", "allowed"),
+            )
+            .answer(
+                EXCLUSIONS_ACTION,
+                200,
+                &exclusions(
+                    &[(
+                        "vpcbpa-exclude-1",
+                        subnet,
+                        "allow-egress",
+                        "create-complete",
+                    )],
+                    Some("page-2"),
+                ),
+            )
+            .answer(
+                EXCLUSIONS_ACTION,
+                200,
+                &exclusions(
+                    &[(
+                        "vpcbpa-exclude-2",
+                        vpc,
+                        "allow-bidirectional",
+                        "update-complete",
+                    )],
+                    None,
+                ),
+            );
+        let (bpa, gaps) = run(&replay);
+        assert!(gaps.is_empty(), "{gaps:?}");
+        let got = bpa.exclusions.expect("read");
+        assert_eq!(
+            got,
+            vec![
+                Exclusion {
+                    id: "vpcbpa-exclude-1".into(),
+                    resource_id: "subnet-0aa".into(),
+                    mode: ExclusionMode::AllowEgress,
+                    state: "create-complete".into(),
+                },
+                Exclusion {
+                    id: "vpcbpa-exclude-2".into(),
+                    resource_id: "vpc-0a1b".into(),
+                    mode: ExclusionMode::AllowBidirectional,
+                    state: "update-complete".into(),
+                },
+            ]
+        );
+        assert!(
+            replay.seen().iter().any(|b| b.contains("NextToken=page-2")),
+            "the second page is asked for with the first page's token"
+        );
+    }
+
+    #[test]
+    fn denied_exclusions_are_a_gap_of_their_own() {
+        let replay = Replay::default()
+            .answer(OPTIONS_ACTION, 200, &options("block-ingress", "allowed"))
+            .answer(EXCLUSIONS_ACTION, 403, &ec2_error("UnauthorizedOperation"));
+        let (bpa, gaps) = run(&replay);
+        assert_eq!(bpa.mode, Some(BlockMode::BlockIngress));
+        assert_eq!(bpa.exclusions, None, "unread, not empty");
+        assert_eq!(gaps.len(), 1);
+        assert_eq!(gaps[0].dataset, Dataset::BlockPublicAccessExclusions);
+        assert_eq!(gaps[0].api, EXCLUSIONS);
+        assert_eq!(gaps[0].error, "access denied");
+    }
+
+    #[test]
+    fn subnet_and_vpc_states_convert() {
+        let states = |m: &str| {
+            t::BlockPublicAccessStates::builder()
+                .internet_gateway_block_mode(t::BlockPublicAccessMode::from(m))
+                .build()
+        };
+        let s = crate::collect::ec2::subnet(
+            &t::Subnet::builder()
+                .subnet_id("subnet-0aa")
+                .cidr_block("10.0.1.0/28")
+                .available_ip_address_count(3)
+                .block_public_access_states(states("block-bidirectional"))
+                .build(),
+        );
+        assert_eq!(s.block_public_access, Some(BlockMode::BlockBidirectional));
+        assert_eq!(s.available_ip_addresses, Some(3));
+        let v = crate::collect::ec2::vpc(
+            &t::Vpc::builder()
+                .vpc_id("vpc-1")
+                .block_public_access_states(states("off"))
+                .build(),
+        );
+        assert_eq!(v.block_public_access, Some(BlockMode::Off));
+        let bare = crate::collect::ec2::subnet(&t::Subnet::builder().build());
+        assert_eq!(bare.block_public_access, None, "not said is unknown");
+    }
+}

@@ -23,6 +23,8 @@ pub mod fleet;
 mod inspection;
 mod network_firewall;
 pub mod progress;
+#[cfg(test)]
+mod replay;
 mod tls;
 
 use std::collections::{BTreeMap, BTreeSet};
