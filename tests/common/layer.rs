@@ -208,7 +208,62 @@ impl Layer {
 /// Add the default for a read here when the tool starts making it, so that every moto world
 /// stays complete; say which AWS behaviour it stands for.
 fn defaults(layer: &Layer) {
-    // Nothing yet: the tool reads nothing that moto lacks. Entries go here as
-    // `layer.default_answer(...)` / `layer.default_rewrite(...)`.
-    let _ = layer;
+    // VPC Block Public Access: moto implements neither DescribeVpcBlockPublicAccessOptions nor
+    // ...Exclusions, and its subnets and VPCs carry no `blockPublicAccessStates`. An account
+    // that never turned the feature on answers mode `off` and no exclusions, and AWS shows
+    // every subnet and VPC `off`
+    // (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_BlockPublicAccessStates.html).
+    layer.default_answer(|call| {
+        (call.action == "DescribeVpcBlockPublicAccessOptions").then(|| bpa_options("off"))
+    });
+    layer.default_answer(|call| {
+        (call.action == "DescribeVpcBlockPublicAccessExclusions").then(|| {
+            Reply::xml(
+                "<DescribeVpcBlockPublicAccessExclusionsResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>layer</requestId><vpcBlockPublicAccessExclusionSet/></DescribeVpcBlockPublicAccessExclusionsResponse>",
+            )
+        })
+    });
+    layer.default_rewrite(|call, reply| bpa_states(call, reply, "off"));
+}
+
+/// DescribeVpcBlockPublicAccessOptions' answer for an account in `mode`.
+fn bpa_options(mode: &str) -> Reply {
+    Reply::xml(format!(
+        "<DescribeVpcBlockPublicAccessOptionsResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>layer</requestId><vpcBlockPublicAccessOptions><awsAccountId>123456789012</awsAccountId><awsRegion>us-east-1</awsRegion><state>default-state</state><internetGatewayBlockMode>{mode}</internetGatewayBlockMode><exclusionsAllowed>allowed</exclusionsAllowed></vpcBlockPublicAccessOptions></DescribeVpcBlockPublicAccessOptionsResponse>"
+    ))
+}
+
+/// Gives every subnet and VPC of a DescribeSubnets / DescribeVpcs answer the
+/// `blockPublicAccessStates` AWS shows (`mode`), or sets it where a default already did.
+fn bpa_states(call: &Call, reply: &mut Reply, mode: &str) {
+    let id_tag = match call.action {
+        "DescribeSubnets" => "</subnetId>",
+        "DescribeVpcs" => "</vpcId>",
+        _ => return,
+    };
+    let states = |m: &str| {
+        format!("<blockPublicAccessStates><internetGatewayBlockMode>{m}</internetGatewayBlockMode></blockPublicAccessStates>")
+    };
+    if reply.status != 200 {
+        return;
+    }
+    let text = reply.text();
+    let text = if text.contains("<blockPublicAccessStates>") {
+        ["off", "block-bidirectional", "block-ingress"]
+            .iter()
+            .fold(text, |t, m| t.replace(&states(m), &states(mode)))
+    } else {
+        text.replace(id_tag, &format!("{id_tag}{}", states(mode)))
+    };
+    reply.body = text.into_bytes();
+}
+
+/// Configures the account behind `layer` with VPC Block Public Access in `mode`
+/// (`block-bidirectional`, `block-ingress`): the options answer it and every subnet and VPC
+/// carries it; exclusions stay as answered.
+pub fn block_public_access(layer: &Layer, mode: &'static str) {
+    layer.answer(move |call| {
+        (call.action == "DescribeVpcBlockPublicAccessOptions").then(|| bpa_options(mode))
+    });
+    layer.rewrite(move |call, reply| bpa_states(call, reply, mode));
 }
