@@ -404,6 +404,12 @@ fn probe(args: ProbeArgs) -> Result<u8> {
             .map_err(|e| Error::Usage(format!("--resolve: {e}")))?,
     };
     let mut audited = run_audit(&args.audit)?;
+    // Only addresses `--resolve` names may be probed in special-purpose ranges (loopback, ...).
+    let named: Vec<std::net::IpAddr> = settings
+        .resolve
+        .iter()
+        .flat_map(|r| r.addrs.iter().copied())
+        .collect();
     let lbs: Vec<(&Snapshot, &crate::model::LoadBalancer)> = audited
         .fleet
         .parts
@@ -419,7 +425,7 @@ fn probe(args: ProbeArgs) -> Result<u8> {
             Target {
                 dns_name: &alb.dns_name,
                 plan: match found {
-                    Some((snapshot, lb)) => plan(snapshot, lb),
+                    Some((snapshot, lb)) => plan(snapshot, lb, &named),
                     None => AlbPlan {
                         nodes: Vec::new(),
                         not_probed: alb

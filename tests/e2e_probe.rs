@@ -318,7 +318,18 @@ async fn an_unexplained_refusal_a_contradiction_and_a_zone_missing_from_dns() {
     let _a = Server::http(&format!("{NODE_A}:{port}"), Reply::With(OK_NGINX.into()));
     // Nothing listens at node b: refused.
 
-    let (code, report, stderr) = probe(&moto, &w, &["--resolve", &format!("{name}:{NODE_A}")]);
+    // Node b's loopback address is named by a --resolve entry of another name, so that the
+    // probe may connect to it while the ALB's name still answers with node a only.
+    let (code, report, stderr) = probe(
+        &moto,
+        &w,
+        &[
+            "--resolve",
+            &format!("{name}:{NODE_A}"),
+            "--resolve",
+            &format!("node-b.test:{NODE_B}"),
+        ],
+    );
     assert_eq!(code, 1, "{stderr}");
     let p = &report["load_balancers"][0]["probe"];
     assert_eq!(strings(&p["dns"]["zones_missing"]), vec!["us-east-1b"]);

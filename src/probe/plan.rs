@@ -7,6 +7,12 @@
 //! addresses when it is dualstack; clients of an internal ALB to its private addresses
 //! (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#ip-address-type>).
 //! A zone whose node has no such address is listed as not probed, with why: never skipped.
+//!
+//! The plan never leaves what the contract allows ("Safe output"): a private address must lie
+//! inside the CIDR blocks of the node's subnet, a public one must be the interface's own, and
+//! nothing link-local, loopback, unspecified, multicast or on AWS's metadata addresses is
+//! probed unless `--resolve` names it. A planted interface or snapshot cannot aim the probe
+//! at the metadata service or at a host outside the ALB.
 
 use std::net::IpAddr;
 
@@ -14,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::arn::AlbArn;
 use crate::model::{Dataset, IpAddressType, LoadBalancer, NetworkInterface, Scheme, Snapshot};
+use ipnet::IpNet;
 
 /// The probes of one ALB.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,8 +64,9 @@ pub struct PlannedListener {
     pub tls: bool,
 }
 
-/// The plan for `lb` in `snapshot`.
-pub fn plan(snapshot: &Snapshot, lb: &LoadBalancer) -> AlbPlan {
+/// The plan for `lb` in `snapshot`; `named` are the addresses `--resolve` gives, the only
+/// ones in special-purpose ranges that may be probed (inside their subnet all the same).
+pub fn plan(snapshot: &Snapshot, lb: &LoadBalancer, named: &[IpAddr]) -> AlbPlan {
     let description = AlbArn::parse(&lb.arn).map(|a| a.interface_description());
     let unread = snapshot
         .gaps_for(&lb.arn, Dataset::NetworkInterfaces)
@@ -106,7 +114,28 @@ pub fn plan(snapshot: &Snapshot, lb: &LoadBalancer) -> AlbPlan {
             )));
             continue;
         }
-        let addresses = client_addresses(lb, &enis);
+        let mut addresses = client_addresses(lb, &enis);
+        if !addresses.is_empty() {
+            let subnet: &[IpNet] = snapshot
+                .network
+                .subnets
+                .get(&az.subnet_id)
+                .map(|s| s.cidrs.as_slice())
+                .unwrap_or_default();
+            let public = |a: &IpAddr| enis.iter().any(|n| n.public_addresses.contains(a));
+            addresses.retain(|a| match refusal(*a, subnet, public(a), named) {
+                None => true,
+                Some(why) => {
+                    not_probed.push(why_not(format!(
+                        "address {a} of its interface is not probed: {why}"
+                    )));
+                    false
+                }
+            });
+            if addresses.is_empty() {
+                continue;
+            }
+        }
         if addresses.is_empty() {
             not_probed.push(why_not(format!(
                 "the node's interface {} has no {} address",
@@ -142,6 +171,53 @@ pub fn plan(snapshot: &Snapshot, lb: &LoadBalancer) -> AlbPlan {
         not_probed,
         listeners,
     }
+}
+
+/// Why the probe must not connect to `addr` of a node in a subnet with CIDR blocks `subnet`
+/// (`public`: the interface's own public address), or `None` when it may.
+fn refusal(addr: IpAddr, subnet: &[IpNet], public: bool, named: &[IpAddr]) -> Option<String> {
+    if let Some(range) = special(addr).filter(|_| !named.contains(&addr)) {
+        return Some(format!("{range}, and --resolve does not name it"));
+    }
+    if public || subnet.iter().any(|n| n.contains(&addr)) {
+        return None;
+    }
+    Some(if subnet.is_empty() {
+        "its subnet's CIDR blocks are unknown".into()
+    } else {
+        "it is outside its subnet's CIDR blocks".into()
+    })
+}
+
+/// The special-purpose range `addr` is in, if any: no ALB node has such an address
+/// (<https://www.iana.org/assignments/iana-ipv4-special-registry/>,
+/// <https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-data-retrieval.html>).
+fn special(addr: IpAddr) -> Option<&'static str> {
+    const RANGES: &[(&str, &str)] = &[
+        (
+            "169.254.0.0/16",
+            "link-local (with the instance metadata service)",
+        ),
+        ("fe80::/10", "link-local"),
+        (
+            "fd00:ec2::/64",
+            "AWS's metadata, DNS and time service range",
+        ),
+        ("127.0.0.0/8", "loopback"),
+        ("::1/128", "loopback"),
+        ("0.0.0.0/8", "unspecified"),
+        ("::/128", "unspecified"),
+        ("224.0.0.0/3", "multicast or reserved"),
+        ("ff00::/8", "multicast"),
+    ];
+    let addr = match addr {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(addr, IpAddr::V4),
+        v4 => v4,
+    };
+    RANGES
+        .iter()
+        .find(|(net, _)| net.parse::<IpNet>().is_ok_and(|n| n.contains(&addr)))
+        .map(|(_, what)| *what)
 }
 
 /// The addresses clients of `lb`'s scheme and address type connect to, IPv4 first.
@@ -190,7 +266,7 @@ fn wanted(lb: &LoadBalancer) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Gap, Listener, ZoneSubnet};
+    use crate::model::{Gap, Listener, Subnet, ZoneSubnet};
 
     const ARN: &str =
         "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/0123456789abcdef";
@@ -211,6 +287,20 @@ mod tests {
 
     fn world(scheme: Scheme, kind: IpAddressType, enis: Vec<NetworkInterface>) -> Snapshot {
         let mut snapshot = Snapshot::default();
+        for (id, cidrs) in [
+            ("subnet-a", ["10.0.1.0/24", "2001:db8::/64"]),
+            ("subnet-b", ["10.0.2.0/24", "2001:db8:0:1::/64"]),
+        ] {
+            snapshot.network.subnets.insert(
+                id.into(),
+                Subnet {
+                    id: id.into(),
+                    vpc_id: "vpc-1".into(),
+                    availability_zone: String::new(),
+                    cidrs: cidrs.iter().map(|c| c.parse().unwrap()).collect(),
+                },
+            );
+        }
         for n in enis {
             snapshot.network.network_interfaces.insert(n.id.clone(), n);
         }
@@ -277,7 +367,7 @@ mod tests {
                 eni("eni-b", "subnet-b", &["10.0.2.10"], &["198.51.100.2"]),
             ],
         );
-        let p = plan(&s, &s.load_balancers[0]);
+        let p = plan(&s, &s.load_balancers[0], &[]);
         assert_eq!(
             addrs(&p),
             vec![
@@ -313,7 +403,7 @@ mod tests {
                 eni("eni-b", "subnet-b", &["10.0.2.10"], &[]),
             ],
         );
-        let p = plan(&s, &s.load_balancers[0]);
+        let p = plan(&s, &s.load_balancers[0], &[]);
         assert_eq!(p.nodes.len(), 1);
         assert_eq!(
             p.not_probed,
@@ -334,7 +424,7 @@ mod tests {
                 eni("eni-b", "subnet-b", &["10.0.2.10"], &[]),
             ],
         );
-        let p = plan(&s, &s.load_balancers[0]);
+        let p = plan(&s, &s.load_balancers[0], &[]);
         assert_eq!(
             addrs(&p),
             vec![
@@ -357,7 +447,7 @@ mod tests {
                 eni("eni-b", "subnet-b", &["10.0.2.10"], &["198.51.100.2"]),
             ],
         );
-        let p = plan(&s, &s.load_balancers[0]);
+        let p = plan(&s, &s.load_balancers[0], &[]);
         assert_eq!(
             addrs(&p),
             vec![("us-east-1a".into(), vec!["2001:db8::a".into()])]
@@ -375,7 +465,7 @@ mod tests {
             IpAddressType::Ipv4,
             vec![eni("eni-a", "subnet-a", &["10.0.1.10"], &[])],
         );
-        let p = plan(&s, &s.load_balancers[0]);
+        let p = plan(&s, &s.load_balancers[0], &[]);
         assert_eq!(
             p.not_probed[0].reason,
             "no network interface described 'ELB app/web/0123456789abcdef' in subnet-b"
@@ -387,12 +477,93 @@ mod tests {
             error: "UnauthorizedOperation".into(),
             load_balancer: None,
         });
-        let p = plan(&s, &s.load_balancers[0]);
+        let p = plan(&s, &s.load_balancers[0], &[]);
         assert!(p.nodes.is_empty());
         assert_eq!(p.not_probed.len(), 2);
         assert_eq!(
             p.not_probed[0].reason,
             "its network interfaces were not read (ec2:DescribeNetworkInterfaces: UnauthorizedOperation)"
+        );
+    }
+
+    #[test]
+    fn planted_addresses_outside_the_subnet_or_in_special_ranges_are_never_probed() {
+        let s = world(
+            Scheme::Internal,
+            IpAddressType::Dualstack,
+            vec![
+                eni("eni-a", "subnet-a", &["10.0.9.10", "169.254.169.254"], &[]),
+                eni(
+                    "eni-b",
+                    "subnet-b",
+                    &["127.0.0.1", "10.0.2.10", "fe80::1"],
+                    &[],
+                ),
+            ],
+        );
+        let p = plan(&s, &s.load_balancers[0], &[]);
+        assert_eq!(
+            addrs(&p),
+            vec![("us-east-1b".into(), vec!["10.0.2.10".into()])],
+            "only the address inside its subnet is planned"
+        );
+        let reasons: Vec<&str> = p.not_probed.iter().map(|n| n.reason.as_str()).collect();
+        assert_eq!(
+            reasons,
+            vec![
+                "address 10.0.9.10 of its interface is not probed: it is outside its subnet's CIDR blocks",
+                "address 169.254.169.254 of its interface is not probed: link-local (with the instance metadata service), and --resolve does not name it",
+                "address 127.0.0.1 of its interface is not probed: loopback, and --resolve does not name it",
+                "address fe80::1 of its interface is not probed: link-local, and --resolve does not name it",
+            ]
+        );
+        // --resolve naming a special address lets it through inside its subnet, never outside.
+        let mut s = s;
+        s.network
+            .subnets
+            .get_mut("subnet-b")
+            .unwrap()
+            .cidrs
+            .push("127.0.0.0/24".parse().unwrap());
+        let named: Vec<IpAddr> = vec!["127.0.0.1".parse().unwrap(), "10.0.9.10".parse().unwrap()];
+        let p = plan(&s, &s.load_balancers[0], &named);
+        assert_eq!(
+            addrs(&p),
+            vec![(
+                "us-east-1b".into(),
+                vec!["127.0.0.1".into(), "10.0.2.10".into()]
+            )]
+        );
+        let s = world(
+            Scheme::InternetFacing,
+            IpAddressType::Ipv4,
+            vec![
+                eni("eni-a", "subnet-a", &["10.0.1.10"], &["169.254.169.254"]),
+                eni("eni-b", "subnet-b", &["10.0.2.10"], &["::ffff:127.0.0.1"]),
+            ],
+        );
+        assert!(plan(&s, &s.load_balancers[0], &[]).nodes.is_empty());
+    }
+
+    #[test]
+    fn a_node_in_an_unknown_subnet_is_not_probed() {
+        let mut s = world(
+            Scheme::Internal,
+            IpAddressType::Ipv4,
+            vec![
+                eni("eni-a", "subnet-a", &["10.0.1.10"], &[]),
+                eni("eni-b", "subnet-b", &["10.0.2.10"], &[]),
+            ],
+        );
+        s.network.subnets.remove("subnet-b");
+        let p = plan(&s, &s.load_balancers[0], &[]);
+        assert_eq!(
+            addrs(&p),
+            vec![("us-east-1a".into(), vec!["10.0.1.10".into()])]
+        );
+        assert_eq!(
+            p.not_probed[0].reason,
+            "address 10.0.2.10 of its interface is not probed: its subnet's CIDR blocks are unknown"
         );
     }
 }

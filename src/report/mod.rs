@@ -362,6 +362,19 @@ impl Report {
                 lb.status = Status::Fail;
                 self.status = Status::Fail;
             }
+            // A probe that sent nothing checked nothing: never a pass.
+            if probe.results.is_empty() {
+                lb.not_evaluated.push(NotEvaluated {
+                    check: "probe-plan".into(),
+                    reason: "nothing was probed: no node address could be planned".into(),
+                });
+                if lb.status == Status::Pass {
+                    lb.status = Status::Incomplete;
+                }
+                if self.status == Status::Pass {
+                    self.status = Status::Incomplete;
+                }
+            }
             lb.probe = Some(probe);
         }
         self.summary.probe_failures = Some(failures);

@@ -282,6 +282,37 @@ mod tests {
     }
 
     #[test]
+    fn a_probe_that_sent_nothing_is_incomplete_never_pass() {
+        // Only the `clean` ALB, complete and passing, before the probe.
+        let mut report = incomplete_report();
+        report.load_balancers.drain(..2);
+        report.load_balancers[0].status = Status::Pass;
+        report.not_evaluated.clear();
+        report.status = Status::Pass;
+        assert_eq!(report.exit_code(FailOn::Never), 0);
+        let nothing = || AlbProbe {
+            host: "clean-1.elb.amazonaws.com".into(),
+            path: "/".into(),
+            dns: DnsCheck {
+                name: "clean-1.elb.amazonaws.com".into(),
+                overridden: false,
+                addresses: Vec::new(),
+                zones_missing: Vec::new(),
+                unknown_addresses: Vec::new(),
+                error: Some("no such host".into()),
+            },
+            results: Vec::new(),
+            not_probed: Vec::new(),
+            failed: 0,
+        };
+        report.attach_probes(vec![nothing()]);
+        let clean = &report.load_balancers[0];
+        assert_eq!(clean.status, Status::Incomplete);
+        assert!(clean.not_evaluated.iter().any(|n| n.check == "probe-plan"));
+        assert_eq!(report.exit_code(FailOn::Never), 3);
+    }
+
+    #[test]
     fn a_failed_probe_fails_its_alb_and_the_run() {
         let report = probed();
         assert_eq!(report.load_balancers[2].status, Status::Fail);
