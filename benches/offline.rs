@@ -306,6 +306,7 @@ fn add_alb_with(
                 subnet_id: format!("subnet-{v:04}1"),
             },
         ],
+        tags: Default::default(),
         security_groups: vec![format!("sg-{v:04}alb")],
         listeners,
     });

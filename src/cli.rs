@@ -106,6 +106,11 @@ struct AuditArgs {
     /// reported, never failing. Entries that match nothing are reported as stale.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
+    /// Hide findings that the entries of this TOML file describe (by rule, account, region,
+    /// ALB, resource, tag), each with its reason: reported, never failing. Entries that match
+    /// nothing, or have expired, are reported.
+    #[arg(long, value_name = "FILE")]
+    suppressions: Option<PathBuf>,
     #[command(flatten)]
     aws: AwsArgs,
 }
@@ -230,6 +235,10 @@ enum Format {
     Markdown,
     /// One self-contained HTML page with a picture of each ALB's paths.
     Html,
+    /// AWS Security Finding Format, for `aws securityhub batch-import-findings`.
+    Asff,
+    /// One CSV row per finding, for spreadsheets.
+    Csv,
 }
 
 /// Runs a parsed command line and returns the exit status.
@@ -318,6 +327,11 @@ fn run_audit(args: &AuditArgs) -> Result<Audited> {
         cert_expiry_days: args.cert_expiry_days,
     };
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
+    let suppressions = args
+        .suppressions
+        .as_deref()
+        .map(report::suppress::Suppressions::load)
+        .transpose()?;
     let fleet = match &args.snapshot {
         Some(path) => {
             if let Some(out) = &args.output {
@@ -342,11 +356,15 @@ fn run_audit(args: &AuditArgs) -> Result<Audited> {
         .map(|part| (part, evaluate(part, &options)))
         .collect();
     let generated_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
-    let report = report::build_fleet(
+    let accepting = report::Accepting {
+        baseline: baseline.as_ref(),
+        suppressions: suppressions.as_ref(),
+    };
+    let report = report::build_accepting(
         parts,
         fleet.missing(),
         args.fail_on,
-        baseline.as_ref(),
+        accepting,
         generated_at,
     );
     Ok(Audited {
@@ -371,6 +389,8 @@ fn write_report(report: &report::Report, args: &AuditArgs, baselined: bool) -> R
         Format::Junit => report::junit::render(report, args.fail_on),
         Format::Markdown => report::markdown::render(report),
         Format::Html => report::html::render(report),
+        Format::Asff => report::asff::render(report),
+        Format::Csv => report::csv::render(report),
     };
     match &args.output {
         Some(path) => {

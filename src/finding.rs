@@ -120,6 +120,10 @@ pub struct Finding {
     /// True when `--baseline` accepts the finding: it is still reported but does not fail.
     #[serde(default)]
     pub baselined: bool,
+    /// Set when a `--suppressions` entry hides the finding: it is still reported but does
+    /// not fail (additive to schema 1; absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<crate::report::suppress::Suppressed>,
     /// What names the cause for the fingerprint when `change` alone does not (a target group
     /// and reason code for a target's health); empty: the resources in `change`.
     #[serde(skip)]
@@ -208,6 +212,11 @@ impl Finding {
         .join("\u{1f}");
         let digest = Sha256::digest(key.as_bytes());
         digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Whether a baseline or a suppression accepts the finding: then it never fails a run.
+    pub fn accepted(&self) -> bool {
+        self.baselined || self.suppressed.is_some()
     }
 
     /// The order findings are reported in: rule, zone, port, resource, target.

@@ -223,6 +223,7 @@ mod tests {
                 zone: "z".into(),
                 subnet_id: "s".into(),
             }],
+            tags: Default::default(),
             security_groups: vec![],
             listeners: vec![],
         }

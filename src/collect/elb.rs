@@ -174,20 +174,27 @@ impl Collector {
                 return Ok(Vec::new());
             }
         };
-        let matching: BTreeSet<String> = descriptions
+        // Every ALB's tags, kept on the ALB: `--suppressions` entries match them.
+        let tagged: BTreeMap<String, BTreeMap<String, String>> = descriptions
             .iter()
-            .filter(|d| {
-                tags.iter().all(|(k, v)| {
-                    d.tags()
-                        .iter()
-                        .any(|t| t.key() == Some(k.as_str()) && t.value() == Some(v.as_str()))
-                })
+            .filter_map(|d| {
+                let all = d
+                    .tags()
+                    .iter()
+                    .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+                    .collect();
+                Some((d.resource_arn()?.to_string(), all))
             })
-            .filter_map(|d| d.resource_arn().map(str::to_string))
             .collect();
         Ok(lbs
             .into_iter()
-            .filter(|lb| matching.contains(&lb.arn))
+            .filter_map(|mut lb| {
+                let own = tagged.get(&lb.arn)?;
+                tags.iter().all(|(k, v)| own.get(k) == Some(v)).then(|| {
+                    lb.tags = own.clone();
+                    lb
+                })
+            })
             .collect())
     }
 
@@ -593,6 +600,7 @@ fn placeholder(arn: &AlbArn) -> LoadBalancer {
         vpc_id: String::new(),
         dns_name: String::new(),
         availability_zones: Vec::new(),
+        tags: Default::default(),
         security_groups: Vec::new(),
         listeners: Vec::new(),
     }
@@ -635,6 +643,7 @@ pub fn load_balancer(lb: &t::LoadBalancer) -> LoadBalancer {
         vpc_id: lb.vpc_id().unwrap_or_default().to_string(),
         dns_name: lb.dns_name().unwrap_or_default().to_string(),
         availability_zones,
+        tags: Default::default(),
         security_groups,
         listeners: Vec::new(),
     }

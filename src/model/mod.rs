@@ -189,6 +189,10 @@ pub struct LoadBalancer {
     /// Its listeners, in port order.
     #[serde(default)]
     pub listeners: Vec<Listener>,
+    /// Its tags, when the run read them (`--tag`, or a suppression by tag): what
+    /// `--suppressions` entries with `tag = "KEY=VALUE"` match.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 /// An enabled Availability Zone and the ALB subnet in it.

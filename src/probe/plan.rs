@@ -318,6 +318,7 @@ mod tests {
                     subnet_id: format!("subnet-{z}"),
                 })
                 .collect(),
+            tags: Default::default(),
             security_groups: Vec::new(),
             listeners: vec![
                 Listener {

@@ -76,6 +76,41 @@ impl<'a> Cause<'a> {
         out
     }
 
+    /// What to edit, in order and without repeats: the `change` items of every finding.
+    pub fn changes(&self) -> Vec<&'a str> {
+        let mut out: Vec<&'a str> = Vec::new();
+        for item in self.findings.iter().flat_map(|f| &f.change) {
+            if !out.contains(&item.as_str()) {
+                out.push(item);
+            }
+        }
+        out
+    }
+
+    /// The ids of the resources to edit (the first word of each change), or the lead's
+    /// `resource` when the findings name no change.
+    pub fn changed(&self) -> Vec<&'a str> {
+        let mut out: Vec<&'a str> = Vec::new();
+        for id in self
+            .changes()
+            .into_iter()
+            .filter_map(|c| c.split_whitespace().next())
+        {
+            if !out.contains(&id) {
+                out.push(id);
+            }
+        }
+        if out.is_empty() {
+            out.push(&self.lead.resource);
+        }
+        out
+    }
+
+    /// Whether a suppression hides every finding of the cause.
+    pub fn suppressed(&self) -> bool {
+        self.findings.iter().all(|f| f.suppressed.is_some())
+    }
+
     /// What the cause hits: its targets, or, for findings without a target, the resources
     /// they name when those differ. Empty when there is nothing to list beyond the lead.
     pub fn affected(&self) -> Affected<'a> {
@@ -189,6 +224,7 @@ pub(crate) mod tests {
             change: vec!["sg-0app".into()],
             fingerprint: fingerprint.into(),
             baselined: false,
+            suppressed: None,
             cause_key: String::new(),
         }
     }

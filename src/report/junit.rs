@@ -187,7 +187,7 @@ fn alb_suite(lb: &AlbReport, label: &str, fail_on: FailOn) -> Suite {
         let gaps = missing.remove(code);
         for f in &findings {
             let text = esc(&diagnosis(f));
-            if !f.baselined && fail_on.fails(f.severity) {
+            if !f.accepted() && fail_on.fails(f.severity) {
                 let body = format!(
                     "<failure message=\"{}\" type=\"{}\">{text}</failure>",
                     esc(&f.message),
@@ -196,14 +196,15 @@ fn alb_suite(lb: &AlbReport, label: &str, fail_on: FailOn) -> Suite {
                 suite.case(label, &case_name(f), &body);
                 suite.failures += 1;
             } else {
-                let why = if f.baselined {
-                    "accepted by the baseline"
-                } else {
-                    "below --fail-on"
+                let why = match (&f.suppressed, f.baselined) {
+                    (Some(s), _) => format!("suppressed by entry {}: {}", s.entry, s.reason),
+                    (None, true) => "accepted by the baseline".to_string(),
+                    (None, false) => "below --fail-on".to_string(),
                 };
                 let body = format!(
-                    "<system-out>{} ({why})\n{text}</system-out>",
-                    f.severity.as_str()
+                    "<system-out>{} ({})\n{text}</system-out>",
+                    f.severity.as_str(),
+                    esc(&why)
                 );
                 suite.case(label, &case_name(f), &body);
             }

@@ -1,7 +1,9 @@
 //! Reports: the findings of an audit, rendered as the contract's JSON or as text a person
 //! reads. Only this module knows output formats.
 
+pub mod asff;
 pub mod baseline;
+pub mod csv;
 pub mod evidence;
 pub mod group;
 pub mod html;
@@ -9,6 +11,8 @@ pub mod junit;
 pub mod markdown;
 pub mod probe;
 pub mod sarif;
+pub mod security;
+pub mod suppress;
 pub mod text;
 pub mod topology;
 
@@ -86,6 +90,10 @@ pub struct Report {
     /// What `--baseline` matched nothing with (additive to schema 1); absent without one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<baseline::BaselineReport>,
+    /// What `--suppressions` matched nothing with, and its expired entries (additive to
+    /// schema 1); absent without a suppressions file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressions: Option<suppress::SuppressionReport>,
 }
 
 /// The tool's name and version.
@@ -111,6 +119,10 @@ pub struct Summary {
     /// Findings accepted by the baseline (counted in the severities too).
     #[serde(default)]
     pub baselined: usize,
+    /// Findings hidden by `--suppressions` (counted in the severities too; additive to
+    /// schema 1, absent when none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub suppressed: usize,
     /// Probe results that failed, over all ALBs (additive to schema 1); absent from `audit`
     /// reports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -174,6 +186,20 @@ pub fn build(
     )
 }
 
+/// What a run accepts: a baseline of causes, and hand-written suppressions. Both are decided
+/// on every finding independently (docs/report.md, "Suppressions and baselines together").
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Accepting<'a> {
+    /// `--baseline`.
+    pub baseline: Option<&'a baseline::Baseline>,
+    /// `--suppressions`.
+    pub suppressions: Option<&'a suppress::Suppressions>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 /// Builds one report from the evaluations of every part of a fleet (one snapshot per account
 /// and region), plus `missing`: what could not be read that is about no one ALB, as
 /// (scope, reason) — the report's top-level `not_evaluated`, which makes it incomplete.
@@ -184,16 +210,43 @@ pub fn build_fleet(
     baseline: Option<&baseline::Baseline>,
     generated_at: String,
 ) -> Report {
+    let accepting = Accepting {
+        baseline,
+        suppressions: None,
+    };
+    build_accepting(parts, missing, fail_on, accepting, generated_at)
+}
+
+/// [`build_fleet`], with suppressions as well as a baseline.
+pub fn build_accepting(
+    parts: Vec<(&Snapshot, Vec<AlbOutcome<'_>>)>,
+    missing: Vec<(String, String)>,
+    fail_on: FailOn,
+    accepting: Accepting<'_>,
+    generated_at: String,
+) -> Report {
+    let baseline = accepting.baseline;
+    // The day expiry dates are compared with: the report's own (UTC).
+    let today = generated_at.get(..10).unwrap_or_default().to_string();
+    let mut matched = vec![false; accepting.suppressions.map_or(0, |s| s.entries.len())];
     // `never` changes the exit status only; the status still says whether errors exist.
     let threshold = fail_on.threshold().unwrap_or(Severity::Error);
     let mut load_balancers: Vec<AlbReport> = Vec::new();
     for (snapshot, outcomes) in parts {
         let index = Index::new(snapshot);
-        load_balancers.extend(
-            outcomes
-                .into_iter()
-                .map(|o| alb_report(snapshot, &index, o, threshold, baseline)),
-        );
+        load_balancers.extend(outcomes.into_iter().map(|o| {
+            let mut suppressing = accepting
+                .suppressions
+                .map(|s| (s, today.as_str(), &mut matched));
+            alb_report(
+                snapshot,
+                &index,
+                o,
+                threshold,
+                baseline,
+                suppressing.as_mut(),
+            )
+        }));
     }
     let not_evaluated: Vec<NotEvaluated> = missing
         .into_iter()
@@ -215,6 +268,11 @@ pub fn build_fleet(
             .iter()
             .flat_map(|l| &l.findings)
             .filter(|f| f.baselined)
+            .count(),
+        suppressed: load_balancers
+            .iter()
+            .flat_map(|l| &l.findings)
+            .filter(|f| f.suppressed.is_some())
             .count(),
         probe_failures: None,
     };
@@ -249,6 +307,7 @@ pub fn build_fleet(
         load_balancers,
         not_evaluated,
         baseline,
+        suppressions: accepting.suppressions.map(|s| s.report(&matched, &today)),
     }
 }
 
@@ -259,15 +318,38 @@ fn alb_report(
     mut o: AlbOutcome<'_>,
     threshold: Severity,
     baseline: Option<&baseline::Baseline>,
+    suppressing: Option<&mut (&suppress::Suppressions, &str, &mut Vec<bool>)>,
 ) -> AlbReport {
+    let arn = crate::arn::AlbArn::parse(&o.lb.arn).ok();
+    let account_id = arn.as_ref().map(|a| a.account.clone()).unwrap_or_default();
+    let region = arn
+        .map(|a| a.region)
+        .unwrap_or_else(|| snapshot.region.clone());
     for f in &mut o.findings {
         f.fingerprint = f.compute_fingerprint(&o.lb.arn);
         f.baselined = baseline.is_some_and(|b| b.accepts(&f.fingerprint, f.severity));
     }
+    if let Some((suppressions, today, matched)) = suppressing {
+        for f in &mut o.findings {
+            let subject = suppress::Subject {
+                finding: f,
+                account: &account_id,
+                region: &region,
+                alb_name: &o.lb.name,
+                alb_arn: &o.lb.arn,
+                tags: &o.lb.tags,
+            };
+            for (m, e) in matched.iter_mut().zip(&suppressions.entries) {
+                *m |= e.matches(&subject);
+            }
+            let hidden = suppressions.hiding(&subject, today);
+            f.suppressed = hidden;
+        }
+    }
     let status = if o
         .findings
         .iter()
-        .any(|f| !f.baselined && f.severity >= threshold)
+        .any(|f| !f.accepted() && f.severity >= threshold)
     {
         Status::Fail
     } else if !o.not_evaluated.is_empty() {
@@ -275,14 +357,11 @@ fn alb_report(
     } else {
         Status::Pass
     };
-    let arn = crate::arn::AlbArn::parse(&o.lb.arn).ok();
     AlbReport {
         arn: o.lb.arn.clone(),
         name: o.lb.name.clone(),
-        account_id: arn.as_ref().map(|a| a.account.clone()).unwrap_or_default(),
-        region: arn
-            .map(|a| a.region)
-            .unwrap_or_else(|| snapshot.region.clone()),
+        account_id,
+        region,
         scheme: o.lb.scheme,
         vpc_id: o.lb.vpc_id.clone(),
         dns_name: o.lb.dns_name.clone(),
@@ -387,7 +466,7 @@ impl Report {
             self.load_balancers
                 .iter()
                 .flat_map(|l| &l.findings)
-                .any(|f| !f.baselined && f.severity >= t)
+                .any(|f| !f.accepted() && f.severity >= t)
         });
         if failing || self.summary.probe_failures.unwrap_or(0) > 0 {
             1

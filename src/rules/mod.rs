@@ -64,6 +64,7 @@ impl Rule {
             change: Vec::new(),
             fingerprint: String::new(),
             baselined: false,
+            suppressed: None,
             cause_key: String::new(),
         }
     }

@@ -390,11 +390,13 @@ mod tests {
                 warning: 0,
                 note: 0,
                 baselined: 0,
+                suppressed: 0,
                 probe_failures: None,
             },
             load_balancers,
             not_evaluated: Vec::new(),
             baseline: None,
+            suppressions: None,
         }
     }
 
