@@ -225,6 +225,7 @@ mod tests {
             }],
             security_groups: vec![],
             listeners: vec![],
+            http2_enabled: None,
         }
     }
 
