@@ -249,6 +249,7 @@ fn add_alb_with(
                 cross_zone_enabled: None,
                 dns_failover_minimum_healthy_targets: None,
                 targets,
+                protocol_version: None,
             },
         );
         forwards.push(Forward {
@@ -287,6 +288,7 @@ fn add_alb_with(
             certificates: vec![],
             host_headers: vec![],
             host_header_regexes: vec![],
+            rules: Vec::new(),
         })
         .collect();
     snap.load_balancers.push(LoadBalancer {
@@ -309,6 +311,7 @@ fn add_alb_with(
         tags: Default::default(),
         security_groups: vec![format!("sg-{v:04}alb")],
         listeners,
+        http2_enabled: None,
     });
 }
 

@@ -62,6 +62,15 @@ pub enum Symptom {
     /// Gateway timeout from some ALB nodes only.
     #[serde(rename = "intermittent-http-504")]
     IntermittentHttp504,
+    /// Internal server error from the ALB itself (e.g. it cannot reach an identity provider).
+    #[serde(rename = "http-500")]
+    Http500,
+    /// Internal server error from some ALB nodes only.
+    #[serde(rename = "intermittent-http-500")]
+    IntermittentHttp500,
+    /// The request's protocol version does not fit the target group's.
+    #[serde(rename = "http-464")]
+    Http464,
     /// The TLS handshake fails or the client rejects the certificate.
     TlsError,
 }
@@ -77,6 +86,9 @@ impl Symptom {
             Symptom::Http504 => "http-504",
             Symptom::IntermittentHttp503 => "intermittent-http-503",
             Symptom::IntermittentHttp504 => "intermittent-http-504",
+            Symptom::Http500 => "http-500",
+            Symptom::IntermittentHttp500 => "intermittent-http-500",
+            Symptom::Http464 => "http-464",
             Symptom::TlsError => "tls-error",
         }
     }

@@ -267,6 +267,9 @@ fn all_symptoms() -> Vec<&'static str> {
         | Symptom::Http504
         | Symptom::IntermittentHttp503
         | Symptom::IntermittentHttp504
+        | Symptom::Http500
+        | Symptom::IntermittentHttp500
+        | Symptom::Http464
         | Symptom::TlsError => s.as_str(),
     };
     [
@@ -277,6 +280,9 @@ fn all_symptoms() -> Vec<&'static str> {
         Symptom::Http504,
         Symptom::IntermittentHttp503,
         Symptom::IntermittentHttp504,
+        Symptom::Http500,
+        Symptom::IntermittentHttp500,
+        Symptom::Http464,
         Symptom::TlsError,
     ]
     .into_iter()
@@ -317,6 +323,9 @@ fn report_doc_names_every_finding_field_and_symptom() {
         "http-504",
         "intermittent-http-503",
         "intermittent-http-504",
+        "http-500",
+        "intermittent-http-500",
+        "http-464",
         "tls-error",
     ];
     assert_eq!(

@@ -171,6 +171,11 @@ async fn access_denied_on_each_api_in_turn() {
             Fault::ElbAccessDenied,
             "elasticloadbalancing:DescribeTargetGroupAttributes",
         ),
+        (
+            "DescribeLoadBalancerAttributes",
+            Fault::ElbAccessDenied,
+            "elasticloadbalancing:DescribeLoadBalancerAttributes",
+        ),
         ("DescribeVpcs", Fault::Ec2Unauthorized, "ec2:DescribeVpcs"),
         (
             "DescribeSubnets",

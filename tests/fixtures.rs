@@ -120,6 +120,23 @@ const EXPECTED: &[(&str, i32, &[&str])] = &[
     ),
     ("health-check-port-closed/default", 1, &["ALB202:error:-"]),
     ("lambda-target/default", 0, &[]),
+    // The ECS reference architecture: the empty group behind the shadowed default action is
+    // no ALB208 error, only a note that names the default action.
+    (
+        "catch-all-shadows-empty-default/default",
+        0,
+        &["ALB214:note:-"],
+    ),
+    (
+        "grpc-group-behind-http-listener/default",
+        1,
+        &["ALB212:error:-"],
+    ),
+    (
+        "auth-internal-nat-in-one-az/default",
+        1,
+        &["ALB213:error:us-east-1b"],
+    ),
     (
         "nodes-from-subnet-cidr/default",
         1,

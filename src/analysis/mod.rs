@@ -4,11 +4,13 @@
 //! and how healthy they are, `tls` what the HTTPS listeners present; `cause` is the vocabulary
 //! of what breaks a path.
 
+pub mod auth;
 pub mod backend;
 pub mod capacity;
 pub mod cause;
 pub mod frontend;
 pub mod index;
+pub mod reachable;
 pub mod return_path;
 pub mod scope;
 pub mod targets;

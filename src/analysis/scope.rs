@@ -226,6 +226,7 @@ mod tests {
             tags: Default::default(),
             security_groups: vec![],
             listeners: vec![],
+            http2_enabled: None,
         }
     }
 

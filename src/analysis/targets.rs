@@ -107,7 +107,9 @@ pub fn zone_of<'a>(
     found.or(target.availability_zone.as_deref().filter(|z| *z != "all"))
 }
 
-/// Every target group `lb` forwards to, in ARN order.
+/// Every target group `lb` forwards to from a rule (or default action) that requests reach,
+/// in ARN order: a group only shadowed rules forward to is not used
+/// ([`super::reachable`]).
 pub fn forwarded<'a>(
     snapshot: &'a Snapshot,
     index: &Index<'a>,
@@ -115,7 +117,12 @@ pub fn forwarded<'a>(
 ) -> Vec<GroupUse<'a>> {
     let mut by_arn: BTreeMap<&'a str, Vec<(&'a Listener, &'a Forward)>> = BTreeMap::new();
     for l in &lb.listeners {
-        for f in &l.forwards {
+        let shadowed = super::reachable::unreachable(l);
+        for f in l
+            .forwards
+            .iter()
+            .filter(|f| !shadowed.contains_key(f.via.as_str()))
+        {
             by_arn
                 .entry(f.target_group_arn.as_str())
                 .or_default()

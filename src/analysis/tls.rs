@@ -326,6 +326,7 @@ mod tests {
                 .collect(),
             host_headers: vec![],
             host_header_regexes: vec![],
+            rules: Vec::new(),
         }
     }
 

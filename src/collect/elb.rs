@@ -7,7 +7,7 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use elb::types as t;
 use futures::future::join_all;
 
-use super::{tls, Behind, Collector, GroupGap, Groups, ListenerPart, ELB_ARNS_PER_CALL};
+use super::{actions, tls, Behind, Collector, GroupGap, Groups, ListenerPart, ELB_ARNS_PER_CALL};
 use crate::arn::AlbArn;
 use crate::error::{Error, Result};
 use crate::model::tls::{ListenerCertificate, SslPolicy};
@@ -603,6 +603,7 @@ fn placeholder(arn: &AlbArn) -> LoadBalancer {
         tags: Default::default(),
         security_groups: Vec::new(),
         listeners: Vec::new(),
+        http2_enabled: None,
     }
 }
 
@@ -646,6 +647,7 @@ pub fn load_balancer(lb: &t::LoadBalancer) -> LoadBalancer {
         tags: Default::default(),
         security_groups,
         listeners: Vec::new(),
+        http2_enabled: None,
     }
 }
 
@@ -673,6 +675,7 @@ pub fn listener(l: &t::Listener) -> Option<Listener> {
         certificates: Vec::new(),
         host_headers: Vec::new(),
         host_header_regexes: Vec::new(),
+        rules: vec![actions::default_rule(l.default_actions())],
     })
 }
 
@@ -682,6 +685,7 @@ pub fn listener(l: &t::Listener) -> Option<Listener> {
 pub fn add_rules(listener: &mut Listener, rules: &[t::Rule]) {
     for rule in rules.iter().filter(|r| !r.is_default().unwrap_or(false)) {
         let via = format!("rule {}", rule.priority().unwrap_or("?"));
+        listener.rules.push(actions::rule(rule, &via));
         let forwarded = forwards(rule.actions(), &via);
         if forwarded.is_empty() {
             continue;
@@ -774,6 +778,7 @@ pub fn target_group(tg: &t::TargetGroup) -> TargetGroup {
         name: tg.target_group_name().unwrap_or_default().to_string(),
         target_type,
         protocol: tg.protocol().map(|p| p.as_str().to_string()),
+        protocol_version: tg.protocol_version().map(str::to_string),
         port: tg.port().and_then(|p| u16::try_from(p).ok()),
         vpc_id: tg.vpc_id().map(str::to_string),
         health_check_port: tg.health_check_port().unwrap_or("traffic-port").to_string(),

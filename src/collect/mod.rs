@@ -12,6 +12,7 @@
 //! round. With `--all` a listing comes first.
 
 mod acm;
+mod actions;
 mod appliances;
 mod bpa;
 mod call;
@@ -21,6 +22,7 @@ mod elb;
 mod failure;
 pub mod fleet;
 mod inspection;
+mod lb_attributes;
 mod network_firewall;
 pub mod progress;
 #[cfg(test)]
@@ -260,10 +262,20 @@ impl Collector {
         let listener_chain = self.listeners_with_rules(&lb_arns);
         let group_chain = self.target_groups_with_health(&lb_arns, region_wide);
         let node_interfaces = self.interfaces_described(&descriptions);
-        let (lb_part, listener_part, groups_part, enis) =
-            tokio::join!(lb_chain, listener_chain, group_chain, node_interfaces);
+        let attributes = self.load_balancer_attributes(&lb_arns);
+        let (lb_part, listener_part, groups_part, enis, (http2, attribute_gaps)) = tokio::join!(
+            lb_chain,
+            listener_chain,
+            group_chain,
+            node_interfaces,
+            attributes
+        );
         let (mut lbs, mut network, gaps) = lb_part?;
         snap.gaps.extend(gaps);
+        snap.gaps.extend(attribute_gaps);
+        for lb in &mut lbs {
+            lb.http2_enabled = http2.get(&lb.arn).copied().flatten();
+        }
         let ListenerPart {
             mut listeners,
             certificates,

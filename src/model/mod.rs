@@ -5,6 +5,7 @@
 //! twice. Enumerations keep an `Unknown` variant: a value a newer API invents must not make
 //! an old snapshot unreadable.
 
+pub mod actions;
 pub mod bpa;
 pub mod firewall;
 pub mod fleet;
@@ -118,6 +119,8 @@ pub enum Dataset {
     /// ec2:DescribeNetworkInterfaces and ec2:DescribeInstances for the interfaces and instances
     /// that routes send traffic to (inspection appliances)
     Appliances,
+    /// elasticloadbalancing:DescribeLoadBalancerAttributes
+    LoadBalancerAttributes,
     /// A value the snapshot names that this build does not know.
     #[serde(other)]
     Unknown,
@@ -193,6 +196,10 @@ pub struct LoadBalancer {
     /// `--suppressions` entries with `tag = "KEY=VALUE"` match.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub tags: std::collections::BTreeMap<String, String>,
+    /// The attribute `routing.http2.enabled` (DescribeLoadBalancerAttributes); `None` when
+    /// not read (AWS's default is on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http2_enabled: Option<bool>,
 }
 
 /// An enabled Availability Zone and the ALB subnet in it.
@@ -231,6 +238,10 @@ pub struct Listener {
     /// that what cannot be checked against certificates is said, not passed.
     #[serde(default)]
     pub host_header_regexes: Vec<String>,
+    /// The default action and every rule with its conditions and actions, in the order read
+    /// (empty in snapshots older than this field: every forward then counts as reachable).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<actions::ListenerRule>,
 }
 
 impl Listener {
@@ -282,6 +293,9 @@ pub struct TargetGroup {
     /// The traffic protocol (HTTP, HTTPS), if any.
     #[serde(default)]
     pub protocol: Option<String>,
+    /// `HTTP1`, `HTTP2` or `GRPC` (HTTP/HTTPS groups), if said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol_version: Option<String>,
     /// The traffic port, if any (Lambda groups have none).
     #[serde(default)]
     pub port: Option<u16>,

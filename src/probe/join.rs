@@ -170,6 +170,9 @@ fn prediction(f: &Finding) -> Option<Prediction> {
         Symptom::Http503 | Symptom::IntermittentHttp503 => Prediction::Http503,
         Symptom::Http502 => Prediction::Http502,
         Symptom::TlsError => Prediction::Tls,
+        // Answers the ALB itself gives (an unreachable identity provider, a protocol version
+        // mismatch) are not joined with probe outcomes yet.
+        Symptom::Http500 | Symptom::IntermittentHttp500 | Symptom::Http464 => return None,
     })
 }
 

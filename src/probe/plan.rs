@@ -330,6 +330,7 @@ mod tests {
                     certificates: Vec::new(),
                     host_headers: Vec::new(),
                     host_header_regexes: Vec::new(),
+                    rules: Vec::new(),
                 },
                 Listener {
                     arn: "l-443".into(),
@@ -340,8 +341,10 @@ mod tests {
                     certificates: Vec::new(),
                     host_headers: Vec::new(),
                     host_header_regexes: Vec::new(),
+                    rules: Vec::new(),
                 },
             ],
+            http2_enabled: None,
         });
         snapshot
     }

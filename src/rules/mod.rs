@@ -8,6 +8,7 @@ use crate::analysis::AlbContext;
 use crate::finding::{Finding, Severity};
 use crate::model::Dataset;
 
+mod actions;
 mod backend;
 mod frontend;
 mod inspection;
@@ -96,6 +97,9 @@ pub static REGISTRY: &[&Rule] = &[
     &targets::alb208_no_registered_targets::RULE,
     &targets::alb209_target_not_running::RULE,
     &targets::alb210_zone_without_healthy_target::RULE,
+    &actions::alb212_protocol_version_mismatch::RULE,
+    &actions::alb213_auth_idp_unreachable::RULE,
+    &actions::alb214_listener_rule_unreachable::RULE,
     &tls::alb301_certificate_expired::RULE,
     &tls::alb302_certificate_expiring::RULE,
     &tls::alb303_certificate_not_issued::RULE,

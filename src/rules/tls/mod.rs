@@ -127,6 +127,7 @@ mod tests {
             certificates: vec![],
             host_headers: vec![],
             host_header_regexes: vec![],
+            rules: Vec::new(),
         }
     }
 
