@@ -73,7 +73,14 @@ async fn a_silent_broken_zone_is_the_observed_timeout_its_finding_explains() {
     let moto = Moto::start();
     let w = build(&moto.endpoint, &Spec::default()).await;
     broken_zone_b(&w).await;
-    put(&moto.endpoint, &w, "us-east-1a", "NewConnectionCount", 4000.0).await;
+    put(
+        &moto.endpoint,
+        &w,
+        "us-east-1a",
+        "NewConnectionCount",
+        4000.0,
+    )
+    .await;
     put(&moto.endpoint, &w, "us-east-1a", "RequestCount", 5200.0).await;
     let (code, report, stderr) = audit_live(&moto.endpoint, &w.alb_arn, &["--observe", "1h"]);
     assert_eq!(code, 1, "the finding fails as without --observe: {stderr}");
@@ -104,7 +111,14 @@ async fn keep_alive_502s_are_unexplained_with_that_suspect() {
     for zone in ["us-east-1a", "us-east-1b"] {
         put(&moto.endpoint, &w, zone, "NewConnectionCount", 900.0).await;
     }
-    put(&moto.endpoint, &w, "us-east-1a", "HTTPCode_ELB_502_Count", 37.0).await;
+    put(
+        &moto.endpoint,
+        &w,
+        "us-east-1a",
+        "HTTPCode_ELB_502_Count",
+        37.0,
+    )
+    .await;
     let (code, report, stderr) = audit_live(&moto.endpoint, &w.alb_arn, &["--observe", "3d"]);
     assert_eq!(code, 0, "observation never fails an audit: {stderr}");
     assert_eq!(report["status"], "pass");
@@ -122,7 +136,13 @@ async fn keep_alive_502s_are_unexplained_with_that_suspect() {
 
     // The text report shows the figures per zone beside the findings.
     let out = alb_audit()
-        .args(["audit", "--alb-arn", &w.alb_arn, "--endpoint-url", &moto.endpoint])
+        .args([
+            "audit",
+            "--alb-arn",
+            &w.alb_arn,
+            "--endpoint-url",
+            &moto.endpoint,
+        ])
         .args(["--observe", "3d", "--format", "text"])
         .output()
         .unwrap();
@@ -169,7 +189,14 @@ async fn a_window_without_data_says_so_and_a_snapshot_replays_the_observation() 
     assert_eq!(o["zones"].as_array().unwrap().len(), 2);
 
     put(&moto.endpoint, &w, "us-east-1a", "NewConnectionCount", 10.0).await;
-    put(&moto.endpoint, &w, "us-east-1a", "HTTPCode_Target_5XX_Count", 4.0).await;
+    put(
+        &moto.endpoint,
+        &w,
+        "us-east-1a",
+        "HTTPCode_Target_5XX_Count",
+        4.0,
+    )
+    .await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("snap.json");
     let out = alb_audit()
@@ -178,12 +205,17 @@ async fn a_window_without_data_says_so_and_a_snapshot_replays_the_observation() 
         .arg(&file)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let (live_code, live, _) = audit_live(&moto.endpoint, &w.alb_arn, &["--observe", "1h"]);
     drop(moto);
     let replay = |observe: bool| {
         let mut cmd = alb_audit();
-        cmd.args(["audit", "--format", "json", "--snapshot"]).arg(&file);
+        cmd.args(["audit", "--format", "json", "--snapshot"])
+            .arg(&file);
         if observe {
             cmd.args(["--observe", "1h"]);
         }
@@ -220,11 +252,13 @@ async fn a_denied_get_metric_data_is_not_evaluated_and_changes_no_exit_status() 
     let (code, report, stderr) = audit_live(&moto.endpoint, &w.alb_arn, &["--observe", "1h"]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(report["status"], "pass");
-    assert_eq!(report["load_balancers"][0]["not_evaluated"], serde_json::json!([]));
+    assert_eq!(
+        report["load_balancers"][0]["not_evaluated"],
+        serde_json::json!([])
+    );
     let o = observed(&report);
     assert_eq!(
-        o["not_evaluated"],
-        "cloudwatch:GetMetricData: access denied",
+        o["not_evaluated"], "cloudwatch:GetMetricData: access denied",
         "{o:#}"
     );
     assert_eq!(o["symptoms"], serde_json::json!([]));
@@ -239,7 +273,14 @@ async fn one_get_metric_data_call_serves_every_alb_of_a_region() {
     }
     let proxy = common::proxy::Proxy::start(&moto.endpoint, vec![]);
     let out = alb_audit()
-        .args(["audit", "--all", "--region", REGION, "--endpoint-url", &proxy.endpoint])
+        .args([
+            "audit",
+            "--all",
+            "--region",
+            REGION,
+            "--endpoint-url",
+            &proxy.endpoint,
+        ])
         .args(["--observe", "1h", "--format", "json"])
         .output()
         .unwrap();

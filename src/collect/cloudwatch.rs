@@ -231,7 +231,8 @@ impl Collector {
 mod tests {
     use super::*;
 
-    const LB: &str = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188";
+    const LB: &str =
+        "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188";
     const TG: &str =
         "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/api/73e2d6bc24d8a067";
 
@@ -249,7 +250,10 @@ mod tests {
 
     #[test]
     fn every_zone_gets_every_metric_and_each_group_its_hosts() {
-        let lbs = vec![(LB.to_string(), vec!["us-east-1a".into(), "us-east-1b".into()])];
+        let lbs = vec![(
+            LB.to_string(),
+            vec!["us-east-1a".into(), "us-east-1b".into()],
+        )];
         let q = queries(&lbs, &[(LB.into(), TG.into()), ("other".into(), TG.into())]);
         assert_eq!(q.len(), 2 * (Metric::ALL.len() + 2));
         let healthy = q

@@ -280,7 +280,10 @@ impl Collector {
             let window = self.observe?;
             let (lbs, groups) = futures::join!(lbs_for_metrics, groups_for_metrics);
             let lbs = lbs.ok()?;
-            Some(self.observe(window, &lbs, &groups.unwrap_or_default()).await)
+            Some(
+                self.observe(window, &lbs, &groups.unwrap_or_default())
+                    .await,
+            )
         };
         let (lb_part, listener_part, groups_part, enis, observed) = tokio::join!(
             lb_chain,

@@ -50,7 +50,17 @@ pub struct HostCounts {
 
 /// A load-balancer metric read per Availability Zone (statistic `Sum`), by its CloudWatch name.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 pub enum Metric {
     /// Requests the ALB received.

@@ -278,7 +278,11 @@ pub fn join(
     if out.no_data {
         return out;
     }
-    let connections = |zone: &str| of(zone).get(&Metric::NewConnectionCount).map_or(0, |v| count(*v));
+    let connections = |zone: &str| {
+        of(zone)
+            .get(&Metric::NewConnectionCount)
+            .map_or(0, |v| count(*v))
+    };
     let any_connected = zones.iter().any(|z| connections(z) > 0);
     for zone in zones {
         for (metric, value) in of(zone) {
@@ -423,9 +427,15 @@ mod tests {
             (Metric::Elb4xx, None),
             (Metric::Elb5xx, None),
             (Metric::Target5xx, Some("target-5xx")),
-            (Metric::TargetConnectionErrorCount, Some("target-connection-error")),
+            (
+                Metric::TargetConnectionErrorCount,
+                Some("target-connection-error"),
+            ),
             (Metric::ClientTLSNegotiationErrorCount, Some("tls-error")),
-            (Metric::TargetTLSNegotiationErrorCount, Some("target-tls-error")),
+            (
+                Metric::TargetTLSNegotiationErrorCount,
+                Some("target-tls-error"),
+            ),
             (Metric::ELBAuthError, Some("auth-error")),
         ];
         assert_eq!(expected.len(), Metric::ALL.len());
@@ -445,7 +455,9 @@ mod tests {
     #[test]
     fn every_suspect_list_names_what_aws_documents() {
         let first = |m| one(m, &[]).suspects[0].clone();
-        assert!(first(Metric::Elb502).contains("kept-alive connection before the ALB's idle timeout"));
+        assert!(
+            first(Metric::Elb502).contains("kept-alive connection before the ALB's idle timeout")
+        );
         assert!(first(Metric::Elb503).contains("no registered targets"));
         assert!(first(Metric::Elb504).contains("slower than the ALB's idle timeout"));
         assert!(first(Metric::TargetConnectionErrorCount).contains("does not listen on its port"));
@@ -465,7 +477,12 @@ mod tests {
     fn metrics_are_explained_by_findings_of_their_zone_at_any_port() {
         let findings = vec![
             finding("ALB202", None, Some(8080), Symptom::Http504),
-            finding("ALB210", Some("us-east-1b"), None, Symptom::IntermittentHttp503),
+            finding(
+                "ALB210",
+                Some("us-east-1b"),
+                None,
+                Symptom::IntermittentHttp503,
+            ),
             finding("ALB206", None, Some(8080), Symptom::Http502),
             finding("ALB304", None, Some(443), Symptom::TlsError),
         ];
@@ -473,7 +490,10 @@ mod tests {
         assert_eq!(s.explained_by, vec!["ALB202-all-8080"]);
         assert!(!s.unexplained && s.suspects.is_empty());
         assert!(one(Metric::Elb503, &findings).unexplained, "zone b only");
-        assert_eq!(one(Metric::Elb502, &findings).explained_by, vec!["ALB206-all-8080"]);
+        assert_eq!(
+            one(Metric::Elb502, &findings).explained_by,
+            vec!["ALB206-all-8080"]
+        );
         assert_eq!(
             one(Metric::TargetConnectionErrorCount, &findings).explained_by,
             vec!["ALB202-all-8080", "ALB206-all-8080"]
@@ -493,7 +513,10 @@ mod tests {
             Some(80),
             Symptom::IntermittentTimeout,
         )];
-        let o = observed(&[(Metric::NewConnectionCount, 4000.0)], &[(Metric::RequestCount, 0.0)]);
+        let o = observed(
+            &[(Metric::NewConnectionCount, 4000.0)],
+            &[(Metric::RequestCount, 0.0)],
+        );
         let r = join(&o, LB, &zones(), &[80, 443], &findings);
         assert_eq!(r.symptoms.len(), 1);
         let s = &r.symptoms[0];
@@ -504,14 +527,22 @@ mod tests {
         assert_eq!(s.explained_by, vec!["ALB102-us-east-1b-80"]);
         assert!(r.contradicts.is_empty());
         // Every zone silent: no zone is singled out.
-        let o = observed(&[(Metric::RequestCount, 0.0)], &[(Metric::RequestCount, 0.0)]);
+        let o = observed(
+            &[(Metric::RequestCount, 0.0)],
+            &[(Metric::RequestCount, 0.0)],
+        );
         assert!(join(&o, LB, &zones(), &[80], &findings).symptoms.is_empty());
     }
 
     #[test]
     fn connections_contradict_error_findings_that_said_the_node_unreachable() {
         let findings = vec![
-            finding("ALB102", Some("us-east-1b"), Some(80), Symptom::IntermittentTimeout),
+            finding(
+                "ALB102",
+                Some("us-east-1b"),
+                Some(80),
+                Symptom::IntermittentTimeout,
+            ),
             finding("ALB101", None, Some(443), Symptom::Timeout),
         ];
         let o = observed(
@@ -530,7 +561,9 @@ mod tests {
             "the port-443 finding is about a port the ALB does not listen on alone"
         );
         // Two listeners: the connections may all have been on the other port.
-        assert!(join(&o, LB, &zones(), &[80, 443], &findings).contradicts.is_empty());
+        assert!(join(&o, LB, &zones(), &[80, 443], &findings)
+            .contradicts
+            .is_empty());
         // A port-less error for every zone is refuted in each zone that connected.
         let everywhere = vec![finding("ALB105", None, None, Symptom::Timeout)];
         let r = join(&o, LB, &zones(), &[80, 443], &everywhere);
@@ -538,7 +571,9 @@ mod tests {
         // Warnings are never contradicted.
         let mut warning = findings.clone();
         warning[0].severity = Severity::Warning;
-        assert!(join(&o, LB, &zones(), &[80], &warning).contradicts.is_empty());
+        assert!(join(&o, LB, &zones(), &[80], &warning)
+            .contradicts
+            .is_empty());
     }
 
     #[test]

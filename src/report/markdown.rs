@@ -253,7 +253,10 @@ fn observed_section(out: &mut String, report: &Report) {
             for s in o.symptoms.iter().filter(|s| here(&s.availability_zone)) {
                 if s.unexplained {
                     symptoms.push(format!("**{}**", cell(&symptom_phrase(s))));
-                    why.push(format!("no finding; suspect: {}", cell(&s.suspects.join("; "))));
+                    why.push(format!(
+                        "no finding; suspect: {}",
+                        cell(&s.suspects.join("; "))
+                    ));
                 } else {
                     symptoms.push(cell(&symptom_phrase(s)));
                     why.push(cell(&super::probe::cite(lb, &s.explained_by).join("; ")));

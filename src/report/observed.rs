@@ -143,7 +143,8 @@ mod tests {
                     .into_iter()
                     .collect(),
                     target_groups: vec![GroupHosts {
-                        target_group: "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/api/1".into(),
+                        target_group: "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/api/1"
+                            .into(),
                         healthy_min: Some(2),
                         unhealthy_max: Some(0),
                     }],

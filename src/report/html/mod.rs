@@ -307,7 +307,11 @@ fn observed(out: &mut String, lb: &AlbReport) {
             };
             lines.push(format!(
                 "<li class=\"{}\">{}: {}</li>",
-                if s.unexplained { "unexplained" } else { "explained" },
+                if s.unexplained {
+                    "unexplained"
+                } else {
+                    "explained"
+                },
                 escape(&symptom_phrase(s)),
                 escape(&why)
             ));
@@ -440,6 +444,7 @@ mod tests {
             not_applicable: Vec::new(),
             topology: placement::tests::topology(),
             probe: None,
+            observed: None,
         }
     }
 

@@ -550,7 +550,7 @@ mod tests {
         let p = place(t, findings);
         let d = layout(t, &p);
         let mut out = String::new();
-        render(&mut out, "web", Scheme::InternetFacing, t, &p, &d);
+        render(&mut out, "web", Scheme::InternetFacing, t, &p, &d, None);
         out
     }
 
