@@ -231,7 +231,7 @@ async fn a_window_without_data_says_so_and_a_snapshot_replays_the_observation() 
     assert_eq!(a["symptoms"][0]["symptom"], "target-5xx");
     let (_, plain) = replay(false);
     assert!(plain["load_balancers"][0].get("observed").is_none());
-    let (_, plain) = audit_snapshot(&file);
+    let (_, plain, _) = audit_snapshot(&file);
     assert!(plain["load_balancers"][0].get("observed").is_none());
 }
 
