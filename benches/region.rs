@@ -5,6 +5,8 @@
 //! 100 ms). For each size it builds a region (25 ALBs per VPC, each with an HTTP listener
 //! forwarding to its own target group of two instances), then measures:
 //! - one ALB alone: wall time / latency is the number of sequential rounds on the critical path;
+//! - the same with `--observe 1h` (the metric reads run beside the second round), and
+//!   `audit --all --observe 1h`: how many GetMetricData calls a region costs;
 //! - `audit --all` (default concurrency): calls, calls per ALB, EC2 and ELB calls, wall time;
 //! - a sequential walk of the same ALBs, one ALB and one call at a time (`--concurrency 1`).
 //!
@@ -125,6 +127,29 @@ fn main() {
             one.as_secs_f64(),
             one.as_secs_f64() / latency.as_secs_f64(),
             proxy.rounds(latency / 2),
+        );
+
+        proxy.reset();
+        let (one, code, _) = run(&proxy.endpoint, &["--alb-arn", &arns[0], "--observe", "1h"]);
+        let calls = proxy.calls();
+        println!(
+            "  one ALB --observe 1h: {:>5} calls ({} GetMetricData)  {:>7.2} s  = {:.1} x latency, {} sequential rounds (exit {code})",
+            calls.values().sum::<usize>(),
+            calls.get("GetMetricData").copied().unwrap_or(0),
+            one.as_secs_f64(),
+            one.as_secs_f64() / latency.as_secs_f64(),
+            proxy.rounds(latency / 2),
+        );
+
+        proxy.reset();
+        let (wall, code, seen) = run(&proxy.endpoint, &["--all", "--observe", "1h"]);
+        let calls = proxy.calls();
+        println!(
+            "  audit --all --observe 1h: {:>5} calls ({} GetMetricData)  {:>7.2} s  = {:>6.1} x latency  ({seen} ALBs, exit {code})",
+            calls.values().sum::<usize>(),
+            calls.get("GetMetricData").copied().unwrap_or(0),
+            wall.as_secs_f64(),
+            wall.as_secs_f64() / latency.as_secs_f64(),
         );
 
         proxy.reset();

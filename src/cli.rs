@@ -205,6 +205,11 @@ struct AwsArgs {
     /// Give up on one AWS API call, retries included, after this many seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
     call_timeout: u64,
+    /// Also read each ALB's own CloudWatch metrics over this window ending now (15m, 1h, 3d; at
+    /// most 15 days) and join them with the findings; with --snapshot, show the metrics the
+    /// snapshot recorded.
+    #[arg(long, value_name = "DURATION", value_parser = parse_observe)]
+    observe: Option<Duration>,
 }
 
 impl From<&AwsArgs> for AwsOptions {
@@ -216,6 +221,7 @@ impl From<&AwsArgs> for AwsOptions {
             concurrency: usize::from(a.concurrency),
             call_timeout: std::time::Duration::from_secs(a.call_timeout),
             progress: std::io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
+            observe: a.observe,
         }
     }
 }
@@ -360,18 +366,43 @@ fn run_audit(args: &AuditArgs) -> Result<Audited> {
         baseline: baseline.as_ref(),
         suppressions: suppressions.as_ref(),
     };
-    let report = report::build_accepting(
+    let mut report = report::build_accepting(
         parts,
         fleet.missing(),
         args.fail_on,
         accepting,
         generated_at,
     );
+    if args.aws.observe.is_some() {
+        observe(&mut report, &fleet);
+    }
     Ok(Audited {
         fleet,
         report,
         baselined: baseline.is_some(),
     })
+}
+
+/// Joins each ALB's metrics, as its part of the fleet recorded them, with its findings.
+fn observe(report: &mut report::Report, fleet: &Fleet) {
+    for alb in &mut report.load_balancers {
+        let found = fleet.parts.iter().find_map(|part| {
+            let lb = part.load_balancers.iter().find(|lb| lb.arn == alb.arn)?;
+            Some((part.observed.as_ref(), lb))
+        });
+        alb.observed = Some(match found {
+            Some((Some(observation), lb)) => {
+                let zones: Vec<String> = alb
+                    .availability_zones
+                    .iter()
+                    .map(|z| z.zone.clone())
+                    .collect();
+                let ports: Vec<u16> = lb.listeners.iter().map(|l| l.port).collect();
+                crate::probe::observe::join(observation, &alb.arn, &zones, &ports, &alb.findings)
+            }
+            _ => crate::probe::observe::not_recorded(),
+        });
+    }
 }
 
 fn write_report(report: &report::Report, args: &AuditArgs, baselined: bool) -> Result<()> {
@@ -471,6 +502,26 @@ fn probe(args: ProbeArgs) -> Result<u8> {
     audited.report.attach_probes(probes);
     write_report(&audited.report, &args.audit, audited.baselined)?;
     Ok(audited.report.exit_code(args.audit.fail_on))
+}
+
+/// `--observe`: a whole number of minutes (`m`), hours (`h`) or days (`d`), from one minute to
+/// 15 days (the retention of CloudWatch's one-minute data points).
+fn parse_observe(s: &str) -> std::result::Result<Duration, String> {
+    let s = s.trim();
+    let unit = match s.chars().last() {
+        Some('m') => 60,
+        Some('h') => 3600,
+        Some('d') => 86_400,
+        _ => return Err(format!("'{s}' is not a duration such as 15m, 1h or 3d")),
+    };
+    let n: u64 = s[..s.len() - 1]
+        .parse()
+        .map_err(|_| format!("'{s}' is not a duration such as 15m, 1h or 3d"))?;
+    let secs = n.saturating_mul(unit);
+    if secs == 0 || secs > 15 * 86_400 {
+        return Err(format!("{s} is outside 1m to 15d"));
+    }
+    Ok(Duration::from_secs(secs))
 }
 
 /// `--connect-timeout`: seconds, more than 0 and at most 60 (fractions allowed).

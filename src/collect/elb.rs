@@ -416,14 +416,18 @@ impl Collector {
     }
 
     /// The ALBs' target groups (per ALB, or region-wide above a few ALBs), then their health
-    /// and attributes, then what stands behind their targets.
+    /// and attributes, then what stands behind their targets. As soon as the groups are
+    /// listed, `listed` gets each (ALB ARN, target group ARN) pair, so that the metric reads
+    /// can start beside the health reads.
     pub(super) async fn target_groups_with_health(
         &self,
         lbs: &[String],
         region_wide: bool,
+        listed: futures::channel::oneshot::Sender<Vec<(String, String)>>,
     ) -> (Groups, Behind, Vec<GroupGap>) {
         let mut gaps: Vec<GroupGap> = Vec::new();
         let mut groups = Groups::new();
+        let mut pairs: Vec<(String, String)> = Vec::new();
         if region_wide {
             let ours: BTreeSet<&String> = lbs.iter().collect();
             let listed = self
@@ -447,6 +451,12 @@ impl Collector {
                         .filter(|t| t.load_balancer_arns().iter().any(|a| ours.contains(a)))
                     {
                         let g = target_group(tg);
+                        pairs.extend(
+                            tg.load_balancer_arns()
+                                .iter()
+                                .filter(|a| ours.contains(a))
+                                .map(|a| (a.clone(), g.arn.clone())),
+                        );
                         groups.insert(g.arn.clone(), g);
                     }
                 }
@@ -468,11 +478,12 @@ impl Collector {
                 )
             }))
             .await;
-            for result in per_lb {
+            for (lb, result) in lbs.iter().zip(per_lb) {
                 match result {
                     Ok(tgs) => {
                         for tg in &tgs {
                             let g = target_group(tg);
+                            pairs.push((lb.clone(), g.arn.clone()));
                             groups.insert(g.arn.clone(), g);
                         }
                     }
@@ -480,6 +491,8 @@ impl Collector {
                 }
             }
         }
+        // Nobody waits when metrics were not asked for.
+        let _ = listed.send(pairs);
         let (behind, more) = self.complete_groups(&mut groups).await;
         gaps.extend(more);
         (groups, behind, gaps)

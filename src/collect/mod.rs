@@ -16,6 +16,7 @@ mod actions;
 mod appliances;
 mod bpa;
 mod call;
+mod cloudwatch;
 pub mod config;
 mod ec2;
 mod elb;
@@ -65,6 +66,8 @@ pub struct AwsOptions {
     pub call_timeout: Duration,
     /// Show progress on standard error (set only when it is a terminal).
     pub progress: bool,
+    /// `--observe`: also read the ALBs' own metrics over this window ending now.
+    pub observe: Option<Duration>,
 }
 
 impl Default for AwsOptions {
@@ -76,6 +79,7 @@ impl Default for AwsOptions {
             concurrency: 12,
             call_timeout: Duration::from_secs(60),
             progress: false,
+            observe: None,
         }
     }
 }
@@ -98,6 +102,9 @@ pub struct Collector {
     ec2: aws_sdk_ec2::Client,
     acm: aws_sdk_acm::Client,
     nfw: aws_sdk_networkfirewall::Client,
+    cw: aws_sdk_cloudwatch::Client,
+    /// `--observe`: the metric window, when asked for.
+    observe: Option<Duration>,
     region: String,
     /// Where calls go, for messages: `--endpoint-url`, else AWS's regional endpoint.
     endpoint: String,
@@ -141,8 +148,13 @@ impl Collector {
         let nfw = aws_sdk_networkfirewall::config::Builder::from(config)
             .retry_partition(partition())
             .build();
+        let cw = aws_sdk_cloudwatch::config::Builder::from(config)
+            .retry_partition(partition())
+            .build();
         let region = config.region().map(|r| r.to_string()).unwrap_or_default();
         Collector {
+            cw: aws_sdk_cloudwatch::Client::from_conf(cw),
+            observe: options.observe,
             nfw: aws_sdk_networkfirewall::Client::from_conf(nfw),
             elb: aws_sdk_elasticloadbalancingv2::Client::from_conf(elb),
             ec2: aws_sdk_ec2::Client::from_conf(ec2),
@@ -206,12 +218,16 @@ impl Collector {
         let descriptions: Vec<String> = arns.iter().map(AlbArn::interface_description).collect();
         let region_wide = arns.len() > PER_ALB_TARGET_GROUP_READS;
 
+        let (lbs_read, lbs_for_metrics) = futures::channel::oneshot::channel();
+        let (groups_listed, groups_for_metrics) = futures::channel::oneshot::channel();
         let lb_chain = async {
             let mut gaps = Vec::new();
             let lbs = match listed {
                 Some(lbs) => lbs,
                 None => self.load_balancers(&arns, &mut gaps).await?,
             };
+            // Nobody waits when metrics were not asked for.
+            let _ = lbs_read.send(lbs.clone());
             let vpcs: BTreeSet<String> = lbs
                 .iter()
                 .filter(|lb| !lb.vpc_id.is_empty())
@@ -260,16 +276,30 @@ impl Collector {
             Ok::<_, crate::error::Error>((lbs, network, gaps))
         };
         let listener_chain = self.listeners_with_rules(&lb_arns);
-        let group_chain = self.target_groups_with_health(&lb_arns, region_wide);
+        let group_chain = self.target_groups_with_health(&lb_arns, region_wide, groups_listed);
         let node_interfaces = self.interfaces_described(&descriptions);
         let attributes = self.load_balancer_attributes(&lb_arns);
-        let (lb_part, listener_part, groups_part, enis, (http2, attribute_gaps)) = tokio::join!(
+        // The metrics start as soon as the ALBs and their target groups are listed, beside the
+        // second round of configuration reads.
+        let metrics = async {
+            let window = self.observe?;
+            let (lbs, groups) = futures::join!(lbs_for_metrics, groups_for_metrics);
+            let lbs = lbs.ok()?;
+            Some(
+                self.observe(window, &lbs, &groups.unwrap_or_default())
+                    .await,
+            )
+        };
+        let (lb_part, listener_part, groups_part, enis, (http2, attribute_gaps), observed) =
+            tokio::join!(
             lb_chain,
             listener_chain,
             group_chain,
             node_interfaces,
-            attributes
+            attributes,
+            metrics
         );
+        snap.observed = observed;
         let (mut lbs, mut network, gaps) = lb_part?;
         snap.gaps.extend(gaps);
         snap.gaps.extend(attribute_gaps);

@@ -9,6 +9,7 @@ pub mod actions;
 pub mod bpa;
 pub mod firewall;
 pub mod fleet;
+pub mod observe;
 pub mod tls;
 
 use std::collections::BTreeMap;
@@ -58,6 +59,9 @@ pub struct Snapshot {
     /// Data that could not be read, and why.
     #[serde(default)]
     pub gaps: Vec<Gap>,
+    /// The ALBs' own metrics over the `--observe` window, when it was asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed: Option<observe::Observation>,
 }
 
 /// A data set the collector reads with one kind of API call; rules name the ones they need.
@@ -121,6 +125,8 @@ pub enum Dataset {
     Appliances,
     /// elasticloadbalancing:DescribeLoadBalancerAttributes
     LoadBalancerAttributes,
+    /// cloudwatch:GetMetricData (`--observe`; never makes an audit incomplete)
+    Metrics,
     /// A value the snapshot names that this build does not know.
     #[serde(other)]
     Unknown,

@@ -4,13 +4,7 @@
 //! (<https://repost.aws/knowledge-center/elb-alb-http-connection-errors>), and contradicts the
 //! error findings that predicted a connect failure that did not happen.
 //!
-//! A finding predicts by its symptom, judged once in the analysis: `timeout` and
-//! `intermittent-timeout` predict a failed connect, `http-504` a 504 (or no answer in time),
-//! `http-503` a 503, `http-502` a 502, `tls-error` a failed handshake or a certificate a client
-//! refuses. It applies to a node when its zone is that node's or null, and to a listener port
-//! when its port is that port or null (backend findings name target ports, so 5xx predictions
-//! match by zone only; TLS findings concern a listener, so they match by port only). Only
-//! errors and warnings explain or are contradicted; notes are by design.
+//! Which findings predict what, at which node and port, is `predict`'s one matching.
 //!
 //! Contradictions are only claimed for connect predictions: a backend or TLS finding can be
 //! about a rule, target group or host name the one `GET` of the probe did not take, so a
@@ -21,8 +15,9 @@ use std::net::IpAddr;
 use serde::{Deserialize, Serialize};
 
 use super::plan::{AlbPlan, NotProbed};
+use super::predict::{explaining, fingerprints, predicts, Prediction};
 use super::{GeneratedBy, Outcome, ServedCertificate, TcpOutcome};
-use crate::finding::{Finding, Severity, Symptom};
+use crate::finding::{Finding, Severity};
 use crate::net::{tls_names, tls_validity};
 
 /// The probe of one ALB, as the JSON report carries it (`load_balancers[].probe`).
@@ -150,46 +145,6 @@ pub struct Probed<'a> {
     pub outcome: Outcome,
 }
 
-/// What a finding's symptom predicts a probe sees.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Prediction {
-    Connect,
-    Http504,
-    Http503,
-    Http502,
-    Tls,
-}
-
-fn prediction(f: &Finding) -> Option<Prediction> {
-    if f.severity < Severity::Warning {
-        return None;
-    }
-    Some(match f.symptom? {
-        Symptom::Timeout | Symptom::IntermittentTimeout => Prediction::Connect,
-        Symptom::Http504 | Symptom::IntermittentHttp504 => Prediction::Http504,
-        Symptom::Http503 | Symptom::IntermittentHttp503 => Prediction::Http503,
-        Symptom::Http502 => Prediction::Http502,
-        Symptom::TlsError => Prediction::Tls,
-        // Answers the ALB itself gives (an unreachable identity provider, a protocol version
-        // mismatch) are not joined with probe outcomes yet.
-        Symptom::Http500 | Symptom::IntermittentHttp500 | Symptom::Http464 => return None,
-    })
-}
-
-/// Whether `f` predicts `what` at node `zone` and listener `port`.
-fn predicts(f: &Finding, what: Prediction, zone: &str, port: u16) -> bool {
-    if prediction(f) != Some(what) {
-        return false;
-    }
-    let zone_ok = f.availability_zone.as_deref().is_none_or(|z| z == zone);
-    let port_ok = f.port.is_none_or(|p| p == port);
-    match what {
-        Prediction::Connect => zone_ok && port_ok,
-        Prediction::Http504 | Prediction::Http503 | Prediction::Http502 => zone_ok,
-        Prediction::Tls => port_ok,
-    }
-}
-
 /// Joins one probe with the ALB's findings; `now` is the probe's time in Unix seconds.
 pub fn join(probed: Probed<'_>, findings: &[Finding], now: i64) -> ProbeResult {
     let certificate_check = probed
@@ -211,29 +166,15 @@ pub fn join(probed: Probed<'_>, findings: &[Finding], now: i64) -> ProbeResult {
             _ => &[],
         },
     };
-    let fingerprints = |keep: &dyn Fn(&Finding) -> bool| -> Vec<String> {
-        let mut v: Vec<String> = findings
-            .iter()
-            .filter(|f| keep(f))
-            .map(|f| f.fingerprint.clone())
-            .collect();
-        v.sort();
-        v.dedup();
-        v
-    };
-    let explained_by = fingerprints(&|f| {
-        explains
-            .iter()
-            .any(|w| predicts(f, *w, probed.zone, probed.port))
-    });
+    let explained_by = explaining(findings, explains, probed.zone, Some(probed.port));
     let unexplained = match &failure {
         Some(failure) if explained_by.is_empty() => suspects(failure.kind, &probed.outcome),
         _ => Vec::new(),
     };
     let contradicts = if probed.outcome.tcp == TcpOutcome::Connected {
-        fingerprints(&|f| {
+        fingerprints(findings, |f| {
             f.severity == Severity::Error
-                && predicts(f, Prediction::Connect, probed.zone, probed.port)
+                && predicts(f, Prediction::Connect, probed.zone, Some(probed.port))
         })
     } else {
         Vec::new()
@@ -423,6 +364,7 @@ fn suspects(kind: FailureKind, outcome: &Outcome) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::Symptom;
     use crate::probe::{HttpOutcome, TlsOutcome};
 
     fn finding(rule: &str, zone: Option<&str>, port: Option<u16>, symptom: Symptom) -> Finding {

@@ -203,6 +203,7 @@ pub fn render(report: &Report) -> String {
         out.push('\n');
     }
     probe_section(&mut out, report);
+    observed_section(&mut out, report);
     if let Some(stale) = report.baseline.as_ref().map(|b| &b.stale) {
         if !stale.is_empty() {
             let _ = writeln!(
@@ -217,6 +218,69 @@ pub fn render(report: &Report) -> String {
         }
     }
     out
+}
+
+/// Per observed ALB and zone: what its metrics counted, the symptoms (bold when no finding
+/// explains them) with their explanation or suspects, and the findings contradicted.
+fn observed_section(out: &mut String, report: &Report) {
+    use super::observed::{empty_reason, figures, symptom_phrase};
+    let observed: Vec<_> = report
+        .load_balancers
+        .iter()
+        .filter_map(|lb| lb.observed.as_ref().map(|o| (lb, o)))
+        .collect();
+    if observed.is_empty() {
+        return;
+    }
+    out.push_str("\n### Observed (the ALB's own metrics)\n\n");
+    out.push_str("| load balancer | zone | counted | symptoms | explained by, or suspects |\n|---|---|---|---|---|\n");
+    for (lb, o) in &observed {
+        if let Some(reason) = empty_reason(lb) {
+            let _ = writeln!(
+                out,
+                "| {} | — | {} to {}: {} | | |",
+                cell(&lb.name),
+                cell(&o.start),
+                cell(&o.end),
+                cell(&reason)
+            );
+            continue;
+        }
+        for zone in &o.zones {
+            let here = |z: &str| z == zone.availability_zone;
+            let mut symptoms = Vec::new();
+            let mut why = Vec::new();
+            for s in o.symptoms.iter().filter(|s| here(&s.availability_zone)) {
+                if s.unexplained {
+                    symptoms.push(format!("**{}**", cell(&symptom_phrase(s))));
+                    why.push(format!(
+                        "no finding; suspect: {}",
+                        cell(&s.suspects.join("; "))
+                    ));
+                } else {
+                    symptoms.push(cell(&symptom_phrase(s)));
+                    why.push(cell(&super::probe::cite(lb, &s.explained_by).join("; ")));
+                }
+            }
+            for c in o.contradicts.iter().filter(|c| here(&c.availability_zone)) {
+                why.push(format!(
+                    "contradicts {}: {} {}",
+                    cell(&super::probe::cite(lb, std::slice::from_ref(&c.fingerprint)).join("; ")),
+                    c.count,
+                    c.metric
+                ));
+            }
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                cell(&lb.name),
+                zone.availability_zone,
+                cell(&figures(zone)),
+                symptoms.join("; "),
+                why.join("; ")
+            );
+        }
+    }
 }
 
 /// Per probed ALB: what DNS answered, then one row per node address and port.

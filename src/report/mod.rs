@@ -9,6 +9,7 @@ pub mod group;
 pub mod html;
 pub mod junit;
 pub mod markdown;
+pub mod observed;
 pub mod probe;
 pub mod sarif;
 pub mod security;
@@ -167,6 +168,11 @@ pub struct AlbReport {
     /// schema 1); absent from `audit` reports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probe: Option<crate::probe::join::AlbProbe>,
+    /// What the ALB's own CloudWatch metrics counted over the `--observe` window, joined with
+    /// the findings (additive to schema 1); absent without `--observe`. Never changes the
+    /// status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed: Option<crate::probe::observe::Observed>,
 }
 
 /// Builds the report from the evaluation of `snapshot`.
@@ -372,6 +378,7 @@ fn alb_report(
         not_applicable: o.not_applicable,
         topology: topology::Topology::of(snapshot, index, o.lb),
         probe: None,
+        observed: None,
     }
 }
 

@@ -205,6 +205,7 @@ fn render_alb(out: &mut String, lb: &AlbReport) {
         not_evaluated_lines(out, &lb.not_evaluated, "    ");
     }
     super::probe::text_section(out, lb);
+    super::observed::text_section(out, lb);
 }
 
 /// Wraps `text` in `style`'s escape codes; the writer strips them where colour is unwanted.

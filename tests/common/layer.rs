@@ -224,6 +224,8 @@ fn defaults(layer: &Layer) {
         })
     });
     layer.default_rewrite(|call, reply| bpa_states(call, reply, "off"));
+    // CloudWatch (`--observe`): the SDK speaks RPC v2 CBOR, moto the JSON protocol.
+    layer.default_answer(cbor::bridge);
 }
 
 /// DescribeVpcBlockPublicAccessOptions' answer for an account in `mode`.
@@ -266,4 +268,120 @@ pub fn block_public_access(layer: &Layer, mode: &'static str) {
         (call.action == "DescribeVpcBlockPublicAccessOptions").then(|| bpa_options(mode))
     });
     layer.rewrite(move |call, reply| bpa_states(call, reply, mode));
+}
+
+
+/// CloudWatch's Smithy RPC v2 CBOR, which the current SDK speaks and moto does not (moto serves
+/// the query and JSON protocols only; getmoto/moto issue 9195): a request
+/// `POST /service/GraniteServiceVersion20100801/operation/OP` with `smithy-protocol:
+/// rpc-v2-cbor` is asked of moto in CloudWatch's JSON protocol (`X-Amz-Target:
+/// GraniteServiceVersion20100801.OP`), and moto's answer is turned back into CBOR, errors
+/// included (`__type`). Timestamps travel as CBOR tag 1 and metric values as doubles, as the
+/// protocol requires.
+pub mod cbor {
+    use super::{Call, Reply};
+
+    const PREFIX: &str = "/service/GraniteServiceVersion20100801/operation/";
+
+    /// The bridged answer to a CloudWatch CBOR call (`None`: not one).
+    pub fn bridge(call: &Call) -> Option<Reply> {
+        let op = call.path.strip_prefix(PREFIX)?;
+        if !call
+            .header("smithy-protocol")
+            .is_some_and(|p| p.eq_ignore_ascii_case("rpc-v2-cbor"))
+        {
+            return None;
+        }
+        let request = if call.body.is_empty() {
+            serde_json::json!({})
+        } else {
+            to_json(&ciborium::from_reader::<ciborium::Value, _>(call.body).ok()?)
+        };
+        let target = format!("GraniteServiceVersion20100801.{op}");
+        let body = request.to_string();
+        let reply = call.ask_moto(
+            "POST",
+            "/",
+            &[
+                ("X-Amz-Target", target.as_str()),
+                ("Content-Type", "application/x-amz-json-1.0"),
+            ],
+            body.as_bytes(),
+        )?;
+        let answer: serde_json::Value = if reply.body.is_empty() {
+            serde_json::json!({})
+        } else {
+            serde_json::from_slice(&reply.body).ok()?
+        };
+        Some(cbor_reply(reply.status, &answer))
+    }
+
+    /// A CBOR answer with this status and content (a JSON value, converted).
+    pub fn cbor_reply(status: u16, body: &serde_json::Value) -> Reply {
+        let mut bytes = Vec::new();
+        ciborium::into_writer(&to_cbor(body, None), &mut bytes).expect("CBOR encodes");
+        let mut reply = Reply::new(status, "application/cbor", bytes);
+        reply
+            .headers
+            .push(("smithy-protocol".into(), "rpc-v2-cbor".into()));
+        reply
+    }
+
+    /// A CloudWatch error answer (`__type` is the code the SDK reads).
+    pub fn error(status: u16, code: &str, message: &str) -> Reply {
+        cbor_reply(
+            status,
+            &serde_json::json!({"__type": code, "message": message}),
+        )
+    }
+
+    fn to_json(v: &ciborium::Value) -> serde_json::Value {
+        use ciborium::Value as C;
+        use serde_json::Value as J;
+        match v {
+            C::Integer(i) => J::from(i128::from(*i) as i64),
+            C::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+            C::Text(s) => J::String(s.clone()),
+            C::Bool(b) => J::Bool(*b),
+            C::Null => J::Null,
+            C::Tag(_, inner) => to_json(inner),
+            C::Array(items) => J::Array(items.iter().map(to_json).collect()),
+            C::Map(entries) => J::Object(
+                entries
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.as_text()?.to_string(), to_json(v))))
+                    .collect(),
+            ),
+            C::Bytes(b) => J::Array(b.iter().map(|x| J::from(*x)).collect()),
+            _ => J::Null,
+        }
+    }
+
+    /// JSON to CBOR: members named `Timestamps` (lists) and `Timestamp` become tag-1 epoch
+    /// seconds, `Values` become doubles.
+    fn to_cbor(v: &serde_json::Value, key: Option<&str>) -> ciborium::Value {
+        use ciborium::Value as C;
+        use serde_json::Value as J;
+        match v {
+            J::Number(n) => match key {
+                Some("Timestamps" | "Timestamp" | "StartTime" | "EndTime") => {
+                    C::Tag(1, Box::new(C::Float(n.as_f64().unwrap_or(0.0))))
+                }
+                Some("Values") => C::Float(n.as_f64().unwrap_or(0.0)),
+                _ => match n.as_i64() {
+                    Some(i) => C::Integer(i.into()),
+                    None => C::Float(n.as_f64().unwrap_or(0.0)),
+                },
+            },
+            J::String(s) => C::Text(s.clone()),
+            J::Bool(b) => C::Bool(*b),
+            J::Null => C::Null,
+            J::Array(items) => C::Array(items.iter().map(|i| to_cbor(i, key)).collect()),
+            J::Object(map) => C::Map(
+                map.iter()
+                    .map(|(k, v)| (C::Text(k.clone()), to_cbor(v, Some(k))))
+                    .collect(),
+            ),
+        }
+    }
 }

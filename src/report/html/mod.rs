@@ -223,7 +223,15 @@ fn alb(out: &mut String, index: usize, lb: &AlbReport, open: bool) {
     let placement = placement::place(&lb.topology, &lb.findings);
     let diagram = layout::layout(&lb.topology, &placement);
     out.push_str("<figure class=\"diagram\">");
-    svg::render(out, &lb.name, lb.scheme, &lb.topology, &placement, &diagram);
+    svg::render(
+        out,
+        &lb.name,
+        lb.scheme,
+        &lb.topology,
+        &placement,
+        &diagram,
+        lb.observed.as_ref(),
+    );
     out.push_str(
         "<figcaption><span class=\"key-error\">error</span> <span class=\"key-warning\">warning</span> \
          <span class=\"key-note\">note</span> <span class=\"key-baselined\">baselined</span> \
@@ -244,6 +252,7 @@ fn alb(out: &mut String, index: usize, lb: &AlbReport, open: bool) {
     }
     out.push_str("</figcaption></figure>\n<section class=\"side\">\n");
     findings(out, &lb.findings);
+    observed(out, lb);
     not_evaluated(out, &lb.not_evaluated, "h3");
     if !lb.not_applicable.is_empty() {
         out.push_str("<h3>No network path to check</h3>\n<ul class=\"plain\">\n");
@@ -258,6 +267,69 @@ fn alb(out: &mut String, index: usize, lb: &AlbReport, open: bool) {
         out.push_str("</ul>\n");
     }
     out.push_str("</section>\n</div>\n</div>\n</details>\n");
+}
+
+/// What the ALB's own metrics counted per zone (`--observe`), each symptom with the findings
+/// that explain it or the suspects left.
+fn observed(out: &mut String, lb: &AlbReport) {
+    use super::observed::{empty_reason, figures, symptom_phrase};
+    let Some(o) = &lb.observed else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "<h3>Observed</h3>\n<p class=\"dim\">the ALB's own metrics, {} to {}</p>",
+        escape(&o.start),
+        escape(&o.end)
+    );
+    if let Some(reason) = empty_reason(lb) {
+        let _ = writeln!(out, "<p class=\"none\">{}</p>", escape(&reason));
+        return;
+    }
+    out.push_str("<ul class=\"plain observed\">\n");
+    for zone in &o.zones {
+        let _ = write!(
+            out,
+            "<li><b>{}</b> {}",
+            escape(&zone.availability_zone),
+            escape(&figures(zone))
+        );
+        let here = |z: &str| z == zone.availability_zone;
+        let mut lines = Vec::new();
+        for s in o.symptoms.iter().filter(|s| here(&s.availability_zone)) {
+            let why = if s.unexplained {
+                format!("no finding explains it; suspect: {}", s.suspects.join("; "))
+            } else {
+                format!(
+                    "explained by {}",
+                    super::probe::cite(lb, &s.explained_by).join("; ")
+                )
+            };
+            lines.push(format!(
+                "<li class=\"{}\">{}: {}</li>",
+                if s.unexplained {
+                    "unexplained"
+                } else {
+                    "explained"
+                },
+                escape(&symptom_phrase(s)),
+                escape(&why)
+            ));
+        }
+        for c in o.contradicts.iter().filter(|c| here(&c.availability_zone)) {
+            lines.push(format!(
+                "<li class=\"contradicts\">contradicts {}: {} {}</li>",
+                escape(&super::probe::cite(lb, std::slice::from_ref(&c.fingerprint)).join("; ")),
+                c.count,
+                escape(&c.metric)
+            ));
+        }
+        if !lines.is_empty() {
+            let _ = write!(out, "<ul>{}</ul>", lines.concat());
+        }
+        out.push_str("</li>\n");
+    }
+    out.push_str("</ul>\n");
 }
 
 /// The findings, worst first, each with what it says, what to change and how to fix it.
@@ -372,6 +444,7 @@ mod tests {
             not_applicable: Vec::new(),
             topology: placement::tests::topology(),
             probe: None,
+            observed: None,
         }
     }
 

@@ -8,6 +8,7 @@ use super::escape::{clip, escape};
 use super::layout::{Diagram, Edge, GroupBox, Point, Rect, BADGES_X, NODES_X};
 use super::placement::{Mark, Placement, Spot};
 use crate::model::Scheme;
+use crate::probe::observe::Observed;
 use crate::report::topology::{NodeView, TargetGroupView, Topology};
 
 /// Most characters of a badge or an edge label line before it is clipped.
@@ -102,6 +103,7 @@ pub(super) fn render(
     topology: &Topology,
     placement: &Placement,
     d: &Diagram,
+    observed: Option<&Observed>,
 ) {
     let broken = d
         .client_edges
@@ -158,6 +160,9 @@ pub(super) fn render(
     clients(out, scheme, topology, placement, d);
     for (n, (r, view)) in d.nodes.iter().zip(&topology.nodes).enumerate() {
         node(out, topology, placement, d, n, r, view);
+        if let Some(o) = observed {
+            observed_label(out, d, r, view, o);
+        }
     }
     for (g, (group, view)) in d.groups.iter().zip(&topology.target_groups).enumerate() {
         target_group(out, view, placement, g, group);
@@ -362,6 +367,55 @@ fn node(
     }
 }
 
+/// The observed figures of a node's client edge, on the side of its end the findings do not
+/// use: new connections and errors counted, bold when a symptom there is unexplained, with
+/// every figure as tooltip.
+fn observed_label(out: &mut String, d: &Diagram, r: &Rect, view: &NodeView, o: &Observed) {
+    let end = r.left_mid();
+    let y = if end.y < d.clients.right_mid().y {
+        end.y + 16.0
+    } else {
+        end.y - 7.0
+    };
+    let text = match (&o.not_evaluated, o.no_data) {
+        (Some(_), _) => "observed: not evaluated".to_string(),
+        (None, true) => "observed: no data".to_string(),
+        (None, false) => {
+            let Some(zone) = o.zones.iter().find(|z| z.availability_zone == view.zone) else {
+                return;
+            };
+            let connections = zone.metrics.get("NewConnectionCount").copied().unwrap_or(0);
+            let errors: u64 = o
+                .symptoms
+                .iter()
+                .filter(|s| s.availability_zone == view.zone)
+                .map(|s| s.count)
+                .sum();
+            format!("observed: {connections} conn · {errors} errors")
+        }
+    };
+    let unexplained = o
+        .symptoms
+        .iter()
+        .any(|s| s.availability_zone == view.zone && s.unexplained);
+    let figures = o
+        .zones
+        .iter()
+        .find(|z| z.availability_zone == view.zone)
+        .map(crate::report::observed::figures)
+        .or_else(|| o.not_evaluated.clone())
+        .unwrap_or_default();
+    let _ = write!(
+        out,
+        r#"<text x="{:.1}" y="{y:.1}" text-anchor="end" class="observed{}">{}"#,
+        end.x - 10.0,
+        if unexplained { " unexplained" } else { "" },
+        escape(&clip(&text, LABEL_CHARS))
+    );
+    tooltip(out, &figures);
+    out.push_str("</text>");
+}
+
 fn target_group(
     out: &mut String,
     view: &TargetGroupView,
@@ -496,7 +550,7 @@ mod tests {
         let p = place(t, findings);
         let d = layout(t, &p);
         let mut out = String::new();
-        render(&mut out, "web", Scheme::InternetFacing, t, &p, &d);
+        render(&mut out, "web", Scheme::InternetFacing, t, &p, &d, None);
         out
     }
 
