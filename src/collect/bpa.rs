@@ -92,7 +92,7 @@ impl Collector {
                 let o = out.vpc_block_public_access_options();
                 Ok(Some((
                     o.and_then(|o| o.internet_gateway_block_mode())
-                        .map(|m| block_mode(m))
+                        .map(block_mode)
                         .unwrap_or(BlockMode::Off),
                     o.and_then(|o| o.exclusions_allowed())
                         .is_none_or(|a| a.as_str() != "not-allowed"),

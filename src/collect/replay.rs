@@ -17,10 +17,13 @@ use tokio::sync::Semaphore;
 
 use super::{AwsOptions, Collector};
 
+/// Queued (HTTP status, body) answers per action.
+type Answers = BTreeMap<String, VecDeque<(u16, String)>>;
+
 /// Answers by action, each used once in order; the requests' actions as seen.
 #[derive(Clone, Debug, Default)]
 pub struct Replay {
-    answers: Arc<Mutex<BTreeMap<String, VecDeque<(u16, String)>>>>,
+    answers: Arc<Mutex<Answers>>,
     seen: Arc<Mutex<Vec<String>>>,
 }
 
