@@ -298,6 +298,8 @@ mod tests {
                     vpc_id: "vpc-1".into(),
                     availability_zone: String::new(),
                     cidrs: cidrs.iter().map(|c| c.parse().unwrap()).collect(),
+                    block_public_access: None,
+                    available_ip_addresses: None,
                 },
             );
         }
