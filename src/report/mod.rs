@@ -2,6 +2,7 @@
 //! reads. Only this module knows output formats.
 
 pub mod baseline;
+pub mod escape;
 pub mod evidence;
 pub mod group;
 pub mod html;
