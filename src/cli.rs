@@ -79,6 +79,9 @@ struct AuditArgs {
         "alb_arn", "all", "tag", "region", "profile", "endpoint_url", "concurrency", "call_timeout",
     ])]
     snapshot: Option<PathBuf>,
+    /// With --snapshot: refuse a file larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_SNAPSHOT_BYTES, value_parser = clap::value_parser!(u64).range(1..))]
+    max_snapshot_bytes: u64,
     /// Clients that must get through, as CIDR blocks (repeatable; IPv4 or IPv6).
     #[arg(long = "client-cidr", value_name = "CIDR")]
     client_cidr: Vec<String>,
@@ -344,7 +347,7 @@ fn run_audit(args: &AuditArgs) -> Result<Audited> {
                 refuse_overwrite(out, path)?;
             }
             parse_fleet(&args.select, &args.fleet, args.aws.concurrency, true)?;
-            load_snapshots(path)?
+            load_snapshots_bounded(path, args.max_snapshot_bytes)?
         }
         None => {
             let selection = parse_selection(&args.select)?;
@@ -423,19 +426,27 @@ fn write_report(report: &report::Report, args: &AuditArgs, baselined: bool) -> R
         Format::Asff => report::asff::render(report),
         Format::Csv => report::csv::render(report),
     };
+    // Only the text report carries styles; every other format is written byte for byte (an
+    // ANSI stripper would also take DEL and more out of JSON strings).
+    let styled = format == Format::Text;
     match &args.output {
         Some(path) => {
-            write_file(path, &anstream::adapter::strip_str(&rendered).to_string())?;
+            if styled {
+                write_file(path, &anstream::adapter::strip_str(&rendered).to_string())?;
+            } else {
+                write_file(path, &rendered)?;
+            }
             // Standard output stays empty; a person at a terminal still learns how it went.
             if std::io::stderr().is_terminal() {
                 eprintln!(
                     "alb-audit: {}; report written to {}",
                     report.one_line(),
-                    path.display()
+                    report::escape::text::line(&path.display().to_string())
                 );
             }
         }
-        None => print_styled(&rendered)?,
+        None if styled => print_styled(&rendered)?,
+        None => print_stdout(&rendered)?,
     }
     Ok(())
 }
@@ -524,17 +535,27 @@ fn parse_observe(s: &str) -> std::result::Result<Duration, String> {
     Ok(Duration::from_secs(secs))
 }
 
-/// `--connect-timeout`: seconds, more than 0 and at most 60 (fractions allowed).
+/// `--connect-timeout`: seconds, at least [`MIN_CONNECT_TIMEOUT`] (so no value rounds to zero:
+/// `1e-300` would) and at most 60, fractions allowed.
 fn parse_timeout(s: &str) -> std::result::Result<Duration, String> {
     let secs: f64 = s
         .trim()
         .parse()
-        .map_err(|_| format!("'{s}' is not a number of seconds"))?;
-    if !(secs > 0.0 && secs <= 60.0) {
-        return Err(format!("{s} is outside 0 < seconds <= 60"));
+        .map_err(|_| "not a number of seconds".to_string())?;
+    if !(MIN_CONNECT_TIMEOUT..=60.0).contains(&secs) {
+        return Err(format!(
+            "{secs} is outside {MIN_CONNECT_TIMEOUT} <= seconds <= 60"
+        ));
     }
     Ok(Duration::from_secs_f64(secs))
 }
+
+/// The shortest `--connect-timeout`, in seconds: a millisecond, the probe's timing resolution.
+const MIN_CONNECT_TIMEOUT: f64 = 0.001;
+
+/// `--max-snapshot-bytes` by default: 1 GiB, far above a real region (docs/performance.md) and
+/// far below what exhausts a machine.
+pub const DEFAULT_MAX_SNAPSHOT_BYTES: u64 = 1 << 30;
 
 /// Refuses to write the report over the snapshot it is read from.
 fn refuse_overwrite(output: &Path, input: &Path) -> Result<()> {
@@ -831,24 +852,24 @@ fn parse_hostnames(raw: &[String]) -> Result<Vec<String>> {
         .collect()
 }
 
-/// Reads and checks a snapshot file of one region.
+/// Reads and checks a snapshot file of one region, of at most [`DEFAULT_MAX_SNAPSHOT_BYTES`].
 pub fn load_snapshot(path: &Path) -> Result<Snapshot> {
-    let text = read_snapshot(path)?;
+    let text = read_snapshot(path, DEFAULT_MAX_SNAPSHOT_BYTES)?;
     let snapshot: Snapshot = parse_json(path, &text)?;
     check_format(path, snapshot.format)?;
     check_albs(path, &snapshot)?;
     Ok(snapshot)
 }
 
-/// Reads and checks a snapshot file: a fleet (written by `snapshot` with fleet flags) or one
-/// region's snapshot, which becomes a fleet of one part.
-pub fn load_snapshots(path: &Path) -> Result<Fleet> {
+/// Reads and checks a snapshot file of at most `max_bytes`: a fleet (written by `snapshot` with
+/// fleet flags) or one region's snapshot, which becomes a fleet of one part.
+pub fn load_snapshots_bounded(path: &Path, max_bytes: u64) -> Result<Fleet> {
     /// Only whether the file has `parts`, which only a fleet has.
     #[derive(serde::Deserialize)]
     struct Shape {
         parts: Option<serde::de::IgnoredAny>,
     }
-    let text = read_snapshot(path)?;
+    let text = read_snapshot(path, max_bytes)?;
     let shape: Shape = parse_json(path, &text)?;
     if shape.parts.is_none() {
         let snapshot: Snapshot = parse_json(path, &text)?;
@@ -865,11 +886,47 @@ pub fn load_snapshots(path: &Path) -> Result<Fleet> {
     Ok(fleet)
 }
 
-fn read_snapshot(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|source| Error::SnapshotRead {
+/// The file's text, read through a bound: more than `max_bytes` is refused as soon as it is
+/// passed, and so is a byte JSON can never hold raw (a control character other than tab, LF
+/// and CR), so `/dev/zero` or a binary file stops at its first block.
+fn read_snapshot(path: &Path, max_bytes: u64) -> Result<String> {
+    use std::io::Read;
+    let read_error = |source| Error::SnapshotRead {
         path: path.to_path_buf(),
         source,
-    })
+    };
+    let refuse = |why: String| Error::SnapshotFormat {
+        path: path.to_path_buf(),
+        why,
+    };
+    let mut file = std::fs::File::open(path).map_err(read_error)?;
+    let mut bytes = Vec::new();
+    let mut block = vec![0u8; 1 << 16];
+    loop {
+        let n = match file.read(&mut block) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(read_error(e)),
+        };
+        if bytes.len() as u64 + n as u64 > max_bytes {
+            return Err(refuse(format!(
+                "larger than {max_bytes} bytes (--max-snapshot-bytes)"
+            )));
+        }
+        if let Some(i) = block[..n]
+            .iter()
+            .position(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+        {
+            return Err(refuse(format!(
+                "byte {} is 0x{:02x}, which JSON never holds: not a JSON snapshot",
+                bytes.len() + i,
+                block[i]
+            )));
+        }
+        bytes.extend_from_slice(&block[..n]);
+    }
+    String::from_utf8(bytes).map_err(|e| refuse(format!("not UTF-8: {e}")))
 }
 
 fn parse_json<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T> {

@@ -24,7 +24,7 @@ fn main() -> ExitCode {
             let line = line.join(" ");
             eprintln!(
                 "alb-audit: error: {} (see alb-audit --help)",
-                line.trim_start_matches("error: ")
+                safe_line(line.trim_start_matches("error: "))
             );
             return ExitCode::from(2);
         }
@@ -32,8 +32,14 @@ fn main() -> ExitCode {
     match alb_audit::cli::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("alb-audit: error: {e}");
+            eprintln!("alb-audit: error: {}", safe_line(&e.to_string()));
             ExitCode::from(2)
         }
     }
+}
+
+/// An error line echoes arguments and file contents: shown escaped, never a terminal escape
+/// sequence nor a CI command (`report::escape::text`).
+fn safe_line(s: &str) -> String {
+    alb_audit::report::escape::text::line(s)
 }

@@ -418,7 +418,9 @@ fn markdown_parses_with_a_row_per_cause() {
             );
             for cause in &causes {
                 assert!(
-                    section.contains(cause[0]["remediation"].as_str().unwrap()),
+                    section.contains(&alb_audit::report::escape::markdown::inline(
+                        cause[0]["remediation"].as_str().unwrap()
+                    )),
                     "{name}: the fix is listed"
                 );
             }

@@ -21,25 +21,13 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::group;
-use super::{evidence, AlbReport, FailOn, Report};
+use super::{escape, evidence, AlbReport, FailOn, Report};
 use crate::finding::{Finding, NotEvaluated};
 use crate::rules::REGISTRY;
 
-/// Escapes text for XML attributes and content.
+/// Escapes text for XML attributes and content (`escape::xml`).
 fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => {}
-            c => out.push(c),
-        }
-    }
-    out
+    escape::xml::escape(s)
 }
 
 /// Test cases of one suite, and its counts.
@@ -116,8 +104,14 @@ impl Suite {
     }
 }
 
-/// Renders the report as JUnit XML.
+/// Renders the report as JUnit XML: strings from AWS or a probed target are on one line without
+/// controls (`escape::text`, as CI pages show the text), then escaped for XML (`escape::xml`).
 pub fn render(report: &Report, fail_on: FailOn) -> String {
+    let safe = escape::each_string(report, |s| escape::text::field(s).into_owned());
+    render_safe(&safe, fail_on)
+}
+
+fn render_safe(report: &Report, fail_on: FailOn) -> String {
     let timestamp = report.generated_at.trim_end_matches('Z');
     let mut suites = String::new();
     let (mut tests, mut failures, mut errors) = (0, 0, 0);
@@ -334,8 +328,11 @@ mod tests {
     use crate::report::group::tests::finding;
 
     #[test]
-    fn escapes_markup_and_drops_control_characters() {
-        assert_eq!(esc("a<b>&\"c'\u{1}\n"), "a&lt;b&gt;&amp;&quot;c&apos;\n");
+    fn escapes_markup_and_shows_control_characters_escaped() {
+        assert_eq!(
+            esc("a<b>&\"c'\u{1}\n"),
+            "a&lt;b&gt;&amp;&quot;c&apos;\\x01\n"
+        );
     }
 
     #[test]

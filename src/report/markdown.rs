@@ -6,22 +6,18 @@
 use std::fmt::Write;
 
 use super::group::{self, Cause};
-use super::{evidence, Report, Status};
+use super::{escape, evidence, Report, Status};
 use crate::finding::{Severity, Symptom};
 
-/// Table-cell text: pipes escaped, on one line.
+/// Inline text from AWS, a probed target or the template: Markdown syntax escaped
+/// (`escape::markdown`), so it is text in a table cell or a list item.
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+    escape::markdown::inline(s)
 }
 
-/// An inline code span that holds any text, backticks included (CommonMark 6.1).
+/// An inline code span outside tables that holds any text exactly.
 fn code(s: &str) -> String {
-    let s = s.replace(['\n', '\r'], " ");
-    if s.contains('`') {
-        format!("`` {s} ``")
-    } else {
-        format!("`{s}`")
-    }
+    escape::markdown::code(s, false)
 }
 
 fn status(s: Status) -> &'static str {
@@ -48,8 +44,14 @@ fn urgency(c: &Cause<'_>) -> (bool, u8, u8) {
     (c.baselined(), severity, reach)
 }
 
-/// Renders the report as Markdown.
+/// Renders the report as Markdown: strings from AWS or a probed target are on one line without
+/// controls (`escape::text`), then escaped for where they stand (`escape::markdown`).
 pub fn render(report: &Report) -> String {
+    let safe = escape::each_string(report, |s| escape::text::field(s).into_owned());
+    render_safe(&safe)
+}
+
+fn render_safe(report: &Report) -> String {
     let mut out = String::new();
     let s = &report.summary;
     let _ = writeln!(out, "## alb-audit: {}\n", status(report.status));
@@ -78,7 +80,7 @@ pub fn render(report: &Report) -> String {
     if !report.not_evaluated.is_empty() {
         out.push_str("### Not evaluated for the whole run\n\n");
         for (checks, reason) in group::by_reason(&report.not_evaluated) {
-            let _ = writeln!(out, "- {}: {}", checks.join(", "), cell(reason));
+            let _ = writeln!(out, "- {}: {}", cell(&checks.join(", ")), cell(reason));
         }
         out.push('\n');
     }
@@ -127,10 +129,10 @@ pub fn render(report: &Report) -> String {
                 if c.baselined() { " (baselined)" } else { "" },
                 f.rule,
                 cell(lb),
-                f.availability_zone.as_deref().unwrap_or("all"),
+                cell(f.availability_zone.as_deref().unwrap_or("all")),
                 f.port.map(|p| p.to_string()).unwrap_or_default(),
                 cell(&c.affected().label(group::SHOWN).unwrap_or_default()),
-                cell(&changes(c)),
+                changes(c, true),
                 symptoms.join(", "),
                 cell(&f.message)
             );
@@ -169,7 +171,7 @@ pub fn render(report: &Report) -> String {
                 if c.baselined() { ", baselined" } else { "" },
                 cell(&affected)
             );
-            let _ = writeln!(out, "   - change: {}", changes(c));
+            let _ = writeln!(out, "   - change: {}", changes(c, false));
             for (key, value) in evidence::lines(c) {
                 let _ = writeln!(out, "   - {key}: {}", code(&value));
             }
@@ -191,7 +193,7 @@ pub fn render(report: &Report) -> String {
                     format!(
                         "- {}: {} — {}",
                         cell(&lb.name),
-                        checks.join(", "),
+                        cell(&checks.join(", ")),
                         cell(reason)
                     )
                 })
@@ -321,8 +323,8 @@ fn probe_section(out: &mut String, report: &Report) {
                 out,
                 "| {} | {} | {} | {seen} | {explained} | {} |",
                 cell(&lb.name),
-                r.zone,
-                code(&super::probe::place(r)),
+                cell(&r.zone),
+                escape::markdown::code(&super::probe::place(r), true),
                 cell(&super::probe::cite(lb, &r.contradicts).join("; "))
             );
         }
@@ -331,7 +333,7 @@ fn probe_section(out: &mut String, report: &Report) {
                 out,
                 "| {} | {} | — | not probed: {} | | |",
                 cell(&lb.name),
-                n.availability_zone,
+                cell(&n.availability_zone),
                 cell(&n.reason)
             );
         }
@@ -339,8 +341,8 @@ fn probe_section(out: &mut String, report: &Report) {
 }
 
 /// What to edit for a cause as code spans: each distinct `change` item (the resource where a
-/// finding has none), the first few, then how many more.
-fn changes(c: &Cause<'_>) -> String {
+/// finding has none), the first few, then how many more; `in_table` for a table cell.
+fn changes(c: &Cause<'_>, in_table: bool) -> String {
     let mut items: Vec<String> = Vec::new();
     for f in &c.findings {
         let own = if f.change.is_empty() {
@@ -357,7 +359,7 @@ fn changes(c: &Cause<'_>) -> String {
     let mut out = items
         .iter()
         .take(group::SHOWN)
-        .map(|i| code(i))
+        .map(|i| escape::markdown::code(i, in_table))
         .collect::<Vec<_>>()
         .join(", ");
     if items.len() > group::SHOWN {
@@ -383,11 +385,5 @@ mod tests {
         let whole_run = md.find("### Not evaluated for the whole run").unwrap();
         assert!(count < table && whole_run < table, "{md}");
         assert!(md.contains("- half: ALB102, ALB103 — ec2:DescribeNetworkAcls: access denied\n"));
-    }
-
-    #[test]
-    fn code_spans_hold_backticks() {
-        assert_eq!(code("sg-0a"), "`sg-0a`");
-        assert_eq!(code("a`b"), "`` a`b ``");
     }
 }

@@ -4,6 +4,7 @@
 pub mod asff;
 pub mod baseline;
 pub mod csv;
+pub mod escape;
 pub mod evidence;
 pub mod group;
 pub mod html;

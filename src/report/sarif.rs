@@ -18,7 +18,7 @@
 use serde_json::{json, Value};
 
 use super::group::{self, Cause};
-use super::{AlbReport, Report};
+use super::{escape, AlbReport, Report};
 use crate::finding::{NotEvaluated, Severity};
 use crate::rules::REGISTRY;
 
@@ -75,10 +75,10 @@ pub fn render(report: &Report, with_baseline: bool) -> String {
         .map(|e| {
             json!({
                 "level": "note",
-                "message": {"text": format!(
+                "message": {"text": escape::sarif::message(&format!(
                     "Stale baseline entry: {} matches no finding (the cause is gone, or the entry is for another ALB).",
                     super::text::stale_line(e)
-                )},
+                ))},
             })
         })
         .collect();
@@ -141,11 +141,11 @@ fn result(lb: &AlbReport, cause: &Cause<'_>, with_baseline: bool) -> Value {
     let mut result = json!({
         "ruleId": f.rule,
         "level": level(cause.severity()),
-        "message": {"text": format!(
+        "message": {"text": escape::sarif::message(&format!(
             "{message} Change: {}. Fix: {}",
             if changes.is_empty() { f.resource.clone() } else { changes.join(", ") },
             fixes.join(" ")
-        )},
+        ))},
         "locations": [{
             "physicalLocation": {
                 "artifactLocation": {"uri": format!("aws/{}/{}", lb.vpc_id, lb.name)},
@@ -187,7 +187,7 @@ fn gap(n: &NotEvaluated, lb: Option<&AlbReport>) -> Value {
         .unwrap_or_else(|| " for the whole run".to_string());
     let mut notification = json!({
         "level": "error",
-        "message": {"text": format!("{} not evaluated{whom}: {}", n.check, n.reason)},
+        "message": {"text": escape::sarif::message(&format!("{} not evaluated{whom}: {}", n.check, n.reason))},
     });
     if let Some(lb) = lb {
         notification["locations"] = json!([{"logicalLocations": [alb_location(lb)]}]);

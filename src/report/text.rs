@@ -4,19 +4,26 @@
 //! repeated) with what the client sees, the exact thing to change, the evidence the fix refers
 //! to, and the fix — the order of a troubleshooting walk-through. Stale baseline entries close it.
 //! Severities and statuses carry ANSI styles; the CLI writes through `anstream`, which keeps
-//! them only on a terminal and never with `NO_COLOR`.
+//! them only on a terminal and never with `NO_COLOR`. Strings from AWS reach neither raw: they
+//! are escaped before rendering (`escape::text`).
 
 use std::fmt::Write;
 
 use anstyle::{AnsiColor, Style};
 
 use super::group::{self, Cause};
-use super::{evidence, AlbReport, Report, Status};
+use super::{escape, evidence, AlbReport, Report, Status};
 use crate::finding::{Finding, Severity};
 use crate::model::Scheme;
 
-/// Renders the report for a terminal or a log.
+/// Renders the report for a terminal or a log: every string from AWS or a probed target is
+/// shown escaped and no line is a CI command (`escape::text`).
 pub fn render(report: &Report) -> String {
+    let safe = escape::each_string(report, |s| escape::text::field(s).into_owned());
+    escape::text::commands(&render_safe(&safe))
+}
+
+fn render_safe(report: &Report) -> String {
     let mut out = String::new();
     let s = &report.summary;
     let causes: usize = report

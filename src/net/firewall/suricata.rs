@@ -13,6 +13,15 @@ use crate::net::port_set::{ports, PortSet};
 /// How deep `$VARIABLE`s may refer to each other before the definition counts as circular.
 const MAX_VARIABLE_DEPTH: usize = 8;
 
+/// How deep lists (`[...]`) and negations (`!`) may nest in one address or port: a rule or
+/// variable nested deeper is not evaluated, rather than exhausting the stack (real rules nest a
+/// few levels).
+pub(super) const MAX_NESTING: usize = 32;
+
+fn too_deep() -> String {
+    format!("lists and negations nest deeper than {MAX_NESTING} levels")
+}
+
 /// Where `$NAME` is looked up: the rule group's variables, then the policy's `HOME_NET` (and
 /// its negation, `EXTERNAL_NET`).
 pub(super) struct Vars<'a> {
@@ -120,19 +129,27 @@ fn parse_list<T: SetOps>(
 }
 
 pub(super) fn parse_addr(text: &str, vars: &Vars<'_>, depth: usize) -> Result<AddrSet, String> {
+    addr(text, vars, depth, 0)
+}
+
+/// [`parse_addr`] at `nesting` lists and negations deep.
+fn addr(text: &str, vars: &Vars<'_>, depth: usize, nesting: usize) -> Result<AddrSet, String> {
     let text = text.trim();
     let any = || AddrSet::any_v4().union(&AddrSet::any_v6());
     if depth > MAX_VARIABLE_DEPTH {
         return Err("variables refer to each other too deeply".into());
     }
+    if nesting > MAX_NESTING {
+        return Err(too_deep());
+    }
     if text.eq_ignore_ascii_case("any") {
         return Ok(any());
     }
     if let Some(rest) = text.strip_prefix('!') {
-        return Ok(complement(&parse_addr(rest, vars, depth)?));
+        return Ok(complement(&addr(rest, vars, depth, nesting + 1)?));
     }
     if let Some(body) = text.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
-        return parse_list(body, any(), |i| parse_addr(i, vars, depth));
+        return parse_list(body, any(), |i| addr(i, vars, depth, nesting + 1));
     }
     if let Some(name) = text.strip_prefix('$') {
         return vars.ip(name, depth);
@@ -147,18 +164,28 @@ pub(super) fn parse_addr(text: &str, vars: &Vars<'_>, depth: usize) -> Result<Ad
 }
 
 pub(super) fn parse_ports(text: &str, vars: &Vars<'_>, depth: usize) -> Result<PortSet, String> {
+    port_list(text, vars, depth, 0)
+}
+
+/// [`parse_ports`] at `nesting` lists and negations deep.
+fn port_list(text: &str, vars: &Vars<'_>, depth: usize, nesting: usize) -> Result<PortSet, String> {
     let text = text.trim();
     if depth > MAX_VARIABLE_DEPTH {
         return Err("variables refer to each other too deeply".into());
+    }
+    if nesting > MAX_NESTING {
+        return Err(too_deep());
     }
     if text.eq_ignore_ascii_case("any") {
         return Ok(PortSet::full());
     }
     if let Some(rest) = text.strip_prefix('!') {
-        return Ok(parse_ports(rest, vars, depth)?.complement());
+        return Ok(port_list(rest, vars, depth, nesting + 1)?.complement());
     }
     if let Some(body) = text.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
-        return parse_list(body, PortSet::full(), |i| parse_ports(i, vars, depth));
+        return parse_list(body, PortSet::full(), |i| {
+            port_list(i, vars, depth, nesting + 1)
+        });
     }
     if let Some(name) = text.strip_prefix('$') {
         return vars.port(name, depth);
@@ -250,6 +277,36 @@ mod tests {
             source: RulesSource::Unknown,
             rule_order: None,
         }
+    }
+
+    /// A list or negation nested far deeper than any real rule is refused with the bound, not
+    /// a stack overflow (a planted filter 20,000 levels deep aborted the tool).
+    #[test]
+    fn deep_nesting_is_refused_not_overflowed() {
+        let g = group();
+        let vars = Vars {
+            group: Some(&g),
+            policy_home: None,
+        };
+        let deep = 20_000;
+        for text in [
+            format!("{}10.0.0.0/8{}", "[".repeat(deep), "]".repeat(deep)),
+            format!("{}10.0.0.0/8", "!".repeat(deep)),
+        ] {
+            assert_eq!(parse_addr(&text, &vars, 0), Err(too_deep()));
+        }
+        for text in [
+            format!("{}80{}", "[".repeat(deep), "]".repeat(deep)),
+            format!("{}80", "!".repeat(deep)),
+        ] {
+            assert_eq!(parse_ports(&text, &vars, 0), Err(too_deep()));
+        }
+        let at_bound = format!(
+            "{}10.0.0.0/8{}",
+            "[".repeat(MAX_NESTING),
+            "]".repeat(MAX_NESTING)
+        );
+        assert_eq!(parse_addr(&at_bound, &vars, 0), Ok(set(&["10.0.0.0/8"])));
     }
 
     #[test]
