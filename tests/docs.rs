@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use alb_audit::finding::{Severity, Symptom};
 use alb_audit::report::Status;
 
-const SERVICES: [&str; 6] = [
+const SERVICES: [&str; 7] = [
     "acm",
+    "arc-zonal-shift",
     "ec2",
     "elasticloadbalancing",
     "network-firewall",

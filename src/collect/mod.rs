@@ -24,6 +24,7 @@ mod inspection;
 mod network_firewall;
 pub mod progress;
 mod tls;
+mod zonal_shift;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -94,6 +95,7 @@ pub struct Collector {
     ec2: aws_sdk_ec2::Client,
     acm: aws_sdk_acm::Client,
     nfw: aws_sdk_networkfirewall::Client,
+    arc: aws_sdk_arczonalshift::Client,
     region: String,
     /// Where calls go, for messages: `--endpoint-url`, else AWS's regional endpoint.
     endpoint: String,
@@ -137,8 +139,12 @@ impl Collector {
         let nfw = aws_sdk_networkfirewall::config::Builder::from(config)
             .retry_partition(partition())
             .build();
+        let arc = aws_sdk_arczonalshift::config::Builder::from(config)
+            .retry_partition(partition())
+            .build();
         let region = config.region().map(|r| r.to_string()).unwrap_or_default();
         Collector {
+            arc: aws_sdk_arczonalshift::Client::from_conf(arc),
             nfw: aws_sdk_networkfirewall::Client::from_conf(nfw),
             elb: aws_sdk_elasticloadbalancingv2::Client::from_conf(elb),
             ec2: aws_sdk_ec2::Client::from_conf(ec2),
@@ -258,10 +264,18 @@ impl Collector {
         let listener_chain = self.listeners_with_rules(&lb_arns);
         let group_chain = self.target_groups_with_health(&lb_arns, region_wide);
         let node_interfaces = self.interfaces_described(&descriptions);
-        let (lb_part, listener_part, groups_part, enis) =
-            tokio::join!(lb_chain, listener_chain, group_chain, node_interfaces);
+        let shifts = self.zonal_shifts(&lb_arns);
+        let (lb_part, listener_part, groups_part, enis, (zonal_shifts, shift_gaps)) = tokio::join!(
+            lb_chain,
+            listener_chain,
+            group_chain,
+            node_interfaces,
+            shifts
+        );
         let (mut lbs, mut network, gaps) = lb_part?;
         snap.gaps.extend(gaps);
+        snap.gaps.extend(shift_gaps);
+        snap.zonal_shifts = zonal_shifts;
         let ListenerPart {
             mut listeners,
             certificates,

@@ -24,6 +24,9 @@ pub struct AlbPlan {
     pub not_probed: Vec<NotProbed>,
     /// The listeners, in port order: one request per node address and listener.
     pub listeners: Vec<PlannedListener>,
+    /// Zones an ARC zonal shift has taken out of DNS (ALB114): their nodes are still probed,
+    /// but their absence from the DNS answer is expected.
+    pub shifted: Vec<String>,
 }
 
 /// One node: the addresses its zone's clients connect to.
@@ -137,10 +140,16 @@ pub fn plan(snapshot: &Snapshot, lb: &LoadBalancer) -> AlbPlan {
             tls: l.is_https(),
         })
         .collect();
+    let shifted = crate::analysis::shift::Shifts::analyse(snapshot, lb)
+        .away
+        .iter()
+        .map(|a| a.zone.to_string())
+        .collect();
     AlbPlan {
         nodes,
         not_probed,
         listeners,
+        shifted,
     }
 }
 

@@ -189,6 +189,7 @@ pub(crate) mod tests {
             change: vec!["sg-0app".into()],
             fingerprint: fingerprint.into(),
             baselined: false,
+            masked_until: None,
             cause_key: String::new(),
         }
     }

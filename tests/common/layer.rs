@@ -208,7 +208,49 @@ impl Layer {
 /// Add the default for a read here when the tool starts making it, so that every moto world
 /// stays complete; say which AWS behaviour it stands for.
 fn defaults(layer: &Layer) {
-    // Nothing yet: the tool reads nothing that moto lacks. Entries go here as
-    // `layer.default_answer(...)` / `layer.default_rewrite(...)`.
-    let _ = layer;
+    // ARC zonal shift (moto has none): every ALB is a managed resource without any zonal
+    // shift, practice run or autoshift, as in an account where nobody shifted a zone.
+    layer.default_answer(|call| {
+        (call.service == "arc-zonal-shift" && call.path.starts_with("/managedresources/")).then(
+            || {
+                let id = call.path.trim_start_matches("/managedresources/");
+                Reply::json(
+                    200,
+                    &serde_json::json!({
+                        "arn": percent_decode(id),
+                        "appliedWeights": {},
+                        "zonalShifts": [],
+                        "autoshifts": [],
+                        "zonalAutoshiftStatus": "DISABLED"
+                    }),
+                )
+            },
+        )
+    });
+}
+
+/// `%XX` escapes of a path segment decoded (ARNs arrive with `:` and `/` escaped).
+pub fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match (b[i], b.get(i + 1..i + 3)) {
+            (b'%', Some(hex)) => match u8::from_str_radix(&String::from_utf8_lossy(hex), 16) {
+                Ok(v) => {
+                    out.push(v);
+                    i += 3;
+                }
+                Err(_) => {
+                    out.push(b'%');
+                    i += 1;
+                }
+            },
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

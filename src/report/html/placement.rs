@@ -245,6 +245,7 @@ pub(super) mod tests {
             change: Vec::new(),
             fingerprint: String::new(),
             baselined: false,
+            masked_until: None,
             cause_key: String::new(),
         }
     }
