@@ -182,6 +182,8 @@ mod tests {
                     availability_zone: format!("us-east-1{z}"),
                     availability_zone_id: zone_ids.then(|| format!("use1-az{}", i + 1)),
                     cidrs: vec![],
+                    block_public_access: None,
+                    available_ip_addresses: None,
                 },
             );
             zones.push(ZoneSubnet {

@@ -9,5 +9,5 @@ pub mod alb106_internal_no_private_connectivity;
 pub mod alb107_no_listeners;
 pub mod alb108_client_address_family_not_served;
 pub mod alb109_vpc_block_public_access;
-pub mod alb115_subnet_out_of_addresses;
 pub mod alb114_zonal_shift_active;
+pub mod alb115_subnet_out_of_addresses;
