@@ -59,6 +59,7 @@ fn add_vpc(snap: &mut Snapshot, v: usize) {
                 id: id.clone(),
                 vpc_id: vpc.clone(),
                 availability_zone: zone.to_string(),
+                availability_zone_id: None,
                 cidrs: vec![net(&format!("10.{second}.{}.0/24", i + 1))],
                 block_public_access: Some(BlockMode::Off),
                 available_ip_addresses: Some(240),

@@ -489,6 +489,7 @@ fn probe(args: ProbeArgs) -> Result<u8> {
                 plan: match found {
                     Some((snapshot, lb)) => plan(snapshot, lb, &named),
                     None => AlbPlan {
+                        shifted: Vec::new(),
                         nodes: Vec::new(),
                         not_probed: alb
                             .availability_zones

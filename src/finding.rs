@@ -136,6 +136,12 @@ pub struct Finding {
     /// not fail (additive to schema 1; absent otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<crate::report::suppress::Suppressed>,
+    /// Set when an ARC zonal shift, autoshift or practice run has taken this finding's node
+    /// out of DNS: until this moment (RFC 3339), or `autoshift` until AWS ends the autoshift,
+    /// no client reaches the node, so the finding counts at most as a warning (ALB114 names
+    /// the shift). Absent otherwise (additive to schema 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub masked_until: Option<String>,
     /// What names the cause for the fingerprint when `change` alone does not (a target group
     /// and reason code for a target's health); empty: the resources in `change`.
     #[serde(skip)]

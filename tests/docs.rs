@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 use alb_audit::finding::{Severity, Symptom};
 use alb_audit::report::Status;
 
-const SERVICES: [&str; 7] = [
+const SERVICES: [&str; 8] = [
     "acm",
     "cloudwatch",
+    "arc-zonal-shift",
     "ec2",
     "elasticloadbalancing",
     "network-firewall",

@@ -355,6 +355,27 @@ const EXPECTED: &[(&str, i32, &[&str])] = &[
         1,
         &["ALB305:error:-"],
     ),
+    // Zonal shifts in the model's shape of arc-zonal-shift:GetManagedResource (moto has no ARC).
+    (
+        "zonal-shift-masks-broken-zone/default",
+        0,
+        &["ALB104:warning:us-east-1b", "ALB114:note:us-east-1b"],
+    ),
+    (
+        "zonal-shift-away-from-healthy-zone/default",
+        1,
+        &["ALB104:error:us-east-1b", "ALB114:note:us-east-1a"],
+    ),
+    (
+        "zonal-shift-expired-or-not-applied/default",
+        1,
+        &["ALB104:error:us-east-1b"],
+    ),
+    (
+        "zonal-shifts-unread/default",
+        1,
+        &["ALB104:error:us-east-1b"],
+    ),
 ];
 
 #[test]

@@ -135,6 +135,7 @@ fn report_of(snapshot: &Snapshot, h: &str) -> Report {
                 overridden: false,
                 addresses: Vec::new(),
                 zones_missing: vec![format!("us-east-1a{h}")],
+                zones_shifted: vec![format!("us-east-1b{h}")],
                 unknown_addresses: Vec::new(),
                 error: Some(format!("no such name{h}")),
             },

@@ -113,6 +113,7 @@ impl<'a> Frontend<'a> {
         lb: &'a LoadBalancer,
         scope: &ClientScope,
         tls: &TlsOptions,
+        in_dns: &[bool],
     ) -> Self {
         let network = &snapshot.network;
         let mut ports: Vec<u16> = lb.listeners.iter().map(|l| l.port).collect();
@@ -328,7 +329,13 @@ impl<'a> Frontend<'a> {
             }
         }
 
-        fe.blocks = judge(raw, scope, lb, fe.nodes.len(), &fe.ports);
+        fe.blocks = judge(
+            raw,
+            scope,
+            lb,
+            in_dns_or_all(in_dns, fe.nodes.len()),
+            &fe.ports,
+        );
         if lb.scheme == Scheme::Internal {
             // Without named clients, whoever the transit gateway brings.
             let through = if scope.explicit {
@@ -686,9 +693,10 @@ fn judge<'a>(
     raw: Vec<RawBlock<'a>>,
     scope: &ClientScope,
     lb: &LoadBalancer,
-    nodes: usize,
+    in_dns: Vec<bool>,
     ports: &[u16],
 ) -> Vec<Block<'a>> {
+    let nodes = in_dns.len();
     let raw: Vec<RawBlock<'a>> = raw
         .into_iter()
         .map(|(hop, node, port, parts)| {
@@ -727,16 +735,23 @@ fn judge<'a>(
                 severity = Severity::Note;
             }
         }
+        // A node in DNS shares clients with the other nodes in DNS only (a zonal shift takes
+        // its node out); a node out of DNS is judged as it will be once the shift ends.
+        let peers = |i: usize| -> Vec<usize> {
+            (0..nodes)
+                .filter(|&j| j != i && (!in_dns[i] || in_dns[j]))
+                .collect()
+        };
         let symptom = match node {
             None => Symptom::Timeout,
-            Some(_) if nodes <= 1 => Symptom::Timeout,
+            Some(i) if peers(i).is_empty() => Symptom::Timeout,
             Some(i) => {
                 let total = ports
                     .iter()
                     .filter(|p| port.is_none_or(|q| q == **p))
                     .any(|&p| {
                         let mut everywhere = blocked.clone();
-                        for j in (0..nodes).filter(|&j| j != i) {
+                        for j in peers(i) {
                             everywhere = everywhere
                                 .intersection(&local.get(&(j, p)).cloned().unwrap_or_default());
                         }
@@ -760,6 +775,15 @@ fn judge<'a>(
         });
     }
     out
+}
+
+/// `in_dns` when it has one flag per node, else every node in DNS.
+pub(crate) fn in_dns_or_all(in_dns: &[bool], nodes: usize) -> Vec<bool> {
+    if in_dns.len() == nodes {
+        in_dns.to_vec()
+    } else {
+        vec![true; nodes]
+    }
 }
 
 fn union(parts: &[(AddrSet, Cause)]) -> AddrSet {

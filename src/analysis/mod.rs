@@ -13,6 +13,7 @@ pub mod index;
 pub mod reachable;
 pub mod return_path;
 pub mod scope;
+pub mod shift;
 pub mod targets;
 pub mod tls;
 pub mod unknown;
@@ -38,6 +39,7 @@ pub struct AlbContext<'a, 'i> {
     backend: OnceCell<backend::Backend<'a>>,
     groups: OnceCell<Vec<targets::GroupUse<'a>>>,
     unknowns: OnceCell<Vec<(Dataset, String)>>,
+    shifts: OnceCell<shift::Shifts<'a>>,
 }
 
 impl<'a, 'i> AlbContext<'a, 'i> {
@@ -59,6 +61,7 @@ impl<'a, 'i> AlbContext<'a, 'i> {
             backend: OnceCell::new(),
             groups: OnceCell::new(),
             unknowns: OnceCell::new(),
+            shifts: OnceCell::new(),
         }
     }
 
@@ -67,17 +70,36 @@ impl<'a, 'i> AlbContext<'a, 'i> {
         &self.snapshot.network
     }
 
-    /// The client -> ALB node analysis.
+    /// The client -> ALB node analysis, judged over the nodes in DNS.
     pub fn frontend(&self) -> &frontend::Frontend<'a> {
         self.frontend.get_or_init(|| {
-            frontend::Frontend::analyse(self.snapshot, self.index, self.lb, &self.scope, self.tls)
+            frontend::Frontend::analyse(
+                self.snapshot,
+                self.index,
+                self.lb,
+                &self.scope,
+                self.tls,
+                self.shifts().in_dns_all(),
+            )
         })
     }
 
-    /// The ALB node -> target analysis.
+    /// The ALB node -> target analysis, judged over the nodes in DNS.
     pub fn backend(&self) -> &backend::Backend<'a> {
-        self.backend
-            .get_or_init(|| backend::Backend::analyse(self.snapshot, self.index, self.lb))
+        self.backend.get_or_init(|| {
+            backend::Backend::analyse(
+                self.snapshot,
+                self.index,
+                self.lb,
+                self.shifts().in_dns_all(),
+            )
+        })
+    }
+
+    /// Which nodes ARC zonal shifts have taken out of DNS.
+    pub fn shifts(&self) -> &shift::Shifts<'a> {
+        self.shifts
+            .get_or_init(|| shift::Shifts::analyse(self.snapshot, self.lb))
     }
 
     /// The forwarded target groups and how they are used.

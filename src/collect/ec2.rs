@@ -353,6 +353,7 @@ pub fn subnet(s: &t::Subnet) -> Subnet {
         id: s.subnet_id().unwrap_or_default().to_string(),
         vpc_id: s.vpc_id().unwrap_or_default().to_string(),
         availability_zone: s.availability_zone().unwrap_or_default().to_string(),
+        availability_zone_id: s.availability_zone_id().map(str::to_string),
         cidrs,
         block_public_access: super::bpa::states(s.block_public_access_states()),
         available_ip_addresses: s

@@ -29,6 +29,7 @@ pub mod progress;
 #[cfg(test)]
 mod replay;
 mod tls;
+mod zonal_shift;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -105,6 +106,7 @@ pub struct Collector {
     cw: aws_sdk_cloudwatch::Client,
     /// `--observe`: the metric window, when asked for.
     observe: Option<Duration>,
+    arc: aws_sdk_arczonalshift::Client,
     region: String,
     /// Where calls go, for messages: `--endpoint-url`, else AWS's regional endpoint.
     endpoint: String,
@@ -151,10 +153,14 @@ impl Collector {
         let cw = aws_sdk_cloudwatch::config::Builder::from(config)
             .retry_partition(partition())
             .build();
+        let arc = aws_sdk_arczonalshift::config::Builder::from(config)
+            .retry_partition(partition())
+            .build();
         let region = config.region().map(|r| r.to_string()).unwrap_or_default();
         Collector {
             cw: aws_sdk_cloudwatch::Client::from_conf(cw),
             observe: options.observe,
+            arc: aws_sdk_arczonalshift::Client::from_conf(arc),
             nfw: aws_sdk_networkfirewall::Client::from_conf(nfw),
             elb: aws_sdk_elasticloadbalancingv2::Client::from_conf(elb),
             ec2: aws_sdk_ec2::Client::from_conf(ec2),
@@ -290,19 +296,31 @@ impl Collector {
                     .await,
             )
         };
-        let (lb_part, listener_part, groups_part, enis, (http2, attribute_gaps), observed) =
+        let shifts = self.zonal_shifts(&lb_arns);
+        let (
+            lb_part,
+            listener_part,
+            groups_part,
+            enis,
+            (http2, attribute_gaps),
+            observed,
+            (zonal_shifts, shift_gaps),
+        ) =
             tokio::join!(
             lb_chain,
             listener_chain,
             group_chain,
             node_interfaces,
             attributes,
-            metrics
+            metrics,
+            shifts
         );
         snap.observed = observed;
         let (mut lbs, mut network, gaps) = lb_part?;
         snap.gaps.extend(gaps);
         snap.gaps.extend(attribute_gaps);
+        snap.gaps.extend(shift_gaps);
+        snap.zonal_shifts = zonal_shifts;
         for lb in &mut lbs {
             lb.http2_enabled = http2.get(&lb.arn).copied().flatten();
         }

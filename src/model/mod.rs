@@ -11,6 +11,7 @@ pub mod firewall;
 pub mod fleet;
 pub mod observe;
 pub mod tls;
+pub mod zonal_shift;
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -56,6 +57,10 @@ pub struct Snapshot {
     /// The security policies the HTTPS listeners use, by name.
     #[serde(default)]
     pub ssl_policies: BTreeMap<String, SslPolicy>,
+    /// Active and recent ARC zonal shifts and autoshifts, by ALB ARN (ALBs without any are
+    /// absent).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub zonal_shifts: BTreeMap<String, Vec<zonal_shift::ZonalShift>>,
     /// Data that could not be read, and why.
     #[serde(default)]
     pub gaps: Vec<Gap>,
@@ -127,6 +132,8 @@ pub enum Dataset {
     LoadBalancerAttributes,
     /// cloudwatch:GetMetricData (`--observe`; never makes an audit incomplete)
     Metrics,
+    /// arc-zonal-shift:GetManagedResource
+    ZonalShifts,
     /// A value the snapshot names that this build does not know.
     #[serde(other)]
     Unknown,
@@ -501,6 +508,10 @@ pub struct Subnet {
     pub vpc_id: String,
     /// Its zone.
     pub availability_zone: String,
+    /// Its zone's id (`use1-az1`): zonal shifts name zones by id, which differ from names
+    /// across accounts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability_zone_id: Option<String>,
     /// Its IPv4 and IPv6 CIDR blocks.
     pub cidrs: Vec<IpNet>,
     /// Its VPC Block Public Access mode (`BlockPublicAccessStates`), when AWS said it.

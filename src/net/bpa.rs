@@ -172,6 +172,7 @@ mod tests {
                 id: "subnet-a".into(),
                 vpc_id: "vpc-1".into(),
                 availability_zone: "us-east-1a".into(),
+                availability_zone_id: None,
                 cidrs: vec![],
                 block_public_access: subnet,
                 available_ip_addresses: None,

@@ -302,6 +302,7 @@ mod tests {
                 id: "subnet-a".into(),
                 vpc_id: "vpc-1".into(),
                 availability_zone: "us-east-1a".into(),
+                availability_zone_id: None,
                 cidrs: vec![],
                 block_public_access: None,
                 available_ip_addresses: None,

@@ -50,6 +50,10 @@ pub struct DnsCheck {
     /// Enabled zones none of whose node addresses is in the answer: clients sent by DNS never
     /// reach that node (and a probe of it shows what they would see if they did).
     pub zones_missing: Vec<String>,
+    /// Enabled zones left out of the answer as expected, because an ARC zonal shift has taken
+    /// them out of DNS (ALB114): not a failure (additive).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub zones_shifted: Vec<String>,
     /// Addresses of the answer that belong to no node of the ALB as the snapshot has it.
     pub unknown_addresses: Vec<IpAddr>,
     /// Why the name could not be resolved, when it could not.
@@ -205,7 +209,7 @@ pub fn dns_check(
         Ok(addresses) => (addresses, None),
         Err(error) => (Vec::new(), Some(error)),
     };
-    let zones_missing = if error.is_some() {
+    let left_out: Vec<String> = if error.is_some() {
         Vec::new()
     } else {
         plan.nodes
@@ -214,6 +218,8 @@ pub fn dns_check(
             .map(|n| n.zone.clone())
             .collect()
     };
+    let (zones_shifted, zones_missing) =
+        left_out.into_iter().partition(|z| plan.shifted.contains(z));
     let unknown_addresses = addresses
         .iter()
         .copied()
@@ -224,6 +230,7 @@ pub fn dns_check(
         overridden,
         addresses,
         zones_missing,
+        zones_shifted,
         unknown_addresses,
         error,
     }
@@ -672,6 +679,7 @@ mod tests {
                 .collect(),
             not_probed: Vec::new(),
             listeners: Vec::new(),
+            shifted: Vec::new(),
         };
         let ip = |s: &str| s.parse::<IpAddr>().unwrap();
         let d = dns_check(
@@ -688,5 +696,13 @@ mod tests {
             "an unanswered name says nothing of zones"
         );
         assert_eq!(d.error.as_deref(), Some("no such host"));
+        // A zone a zonal shift took out of DNS is expected to be missing.
+        let shifted = AlbPlan {
+            shifted: vec!["us-east-1b".into()],
+            ..plan
+        };
+        let d = dns_check("web.elb", true, Ok(vec![ip("127.0.1.10")]), &shifted);
+        assert!(d.zones_missing.is_empty());
+        assert_eq!(d.zones_shifted, vec!["us-east-1b"]);
     }
 }

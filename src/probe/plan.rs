@@ -31,6 +31,9 @@ pub struct AlbPlan {
     pub not_probed: Vec<NotProbed>,
     /// The listeners, in port order: one request per node address and listener.
     pub listeners: Vec<PlannedListener>,
+    /// Zones an ARC zonal shift has taken out of DNS (ALB114): their nodes are still probed,
+    /// but their absence from the DNS answer is expected.
+    pub shifted: Vec<String>,
 }
 
 /// One node: the addresses its zone's clients connect to.
@@ -166,10 +169,16 @@ pub fn plan(snapshot: &Snapshot, lb: &LoadBalancer, named: &[IpAddr]) -> AlbPlan
             tls: l.is_https(),
         })
         .collect();
+    let shifted = crate::analysis::shift::Shifts::analyse(snapshot, lb)
+        .away
+        .iter()
+        .map(|a| a.zone.to_string())
+        .collect();
     AlbPlan {
         nodes,
         not_probed,
         listeners,
+        shifted,
     }
 }
 
@@ -300,6 +309,7 @@ mod tests {
                     cidrs: cidrs.iter().map(|c| c.parse().unwrap()).collect(),
                     block_public_access: None,
                     available_ip_addresses: None,
+                    availability_zone_id: None,
                 },
             );
         }

@@ -225,6 +225,7 @@ pub(crate) mod tests {
             fingerprint: fingerprint.into(),
             baselined: false,
             suppressed: None,
+            masked_until: None,
             cause_key: String::new(),
         }
     }

@@ -65,6 +65,13 @@ pub fn dns_line(probe: &AlbProbe) -> String {
             dns.zones_missing.join(", ")
         );
     }
+    if !dns.zones_shifted.is_empty() {
+        let _ = write!(
+            line,
+            "; {} left out as expected (a zonal shift, ALB114)",
+            dns.zones_shifted.join(", ")
+        );
+    }
     if !dns.unknown_addresses.is_empty() {
         let unknown: Vec<String> = dns
             .unknown_addresses
@@ -256,6 +263,7 @@ mod tests {
                 overridden: false,
                 addresses: vec!["198.51.100.1".parse().unwrap()],
                 zones_missing: vec!["us-east-1b".into()],
+                zones_shifted: Vec::new(),
                 unknown_addresses: Vec::new(),
                 error: None,
             },
@@ -298,6 +306,7 @@ mod tests {
                 overridden: false,
                 addresses: Vec::new(),
                 zones_missing: Vec::new(),
+                zones_shifted: Vec::new(),
                 unknown_addresses: Vec::new(),
                 error: Some("no such host".into()),
             },

@@ -279,6 +279,12 @@ fn render_cause(out: &mut String, cause: &Cause<'_>) {
             group::joined(&symptoms, group::SHOWN)
         );
     }
+    if let Some(until) = &f.masked_until {
+        let _ = writeln!(
+            out,
+            "          masked until: {until} (a zonal shift keeps clients away from this node, ALB114)"
+        );
+    }
     let changes = cause.distinct(|f| {
         if f.change.is_empty() {
             f.resource.clone()

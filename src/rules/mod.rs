@@ -66,6 +66,7 @@ impl Rule {
             fingerprint: String::new(),
             baselined: false,
             suppressed: None,
+            masked_until: None,
             cause_key: String::new(),
         }
     }
@@ -86,6 +87,7 @@ pub static REGISTRY: &[&Rule] = &[
     &inspection::alb111_inspection_endpoint_unavailable::RULE,
     &inspection::alb112_inspection_subnet_no_return_route::RULE,
     &inspection::alb113_firewall_drops_client::RULE,
+    &frontend::alb114_zonal_shift_active::RULE,
     &frontend::alb115_subnet_out_of_addresses::RULE,
     &backend::alb201_backend_sg_egress_denies_target::RULE,
     &backend::alb202_target_sg_denies_alb::RULE,

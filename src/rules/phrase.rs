@@ -11,6 +11,7 @@ use super::{Emitter, Rule};
 use crate::analysis::backend::{Component, PathFinding, Placement, PortRole};
 use crate::analysis::cause::{destination, Cause};
 use crate::analysis::frontend::{Block, Hop};
+use crate::analysis::shift::Away;
 use crate::analysis::AlbContext;
 use crate::finding::{Finding, Severity, Symptom};
 use crate::model::{Dataset, Scheme};
@@ -497,4 +498,84 @@ pub fn capacity(rule: &Rule, short: &crate::analysis::capacity::Short) -> Findin
             .insert("available_ip_addresses".into(), n.into());
     }
     finding
+}
+/// ALB114: the shift that took `away`'s node out of DNS; [`shift_masks`] adds what it masks.
+pub fn zonal_shift(rule: &Rule, lb: &crate::model::LoadBalancer, away: &Away) -> Finding {
+    let shift = away.shift;
+    let until = match &shift.expiry {
+        Some(t) => format!("until {t}"),
+        None => "until AWS ends the autoshift".to_string(),
+    };
+    let message = format!(
+        "{} {} moves {}'s traffic away from {} ({}) {until}: its node there takes no client, and the nodes in the other zones carry them all.",
+        capital(shift.kind.as_str()),
+        shift.id,
+        lb.name,
+        away.zone,
+        shift.away_from,
+    );
+    let remediation = format!(
+        "Nothing to change on the ALB. Fix the findings about {} before the shift ends, or end the shift once the zone is healthy.",
+        away.zone
+    );
+    let mut finding = rule
+        .finding(&lb.arn, message, remediation)
+        .zone(away.zone)
+        .change(vec![lb.arn.clone()])
+        .evidence("shift_id", shift.id.clone())
+        .evidence("kind", shift.kind.as_str())
+        .evidence("away_from", shift.away_from.clone())
+        .evidence("until", away.until());
+    if let Some(start) = &shift.start_time {
+        finding = finding.evidence("start_time", start.clone());
+    }
+    if let Some(comment) = &shift.comment {
+        finding = finding.evidence("comment", comment.clone());
+    }
+    finding
+}
+
+/// Completes each ALB114 finding with the findings it masks (those of its zone that carry
+/// `masked_until`).
+pub fn shift_masks(findings: &mut [Finding]) {
+    let code = super::frontend::alb114_zonal_shift_active::RULE.code;
+    let masked: Vec<(Option<String>, String)> = findings
+        .iter()
+        .filter(|f| f.masked_until.is_some())
+        .map(|f| {
+            let port = f.port.map(|p| format!(" port {p}")).unwrap_or_default();
+            (
+                f.availability_zone.clone(),
+                format!("{} {}{port}", f.rule, f.resource),
+            )
+        })
+        .collect();
+    for f in findings.iter_mut().filter(|f| f.rule == code) {
+        let mut list: Vec<String> = masked
+            .iter()
+            .filter(|(z, _)| *z == f.availability_zone)
+            .map(|(_, m)| m.clone())
+            .collect();
+        list.sort();
+        list.dedup();
+        f.message.push_str(&match list.len() {
+            0 => " It masks no finding.".to_string(),
+            n => format!(
+                " Until then it masks {n} finding{}: {}.",
+                if n == 1 { "" } else { "s" },
+                list.join(", ")
+            ),
+        });
+        f.evidence.insert(
+            "masks".into(),
+            Value::Array(list.into_iter().map(Value::from).collect()),
+        );
+    }
+}
+
+fn capital(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }

@@ -98,8 +98,12 @@ fn evaluate_alb<'a>(ctx: &AlbContext<'a, '_>) -> AlbOutcome<'a> {
         not_evaluated.extend(emitter.not_evaluated);
     }
     for f in &mut findings {
+        if f.rule != super::frontend::alb114_zonal_shift_active::RULE.code {
+            ctx.shifts().mask(f);
+        }
         f.fingerprint = f.compute_fingerprint(&ctx.lb.arn);
     }
+    super::phrase::shift_masks(&mut findings);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let not_applicable = ctx
         .backend()

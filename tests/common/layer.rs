@@ -226,6 +226,25 @@ fn defaults(layer: &Layer) {
     layer.default_rewrite(|call, reply| bpa_states(call, reply, "off"));
     // CloudWatch (`--observe`): the SDK speaks RPC v2 CBOR, moto the JSON protocol.
     layer.default_answer(cbor::bridge);
+    // ARC zonal shift (moto has none): every ALB is a managed resource without any zonal
+    // shift, practice run or autoshift, as in an account where nobody shifted a zone.
+    layer.default_answer(|call| {
+        (call.service == "arc-zonal-shift" && call.path.starts_with("/managedresources/")).then(
+            || {
+                let id = call.path.trim_start_matches("/managedresources/");
+                Reply::json(
+                    200,
+                    &serde_json::json!({
+                        "arn": percent_decode(id),
+                        "appliedWeights": {},
+                        "zonalShifts": [],
+                        "autoshifts": [],
+                        "zonalAutoshiftStatus": "DISABLED"
+                    }),
+                )
+            },
+        )
+    });
 }
 
 /// DescribeVpcBlockPublicAccessOptions' answer for an account in `mode`.
@@ -384,4 +403,30 @@ pub mod cbor {
             ),
         }
     }
+}
+
+/// `%XX` escapes of a path segment decoded (ARNs arrive with `:` and `/` escaped).
+pub fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match (b[i], b.get(i + 1..i + 3)) {
+            (b'%', Some(hex)) => match u8::from_str_radix(&String::from_utf8_lossy(hex), 16) {
+                Ok(v) => {
+                    out.push(v);
+                    i += 3;
+                }
+                Err(_) => {
+                    out.push(b'%');
+                    i += 1;
+                }
+            },
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

@@ -86,6 +86,8 @@ pub struct PathCheck<'a> {
 pub struct Backend<'a> {
     /// ALB nodes, in zone order.
     pub nodes: Vec<Node<'a>>,
+    /// Per node, whether it is in DNS (a zonal shift takes a node out).
+    pub in_dns: Vec<bool>,
     /// Every target of every forwarded group with a network path.
     pub targets: Vec<BackendTarget<'a>>,
     /// Every (target, port) with its verdicts.
@@ -98,8 +100,14 @@ pub struct Backend<'a> {
 
 impl<'a> Backend<'a> {
     /// Analyses every forwarded target of `lb`.
-    pub fn analyse(snapshot: &'a Snapshot, index: &Index<'a>, lb: &'a LoadBalancer) -> Self {
+    pub fn analyse(
+        snapshot: &'a Snapshot,
+        index: &Index<'a>,
+        lb: &'a LoadBalancer,
+        in_dns: &[bool],
+    ) -> Self {
         let nodes = nodes::nodes(&snapshot.network, index, lb);
+        let in_dns = super::frontend::in_dns_or_all(in_dns, nodes.len());
         let mut targets = Vec::new();
         let mut not_applicable = Vec::new();
         let mut missing_groups = Vec::new();
@@ -151,6 +159,7 @@ impl<'a> Backend<'a> {
         }
         Backend {
             nodes,
+            in_dns,
             targets,
             checks,
             not_applicable,
@@ -177,12 +186,20 @@ impl<'a> Backend<'a> {
             let Some(first) = broken.first() else {
                 continue;
             };
-            let broken_anywhere = check
+            // Clients reach only the nodes in DNS: when every one of them is broken, all get
+            // 504s (a node out of DNS is judged as it will be once the shift ends).
+            let serving = |i: usize| self.in_dns.get(i).copied().unwrap_or(true);
+            let shifted_only = broken.iter().all(|(i, _)| !serving(*i));
+            let counted: Vec<_> = check
                 .verdicts
+                .iter()
+                .filter(|(i, _)| shifted_only || serving(*i))
+                .collect();
+            let broken_anywhere = counted
                 .iter()
                 .filter(|(_, v)| v.values().any(|v| matches!(v, Verdict::Broken(_))))
                 .count();
-            let symptom = if broken_anywhere == check.verdicts.len() {
+            let symptom = if broken_anywhere == counted.len() {
                 Symptom::Http504
             } else {
                 Symptom::IntermittentHttp504

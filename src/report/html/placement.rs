@@ -246,6 +246,7 @@ pub(super) mod tests {
             fingerprint: String::new(),
             baselined: false,
             suppressed: None,
+            masked_until: None,
             cause_key: String::new(),
         }
     }

@@ -1,4 +1,4 @@
-//! Rules about the client -> ALB node path (ALB101–ALB108).
+//! Rules about the client -> ALB node path (ALB101–ALB108, ALB114).
 
 pub mod alb101_frontend_sg_denies_client;
 pub mod alb102_frontend_nacl_denies_request;
@@ -9,4 +9,5 @@ pub mod alb106_internal_no_private_connectivity;
 pub mod alb107_no_listeners;
 pub mod alb108_client_address_family_not_served;
 pub mod alb109_vpc_block_public_access;
+pub mod alb114_zonal_shift_active;
 pub mod alb115_subnet_out_of_addresses;
