@@ -190,6 +190,8 @@ pub(crate) mod tests {
             fingerprint: fingerprint.into(),
             baselined: false,
             cause_key: String::new(),
+            fix: Default::default(),
+            cause_ports: String::new(),
         }
     }
 

@@ -9,6 +9,7 @@ use crate::finding::{Finding, Severity};
 use crate::model::Dataset;
 
 mod backend;
+mod fixes;
 mod frontend;
 mod inspection;
 pub mod phrase;
@@ -65,6 +66,8 @@ impl Rule {
             fingerprint: String::new(),
             baselined: false,
             cause_key: String::new(),
+            fix: Default::default(),
+            cause_ports: String::new(),
         }
     }
 }

@@ -230,7 +230,8 @@ pub fn frontend(rule: &Rule, ctx: &AlbContext, block: &Block, resource: String) 
         .finding(resource, message, remediation)
         .severity(block.severity)
         .symptom(block.symptom)
-        .change(change);
+        .change(change)
+        .fix(super::fixes::frontend(ctx, block));
     if let Some(n) = node {
         finding = finding.zone(n.zone);
     }
@@ -346,7 +347,18 @@ pub fn backend(rule: &Rule, ctx: &AlbContext, f: &PathFinding, resource: String)
     let node_side = entries_brief(&node_side);
     let private =
         "the VPN/Direct Connect gateway, transit gateway or peering connection that reaches it";
-    let port = f.port.to_string();
+    // Targets on ECS dynamic host ports belong together: one rule for the range, not one per task.
+    let port = if f.target.group.target_type == crate::model::TargetType::Instance
+        && f.port >= super::fixes::DYNAMIC_PORTS.0
+    {
+        format!(
+            "{}-{} (the dynamic host port range)",
+            super::fixes::DYNAMIC_PORTS.0,
+            super::fixes::DYNAMIC_PORTS.1
+        )
+    } else {
+        f.port.to_string()
+    };
     let remediation = match (f.component, cause) {
         (Component::AlbEgress, _) => {
             let peer = match &f.target.placement {
@@ -447,6 +459,11 @@ pub fn backend(rule: &Rule, ctx: &AlbContext, f: &PathFinding, resource: String)
         .target(f.target.target.id.clone())
         .symptom(f.symptom)
         .change(change);
+    let (fix, together) = super::fixes::backend(ctx, f);
+    finding = finding.fix(fix);
+    if let Some((from, to)) = together {
+        finding.cause_ports = format!("{from}-{to}");
+    }
     if let Some(i) = f.node {
         finding = finding.zone(nodes[i].zone);
     }

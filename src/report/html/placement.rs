@@ -246,6 +246,8 @@ pub(super) mod tests {
             fingerprint: String::new(),
             baselined: false,
             cause_key: String::new(),
+            fix: Default::default(),
+            cause_ports: String::new(),
         }
     }
 
