@@ -230,8 +230,27 @@ pub fn frontend(rule: &Rule, ctx: &AlbContext, block: &Block, resource: String) 
         .finding(resource, message, remediation)
         .severity(block.severity)
         .symptom(block.symptom)
-        .change(change)
-        .fix(super::fixes::frontend(ctx, block));
+        .change(change);
+    let fix = super::fixes::frontend(ctx, block);
+    if let (
+        Some(crate::fix::Change::OwnRouteTable {
+            from,
+            subnet,
+            routes,
+            ..
+        }),
+        Some(n),
+    ) = (fix.plan.first(), node)
+    {
+        // The shared table serves subnets this finding is not about: never repoint it.
+        let routes: Vec<String> = routes.iter().map(|(d, t)| format!("{d} -> {t}")).collect();
+        finding.remediation = format!(
+            "{from} also serves subnets other than the ALB's, and repointing it would cut their way out: give {subnet} a route table of its own ({}; the commands are in the fix), or enable the public subnet of {} for the ALB instead.",
+            routes.join(", "),
+            n.zone
+        );
+    }
+    finding = finding.fix(fix);
     if let Some(n) = node {
         finding = finding.zone(n.zone);
     }
