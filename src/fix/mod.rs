@@ -28,7 +28,9 @@ pub const SG_RULES_PER_DIRECTION: usize = 60;
 pub const ACL_ENTRIES_PER_DIRECTION: usize = 20;
 
 /// A finding's fix as the report carries it (`fix` in JSON).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct Fix {
     /// The edits, in the order to make them; empty when no safe structured fix is known.
     #[serde(default)]
@@ -47,7 +49,7 @@ pub struct Fix {
 }
 
 /// One edit as a person makes it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FixChange {
     /// The id of what is edited (`sg-…`, `acl-…`, `rtb-…`, or the subnet a new table is for).
     pub resource: String,
@@ -78,7 +80,7 @@ impl Fix {
 }
 
 /// Who a security group rule admits.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Peer {
     /// CIDR blocks, one rule each.
     Cidrs(Vec<IpNet>),
@@ -88,7 +90,7 @@ pub enum Peer {
 
 /// A typed edit of the model that mirrors one AWS API call (or, for a new route table, the
 /// calls that create, fill and associate it).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Change {
     /// Allow TCP `ports` from (inbound) or to (outbound) `peer` in `group`.
     AddSgRule {

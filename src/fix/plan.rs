@@ -100,6 +100,7 @@ mod tests {
 
     fn acl(numbers: &[i32]) -> NetworkAcl {
         NetworkAcl {
+            unreadable_entries: Default::default(),
             id: "acl-1".into(),
             vpc_id: "vpc-1".into(),
             default: false,
