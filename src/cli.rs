@@ -60,6 +60,15 @@ enum Command {
     },
     /// Print the JSON Schema of the JSON report (docs/report.schema.json).
     Schema,
+    /// Show one finding's fix (by fingerprint), its commands, and the verdicts before and after
+    /// the change, audited on a copy of the snapshot.
+    ExplainFix {
+        /// The finding's fingerprint, from a report.
+        fingerprint: String,
+        /// The snapshot the report was made from.
+        #[arg(long, value_name = "FILE")]
+        snapshot: PathBuf,
+    },
     /// Show one rule's documentation.
     Explain {
         /// A rule code, e.g. ALB104.
@@ -269,6 +278,21 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Explain { rule } => {
             let r = rules::find(&rule).ok_or(Error::UnknownRule(rule))?;
             print_stdout(&rules::explain(r))?;
+            Ok(0)
+        }
+        Command::ExplainFix {
+            fingerprint,
+            snapshot,
+        } => {
+            let parsed = load_snapshot(&snapshot)?;
+            let text = crate::fix::explain::explain(&parsed, &Options::default(), &fingerprint)
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "no finding of {} has fingerprint {fingerprint}",
+                        snapshot.display()
+                    ))
+                })?;
+            print_stdout(&text)?;
             Ok(0)
         }
         Command::Audit(args) => audit(args),

@@ -146,6 +146,14 @@ pub struct Finding {
     /// and reason code for a target's health); empty: the resources in `change`.
     #[serde(skip)]
     pub cause_key: String,
+    /// The fix as typed, commanded edits and whether it was verified against the snapshot
+    /// (additive to schema 1); `verified: false` with no changes when no safe fix is known.
+    #[serde(default)]
+    pub fix: crate::fix::Fix,
+    /// What names the ports of the cause for the fingerprint when they belong together (ECS
+    /// dynamic host ports: `32768-65535`); empty: the finding's port.
+    #[serde(skip)]
+    pub cause_ports: String,
 }
 
 impl Finding {
@@ -185,6 +193,12 @@ impl Finding {
         self
     }
 
+    /// Proposes a fix (verified later, by [`crate::rules::run`]).
+    pub fn fix(mut self, fix: crate::fix::Fix) -> Self {
+        self.fix = fix;
+        self
+    }
+
     /// Names the cause for the fingerprint (see [`Finding::cause_key`]).
     pub fn cause_key(mut self, key: impl Into<String>) -> Self {
         self.cause_key = key.into();
@@ -202,7 +216,11 @@ impl Finding {
     /// the port, never the message (which may be reworded) nor a target; first 16 bytes in hex.
     pub fn compute_fingerprint(&self, lb_arn: &str) -> String {
         use sha2::{Digest, Sha256};
-        let port = self.port.map(|p| p.to_string()).unwrap_or_default();
+        let port = if self.cause_ports.is_empty() {
+            self.port.map(|p| p.to_string()).unwrap_or_default()
+        } else {
+            self.cause_ports.clone()
+        };
         let cause = if self.cause_key.is_empty() {
             let mut ids: Vec<&str> = self
                 .change

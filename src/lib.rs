@@ -10,6 +10,7 @@ pub mod cli;
 pub mod collect;
 pub mod error;
 pub mod finding;
+pub mod fix;
 pub mod model;
 pub mod net;
 pub mod probe;

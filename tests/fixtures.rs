@@ -219,6 +219,12 @@ const EXPECTED: &[(&str, i32, &[&str])] = &[
         1,
         &["ALB104:error:us-east-1b"],
     ),
+    (
+        "route-table-shared-with-private/default",
+        1,
+        &["ALB104:error:us-east-1b"],
+    ),
+    ("ecs-dynamic-ports/default", 1, &["ALB202:error:-"]),
     ("no-listeners/default", 1, &["ALB107:error:-"]),
     ("route-blackhole/default", 0, &["ALB105:warning:us-east-1b"]),
     ("sg-office-only/default", 0, &["ALB101:note:-"]),

@@ -1038,3 +1038,56 @@ fn show_disagreements() {
         }
     }
 }
+
+/// The audit of `snapshot` as (ALB, fingerprint) -> severity, through the library.
+fn fingerprints(
+    snapshot: &alb_audit::model::Snapshot,
+    options: &alb_audit::rules::Options,
+) -> BTreeMap<String, alb_audit::finding::Severity> {
+    alb_audit::rules::evaluate(snapshot, options)
+        .into_iter()
+        .flat_map(|o| {
+            o.findings
+                .into_iter()
+                .map(move |f| (format!("{} {}", o.lb.arn, f.fingerprint), f.severity))
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(Config { cases: 32, ..Config::default() })]
+
+    /// Every fix marked verified, applied to the broken world, leaves no finding of its cause
+    /// and no finding that is new or worse; every finding carries a fix (changes or a note).
+    #[test]
+    fn verified_fixes_fix_and_break_nothing(w in world()) {
+        let snapshot: alb_audit::model::Snapshot =
+            serde_json::from_value(w.snapshot()).unwrap();
+        let options = alb_audit::rules::Options {
+            client_cidrs: w.clients.clone(),
+            ..Default::default()
+        };
+        let before = fingerprints(&snapshot, &options);
+        for outcome in alb_audit::rules::evaluate(&snapshot, &options) {
+            for f in outcome.findings {
+                prop_assert!(!f.fix.changes.is_empty() || f.fix.note.is_some() || !f.fix.verified,
+                    "{} has neither changes nor a note", f.rule);
+                if !f.fix.verified {
+                    continue;
+                }
+                prop_assert!(!f.fix.changes.is_empty(), "{} verified without changes", f.rule);
+                let mut fixed = snapshot.clone();
+                for c in &f.fix.plan {
+                    c.apply(&mut fixed);
+                }
+                let after = fingerprints(&fixed, &options);
+                let key = format!("{} {}", outcome.lb.arn, f.fingerprint);
+                prop_assert!(!after.contains_key(&key), "{} {:?} still there after {:?}", f.rule, f.availability_zone, f.fix.changes);
+                for (k, sev) in &after {
+                    prop_assert!(before.get(k).is_some_and(|b| b >= sev),
+                        "fixing {} ({:?}) made {k} new or worse", f.rule, f.fix.changes);
+                }
+            }
+        }
+    }
+}

@@ -177,6 +177,29 @@ impl ClientScope {
         self.per_family(blocked, |p| p.entry.clone(), entries_brief, ", ")
     }
 
+    /// The blocks of [`ClientScope::entries`] as a fix enters them: a whole population by its
+    /// entry (`0.0.0.0/0`, the VPC's blocks), else the exact CIDR blocks.
+    pub fn entry_nets(&self, blocked: &AddrSet) -> Vec<ipnet::IpNet> {
+        let mut out = Vec::new();
+        for family in [blocked.v4_part(), blocked.v6_part()] {
+            if family.is_empty() {
+                continue;
+            }
+            match self
+                .populations
+                .iter()
+                .find(|p| !p.addrs.is_empty() && p.addrs.is_subset(&family))
+            {
+                Some(p) => match p.entry.parse::<ipnet::IpNet>() {
+                    Ok(net) => out.push(net),
+                    Err(_) => out.extend(p.addrs.to_cidrs()),
+                },
+                None => out.extend(family.to_cidrs()),
+            }
+        }
+        out
+    }
+
     fn per_family(
         &self,
         blocked: &AddrSet,

@@ -305,8 +305,7 @@ impl Collector {
             (http2, attribute_gaps),
             observed,
             (zonal_shifts, shift_gaps),
-        ) =
-            tokio::join!(
+        ) = tokio::join!(
             lb_chain,
             listener_chain,
             group_chain,

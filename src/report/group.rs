@@ -227,6 +227,8 @@ pub(crate) mod tests {
             suppressed: None,
             masked_until: None,
             cause_key: String::new(),
+            fix: Default::default(),
+            cause_ports: String::new(),
         }
     }
 

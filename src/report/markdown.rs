@@ -178,6 +178,22 @@ fn render_safe(report: &Report) -> String {
             for fix in c.distinct(|f| f.remediation.as_str()).iter().take(3) {
                 let _ = writeln!(out, "   - fix: {}", cell(fix));
             }
+            for fix in c.distinct(|f| &f.fix).iter().take(3) {
+                for change in &fix.changes {
+                    let _ = writeln!(
+                        out,
+                        "   - {} change of {}: {} {}",
+                        if fix.verified {
+                            "verified"
+                        } else {
+                            "unverified"
+                        },
+                        code(&change.resource),
+                        cell(&change.edit),
+                        code(&change.command)
+                    );
+                }
+            }
         }
     }
     // What could not be read at all (an account, a region) comes first: no ALB carries it.

@@ -515,7 +515,7 @@ expires = 2027-03-31
                     glob_oracle(&g.0, &t.chars().collect::<Vec<_>>())
                 });
                 let keys = |e: &Entry| {
-                    (e.rules.is_empty() || e.rules.iter().any(|r| *r == f.rule))
+                    (e.rules.is_empty() || e.rules.contains(&f.rule))
                         && e.account.as_ref().is_none_or(|a| *a == account)
                         && e.region.as_ref().is_none_or(|r| *r == region)
                         && (glob(&e.alb, name) || glob(&e.alb, &arn))

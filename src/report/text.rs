@@ -305,6 +305,17 @@ fn render_cause(out: &mut String, cause: &Cause<'_>) {
     for fix in fixes.iter().take(FIXES_SHOWN) {
         let _ = writeln!(out, "          fix: {fix}");
     }
+    for fix in cause.distinct(|f| &f.fix).iter().take(FIXES_SHOWN) {
+        let state = if fix.verified {
+            "verified on a copy of the snapshot"
+        } else {
+            "not verified"
+        };
+        for c in &fix.changes {
+            let _ = writeln!(out, "          {state}: {}: {}", c.resource, c.edit);
+            let _ = writeln!(out, "            $ {}", c.command);
+        }
+    }
     if fixes.len() > FIXES_SHOWN {
         let _ = writeln!(
             out,

@@ -10,6 +10,7 @@ use crate::model::Dataset;
 
 mod actions;
 mod backend;
+mod fixes;
 mod frontend;
 mod inspection;
 pub mod phrase;
@@ -68,6 +69,8 @@ impl Rule {
             suppressed: None,
             masked_until: None,
             cause_key: String::new(),
+            fix: Default::default(),
+            cause_ports: String::new(),
         }
     }
 }

@@ -232,6 +232,26 @@ pub fn frontend(rule: &Rule, ctx: &AlbContext, block: &Block, resource: String) 
         .severity(block.severity)
         .symptom(block.symptom)
         .change(change);
+    let fix = super::fixes::frontend(ctx, block);
+    if let (
+        Some(crate::fix::Change::OwnRouteTable {
+            from,
+            subnet,
+            routes,
+            ..
+        }),
+        Some(n),
+    ) = (fix.plan.first(), node)
+    {
+        // The shared table serves subnets this finding is not about: never repoint it.
+        let routes: Vec<String> = routes.iter().map(|(d, t)| format!("{d} -> {t}")).collect();
+        finding.remediation = format!(
+            "{from} also serves subnets other than the ALB's, and repointing it would cut their way out: give {subnet} a route table of its own ({}; the commands are in the fix), or enable the public subnet of {} for the ALB instead.",
+            routes.join(", "),
+            n.zone
+        );
+    }
+    finding = finding.fix(fix);
     if let Some(n) = node {
         finding = finding.zone(n.zone);
     }
@@ -347,7 +367,18 @@ pub fn backend(rule: &Rule, ctx: &AlbContext, f: &PathFinding, resource: String)
     let node_side = entries_brief(&node_side);
     let private =
         "the VPN/Direct Connect gateway, transit gateway or peering connection that reaches it";
-    let port = f.port.to_string();
+    // Targets on ECS dynamic host ports belong together: one rule for the range, not one per task.
+    let port = if f.target.group.target_type == crate::model::TargetType::Instance
+        && f.port >= super::fixes::DYNAMIC_PORTS.0
+    {
+        format!(
+            "{}-{} (the dynamic host port range)",
+            super::fixes::DYNAMIC_PORTS.0,
+            super::fixes::DYNAMIC_PORTS.1
+        )
+    } else {
+        f.port.to_string()
+    };
     let remediation = match (f.component, cause) {
         (Component::AlbEgress, _) => {
             let peer = match &f.target.placement {
@@ -448,6 +479,11 @@ pub fn backend(rule: &Rule, ctx: &AlbContext, f: &PathFinding, resource: String)
         .target(f.target.target.id.clone())
         .symptom(f.symptom)
         .change(change);
+    let (fix, together) = super::fixes::backend(ctx, f);
+    finding = finding.fix(fix);
+    if let Some((from, to)) = together {
+        finding.cause_ports = format!("{from}-{to}");
+    }
     if let Some(i) = f.node {
         finding = finding.zone(nodes[i].zone);
     }

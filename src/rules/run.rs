@@ -1,7 +1,7 @@
 //! Running the catalogue: for each ALB, each rule of [`super::REGISTRY`] runs unless data it
 //! needs is missing, in which case it is `not_evaluated` with the failed read as the reason.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Rule, REGISTRY};
 use crate::analysis::index::Index;
@@ -55,8 +55,55 @@ impl Emitter {
     }
 }
 
-/// Runs every rule against every ALB of the snapshot.
+/// Runs every rule against every ALB of the snapshot and verifies each proposed fix
+/// ([`crate::fix::verify`]): `fix.verified` is true only for a fix that, applied to a copy of
+/// the snapshot, makes its finding go without a new or worse one.
 pub fn evaluate<'a>(snapshot: &'a Snapshot, options: &Options) -> Vec<AlbOutcome<'a>> {
+    let mut outcomes = evaluate_unverified(snapshot, options);
+    let everything: Vec<(String, String, Finding)> = outcomes
+        .iter()
+        .flat_map(|o| {
+            o.findings
+                .iter()
+                .map(|f| (o.lb.vpc_id.clone(), o.lb.arn.clone(), f.clone()))
+        })
+        .collect();
+    // One verification per cause: findings that share a fingerprint share their fix.
+    let mut verdicts: BTreeMap<(String, String), (bool, Option<String>)> = BTreeMap::new();
+    for o in &mut outcomes {
+        for f in &mut o.findings {
+            if f.fix.plan.is_empty() {
+                continue;
+            }
+            let key = (o.lb.arn.clone(), f.fingerprint.clone());
+            let (verified, why) = verdicts
+                .entry(key)
+                .or_insert_with(|| {
+                    let before = everything
+                        .iter()
+                        .filter(|(vpc, _, _)| *vpc == o.lb.vpc_id)
+                        .map(|(_, arn, f)| (arn.clone(), f.clone()))
+                        .collect();
+                    let v = crate::fix::verify(
+                        snapshot,
+                        options,
+                        &o.lb.arn,
+                        &f.fingerprint,
+                        &f.fix.plan,
+                        before,
+                    );
+                    (v.verified, v.why)
+                })
+                .clone();
+            f.fix.verified = verified;
+            f.fix.note = why;
+        }
+    }
+    outcomes
+}
+
+/// Runs every rule against every ALB of the snapshot, proposing fixes without verifying them.
+pub fn evaluate_unverified<'a>(snapshot: &'a Snapshot, options: &Options) -> Vec<AlbOutcome<'a>> {
     let explicit = AddrSet::from_nets(&options.client_cidrs);
     let index = Index::new(snapshot);
     snapshot

@@ -289,7 +289,6 @@ pub fn block_public_access(layer: &Layer, mode: &'static str) {
     layer.rewrite(move |call, reply| bpa_states(call, reply, mode));
 }
 
-
 /// CloudWatch's Smithy RPC v2 CBOR, which the current SDK speaks and moto does not (moto serves
 /// the query and JSON protocols only; getmoto/moto issue 9195): a request
 /// `POST /service/GraniteServiceVersion20100801/operation/OP` with `smithy-protocol:

@@ -387,6 +387,20 @@ fn findings(out: &mut String, findings: &[Finding]) {
             "<p><span class=\"key\">fix</span> {}</p>",
             escape(&f.remediation)
         );
+        for c in &f.fix.changes {
+            let _ = writeln!(
+                out,
+                "<p><span class=\"key\">{}</span> {}: {} <code>{}</code></p>",
+                if f.fix.verified {
+                    "verified change"
+                } else {
+                    "unverified change"
+                },
+                escape(&c.resource),
+                escape(&c.edit),
+                escape(&c.command)
+            );
+        }
         if !f.evidence.is_empty() {
             let evidence = serde_json::to_string_pretty(&f.evidence).unwrap_or_default();
             let _ = writeln!(

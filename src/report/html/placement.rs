@@ -248,6 +248,8 @@ pub(super) mod tests {
             suppressed: None,
             masked_until: None,
             cause_key: String::new(),
+            fix: Default::default(),
+            cause_ports: String::new(),
         }
     }
 
