@@ -18,19 +18,25 @@ pub fn unknowns(snapshot: &Snapshot, lb: &LoadBalancer) -> Vec<(Dataset, String)
     let mut out = Vec::new();
     let mut add =
         |dataset: Dataset, reason: String| out.push((dataset, format!("{SOURCE}: {reason}")));
-    if lb.scheme == Scheme::Unknown {
+    // An ALB whose own read failed is a placeholder: its empty fields are that failure, which
+    // the gap already names, not values of their own.
+    let unread = snapshot
+        .gaps_for(&lb.arn, Dataset::LoadBalancers)
+        .next()
+        .is_some();
+    if !unread && lb.scheme == Scheme::Unknown {
         add(
             Dataset::LoadBalancers,
             "the ALB's scheme is missing or unknown".into(),
         );
     }
-    if lb.ip_address_type == IpAddressType::Unknown {
+    if !unread && lb.ip_address_type == IpAddressType::Unknown {
         add(
             Dataset::LoadBalancers,
             "the ALB's IP address type is missing or unknown".into(),
         );
     }
-    if lb.vpc_id.is_empty() {
+    if !unread && lb.vpc_id.is_empty() {
         add(Dataset::LoadBalancers, "the ALB's VPC id is missing".into());
     }
     let network = &snapshot.network;

@@ -199,7 +199,11 @@ mod tests {
         let m = markdown::render(&report);
         assert!(m.contains("### Observed"), "{m}");
         assert!(m.contains("| clean | us-east-1a | 4000 new connections, 12 ELB 502"));
-        assert!(m.contains("**http-502 (12 HTTPCode_ELB_502_Count)**"));
+        // Markdown escapes the metric's underscores (report/escape/markdown.rs).
+        assert!(
+            m.contains("**http-502 (12 HTTPCode\\_ELB\\_502\\_Count)**"),
+            "{m}"
+        );
         assert!(m.contains("contradicts fp-2"));
 
         let mut denied = observed();

@@ -502,6 +502,9 @@ impl World {
             .elb
             .create_load_balancer()
             .name(name)
+            // AWS's default, said outright: moto leaves the scheme out of its answers when the
+            // create call does, and an unknown scheme is never judged.
+            .scheme(LoadBalancerSchemeEnum::InternetFacing)
             .set_subnets(Some(self.alb_subnets.to_vec()));
         if network {
             req = req.r#type(aws_sdk_elasticloadbalancingv2::types::LoadBalancerTypeEnum::Network);

@@ -172,16 +172,25 @@ fn spots(topology: &Topology, f: &Finding) -> Vec<Spot> {
             .into_iter()
             .map(Spot::ClientEdge)
             .collect(),
-        Some(Family::Tls) => topology
-            .listeners
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| f.port.is_none_or(|p| p == l.port))
-            .map(|(i, _)| Spot::Listener(i))
-            .collect(),
+        Some(Family::Tls) => listener_spots(topology, f),
+        // A listener's own failure behind the front door (an authenticate action whose
+        // identity provider the nodes cannot reach, a rule nobody reaches): its listener.
+        Some(Family::Backend) if f.target.is_none() && f.resource.contains(":listener/") => {
+            listener_spots(topology, f)
+        }
         Some(Family::Backend) => backend_spots(topology, f),
         None => Vec::new(),
     }
+}
+
+fn listener_spots(topology: &Topology, f: &Finding) -> Vec<Spot> {
+    topology
+        .listeners
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| f.port.is_none_or(|p| p == l.port))
+        .map(|(i, _)| Spot::Listener(i))
+        .collect()
 }
 
 fn backend_spots(topology: &Topology, f: &Finding) -> Vec<Spot> {
