@@ -1,7 +1,9 @@
-//! Tests only: an HTTP client for the SDK that answers each EC2 `Action` with recorded AWS
-//! answers (the service's real XML shapes), so the collector's parsing and its handling of
-//! failures are tested without an account. moto does not implement VPC Block Public Access,
-//! so these replays are where the collector meets those APIs' answers.
+//! Tests only: an HTTP client for the SDK that answers each call with recorded AWS answers (the
+//! service's real XML or JSON shapes), so the collector's parsing and its handling of failures
+//! are tested without an account. moto implements neither VPC Block Public Access nor ARC zonal
+//! shift, so these replays are where the collector meets those APIs' answers. A call is named
+//! by its query-protocol `Action` (EC2, ELB), else by its path's first segment
+//! (`/managedresources` for REST APIs).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -17,8 +19,12 @@ use tokio::sync::Semaphore;
 
 use super::{AwsOptions, Collector};
 
-/// Queued (HTTP status, body) answers per action.
-type Answers = BTreeMap<String, VecDeque<(u16, String)>>;
+/// A recorded answer: HTTP status, body, and the error code a REST-JSON error carries in its
+/// `x-amzn-errortype` header.
+type Answer = (u16, String, Option<String>);
+
+/// Queued answers per action.
+type Answers = BTreeMap<String, VecDeque<Answer>>;
 
 /// Answers by action, each used once in order; the requests' actions as seen.
 #[derive(Clone, Debug, Default)]
@@ -30,16 +36,25 @@ pub struct Replay {
 impl Replay {
     /// Queues `body` with HTTP `status` as the next answer to `action`.
     pub fn answer(self, action: &str, status: u16, body: &str) -> Self {
+        self.queue(action, (status, body.to_string(), None))
+    }
+
+    /// Queues a REST-JSON error: `status`, the error `code` in `x-amzn-errortype`, and `body`.
+    pub fn answer_error(self, action: &str, status: u16, code: &str, body: &str) -> Self {
+        self.queue(action, (status, body.to_string(), Some(code.to_string())))
+    }
+
+    fn queue(self, action: &str, answer: Answer) -> Self {
         self.answers
             .lock()
             .unwrap()
             .entry(action.to_string())
             .or_default()
-            .push_back((status, body.to_string()));
+            .push_back(answer);
         self
     }
 
-    /// The actions called, in order, with their form bodies.
+    /// The calls made, in order: their form bodies (query protocol) or request URIs.
     pub fn seen(&self) -> Vec<String> {
         self.seen.lock().unwrap().clone()
     }
@@ -74,26 +89,39 @@ impl HttpConnector for Replay {
             .bytes()
             .map(|b| String::from_utf8_lossy(b).to_string())
             .unwrap_or_default();
-        let action = body
-            .split('&')
-            .find_map(|kv| kv.strip_prefix("Action="))
-            .unwrap_or_default()
-            .to_string();
-        self.seen.lock().unwrap().push(body);
-        let (status, text) = self
+        let uri = request.uri().to_string();
+        let (action, seen) = match body.split('&').find_map(|kv| kv.strip_prefix("Action=")) {
+            Some(action) => (action.to_string(), body.clone()),
+            None => {
+                let path = uri.split("://").nth(1).map_or(uri.as_str(), |rest| {
+                    rest.find('/').map_or("/", |i| &rest[i..])
+                });
+                let first = path.trim_start_matches('/').split(['/', '?']).next();
+                (format!("/{}", first.unwrap_or_default()), uri.clone())
+            }
+        };
+        self.seen.lock().unwrap().push(seen);
+        let (status, text, error) = self
             .answers
             .lock()
             .unwrap()
             .get_mut(&action)
             .and_then(VecDeque::pop_front)
-            .unwrap_or_else(|| (400, ec2_error("NoReplayedAnswer")));
+            .unwrap_or_else(|| (400, ec2_error("NoReplayedAnswer"), None));
+        let json = text.trim_start().starts_with('{');
         let mut response = HttpResponse::new(
             status.try_into().expect("a valid status"),
             SdkBody::from(text),
         );
-        response
-            .headers_mut()
-            .insert("content-type", "text/xml;charset=UTF-8");
+        let content_type = if json {
+            "application/json"
+        } else {
+            "text/xml;charset=UTF-8"
+        };
+        response.headers_mut().insert("content-type", content_type);
+        if let Some(code) = error {
+            response.headers_mut().insert("x-amzn-errortype", code);
+        }
         HttpConnectorFuture::ready(Ok(response))
     }
 }

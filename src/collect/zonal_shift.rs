@@ -122,82 +122,24 @@ mod tests {
     //! served to the SDK through an HTTP client that replays them, so the SDK's own parsing and
     //! the conversion to the model are both tested.
 
-    use std::sync::{Arc, Mutex};
-
-    use aws_credential_types::provider::SharedCredentialsProvider;
-    use aws_credential_types::Credentials;
-    use aws_smithy_runtime_api::client::http::{
-        HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
-        SharedHttpConnector,
-    };
-    use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
-    use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-    use aws_smithy_types::body::SdkBody;
-
     use super::*;
-    use crate::collect::AwsOptions;
+    use crate::collect::replay::Replay;
     use crate::model::zonal_shift::ShiftKind;
 
     const ARN: &str =
         "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188";
 
-    /// Answers every request with one status and body, and records the paths asked for.
-    #[derive(Clone, Debug)]
-    struct Replay {
-        status: u16,
-        body: &'static str,
-        headers: Vec<(&'static str, &'static str)>,
-        paths: Arc<Mutex<Vec<String>>>,
+    /// The one call: GetManagedResource, `GET /managedresources/{arn}`.
+    const CALL: &str = "/managedresources";
+
+    async fn read(replay: &Replay) -> (BTreeMap<String, Vec<ZonalShift>>, Vec<Gap>) {
+        replay.collector().zonal_shifts(&[ARN.to_string()]).await
     }
 
-    impl HttpConnector for Replay {
-        fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-            self.paths.lock().unwrap().push(request.uri().to_string());
-            let mut response =
-                HttpResponse::new(self.status.try_into().unwrap(), SdkBody::from(self.body));
-            response
-                .headers_mut()
-                .insert("content-type", "application/json");
-            for (k, v) in &self.headers {
-                response.headers_mut().insert(*k, *v);
-            }
-            HttpConnectorFuture::ready(Ok(response))
-        }
-    }
-
-    impl HttpClient for Replay {
-        fn http_connector(
-            &self,
-            _: &HttpConnectorSettings,
-            _: &RuntimeComponents,
-        ) -> SharedHttpConnector {
-            SharedHttpConnector::new(self.clone())
-        }
-    }
-
-    async fn read(replay: Replay) -> (BTreeMap<String, Vec<ZonalShift>>, Vec<Gap>) {
-        let config = aws_config::SdkConfig::builder()
-            .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-                "AKID", "secret", None, None, "test",
-            )))
-            .http_client(SharedHttpClient::new(replay))
-            .behavior_version(aws_config::BehaviorVersion::latest())
-            .build();
-        let options = AwsOptions::default();
-        let collector =
-            Collector::from_config(&config, &options, Arc::new(tokio::sync::Semaphore::new(4)));
-        collector.zonal_shifts(&[ARN.to_string()]).await
-    }
-
-    fn replay(status: u16, body: &'static str, error: Option<&'static str>) -> Replay {
-        Replay {
-            status,
-            body,
-            headers: error
-                .map(|e| vec![("x-amzn-errortype", e)])
-                .unwrap_or_default(),
-            paths: Arc::default(),
+    fn replay(status: u16, body: &str, error: Option<&str>) -> Replay {
+        match error {
+            Some(code) => Replay::default().answer_error(CALL, status, code, body),
+            None => Replay::default().answer(CALL, status, body),
         }
     }
 
@@ -221,10 +163,9 @@ mod tests {
           "zonalAutoshiftStatus": "ENABLED"
         }"#;
         let r = replay(200, body, None);
-        let paths = r.paths.clone();
-        let (shifts, gaps) = read(r).await;
+        let (shifts, gaps) = read(&r).await;
         assert!(gaps.is_empty(), "{gaps:?}");
-        assert!(paths.lock().unwrap()[0].contains("/managedresources/arn%3Aaws%3A"));
+        assert!(r.seen()[0].contains("/managedresources/arn%3Aaws%3A"));
         let list = &shifts[ARN];
         assert_eq!(list.len(), 3);
         assert_eq!(list[0].kind, ShiftKind::ZonalShift);
@@ -246,14 +187,14 @@ mod tests {
             (400, "InvalidAction"),
             (400, "UnsupportedOperation"),
         ] {
-            let (shifts, gaps) = read(replay(status, r#"{"message":"no"}"#, Some(code))).await;
+            let (shifts, gaps) = read(&replay(status, r#"{"message":"no"}"#, Some(code))).await;
             assert!(shifts.is_empty() && gaps.is_empty(), "{code}: {gaps:?}");
         }
     }
 
     #[tokio::test]
     async fn denial_is_a_gap_for_that_alb() {
-        let (shifts, gaps) = read(replay(
+        let (shifts, gaps) = read(&replay(
             403,
             r#"{"message":"not authorized"}"#,
             Some("AccessDeniedException"),
