@@ -220,6 +220,11 @@ const EXPECTED: &[(&str, i32, &[&str])] = &[
         &["ALB104:error:us-east-1b"],
     ),
     (
+        "observed-silent-zone/default",
+        1,
+        &["ALB104:error:us-east-1b"],
+    ),
+    (
         "route-table-shared-with-private/default",
         1,
         &["ALB104:error:us-east-1b"],

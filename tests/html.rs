@@ -778,3 +778,37 @@ fn the_browser_check_catches_script_errors_and_outside_requests() {
         "assert_clean fails on it"
     );
 }
+
+/// `--observe` replayed from a snapshot: the diagram labels each node's client edge with what the
+/// ALB's own metrics counted there, as the browser shows it, and the page stays clean.
+#[test]
+fn observed_figures_label_the_node_edges_in_chromium() {
+    let snapshot = root().join("fixtures/observed-silent-zone/snapshot.json");
+    let page = audit(&snapshot, &["--observe".into(), "1h".into()], "html");
+    let file = out_dir().join("observed-silent-zone-edges.html");
+    std::fs::write(&file, &page).unwrap();
+    let mut browser = Browser::launch();
+    let load = browser.open(&file);
+    assert_clean("observed-silent-zone", &load);
+    // Each label's own text, and its tooltip (every figure).
+    let labels = browser.eval(
+        "Array.from(document.querySelectorAll('svg text'))\
+         .filter(t => t.firstChild && t.firstChild.textContent.startsWith('observed:'))\
+         .map(t => [t.firstChild.textContent.trim(), t.querySelector('title').textContent])",
+    );
+    // Zone a took the connections and answered twelve ELB 502s; zone b took none (its silence
+    // is the observed timeout, counted 0).
+    assert_eq!(
+        labels,
+        json!([
+            [
+                "observed: 4000 conn · 12 errors",
+                "4000 new connections, 9000 requests, 12 ELB 502, targetgroup/web-tg/6d0ecf831eec9f09: healthy at least 2, unhealthy at most 0"
+            ],
+            [
+                "observed: 0 conn · 0 errors",
+                "no new connections, targetgroup/web-tg/6d0ecf831eec9f09: healthy at least 2, unhealthy at most 0"
+            ]
+        ]),
+    );
+}
