@@ -211,7 +211,8 @@ struct AwsArgs {
     /// Custom endpoint for every AWS call (the SDK's AWS_ENDPOINT_URL works too).
     #[arg(long, value_name = "URL")]
     endpoint_url: Option<String>,
-    /// At most this many AWS API calls in flight at once per account and region.
+    /// At most this many AWS API calls in flight at once per account and region (the --observe
+    /// metric reads, under CloudWatch's own quota, have a bound of this size of their own).
     #[arg(long, value_name = "N", default_value_t = 12, value_parser = clap::value_parser!(u16).range(1..=256))]
     concurrency: u16,
     /// Give up on one AWS API call, retries included, after this many seconds.

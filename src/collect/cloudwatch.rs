@@ -188,7 +188,7 @@ impl Collector {
             .map(|(i, q)| sdk_query(i, q, period))
             .collect();
         let calls = sdk.chunks(QUERIES_PER_CALL).map(|chunk| {
-            self.caller.run(
+            self.metrics_caller.run(
                 Dataset::Metrics,
                 GET_METRIC_DATA,
                 None,

@@ -111,6 +111,9 @@ pub struct Collector {
     /// Where calls go, for messages: `--endpoint-url`, else AWS's regional endpoint.
     endpoint: String,
     caller: Caller,
+    /// The metric reads' own bound: CloudWatch's API quota is not EC2's nor ELB's, so its calls
+    /// do not queue behind the configuration reads (one ALB stays at 3 rounds with `--observe`).
+    metrics_caller: Caller,
     progress: Arc<Progress>,
     /// How progress names this collection (`account 111111111111 region eu-west-1`).
     place: String,
@@ -171,7 +174,16 @@ impl Collector {
                 .unwrap_or_else(|| format!("https://elasticloadbalancing.{region}.amazonaws.com")),
             place: fleet_scope(None, Some(&region)),
             region,
-            caller: Caller::new(options.concurrency, global, options.call_timeout.as_secs()),
+            caller: Caller::new(
+                options.concurrency,
+                global.clone(),
+                options.call_timeout.as_secs(),
+            ),
+            metrics_caller: Caller::new(
+                options.concurrency,
+                global,
+                options.call_timeout.as_secs(),
+            ),
             progress: Arc::new(Progress::hidden()),
         }
     }
