@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use aws_sdk_ec2::types::Filter;
 
-use super::ec2::{instance, network_interface};
+use super::ec2::network_interface;
 use super::{Collector, EC2_FILTER_VALUES};
 use crate::model::{Dataset, Gap, Network};
 
@@ -56,7 +56,7 @@ impl Collector {
                         .try_collect()
                 }
             ),
-            self.appliance_instances(&named),
+            self.instances_by_id(Dataset::Appliances, &named),
         );
         match instances {
             Ok(list) => network.instances.extend(list),
@@ -81,40 +81,10 @@ impl Collector {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        match self.appliance_instances(&behind).await {
+        match self.instances_by_id(Dataset::Appliances, &behind).await {
             Ok(list) => network.instances.extend(list),
             Err(g) => gaps.push(g),
         }
-    }
-
-    async fn appliance_instances(
-        &self,
-        ids: &[String],
-    ) -> Result<Vec<(String, crate::model::Instance)>, Gap> {
-        let reservations = self
-            .caller
-            .chunked(
-                Dataset::Appliances,
-                "ec2:DescribeInstances",
-                ids,
-                EC2_FILTER_VALUES,
-                |chunk| {
-                    self.ec2
-                        .describe_instances()
-                        .filters(filter("instance-id", chunk))
-                        .into_paginator()
-                        .items()
-                        .send()
-                        .try_collect()
-                },
-            )
-            .await?;
-        Ok(reservations
-            .iter()
-            .flat_map(|r| r.instances())
-            .map(instance)
-            .map(|i| (i.id.clone(), i))
-            .collect())
     }
 }
 

@@ -249,21 +249,7 @@ impl Collector {
             .collect();
         let c = &self.caller;
         let (instances, interfaces) = tokio::join!(
-            c.chunked(
-                Dataset::Instances,
-                "ec2:DescribeInstances",
-                &instance_ids,
-                EC2_FILTER_VALUES,
-                |chunk| {
-                    self.ec2
-                        .describe_instances()
-                        .filters(filter("instance-id", chunk))
-                        .into_paginator()
-                        .items()
-                        .send()
-                        .try_collect()
-                }
-            ),
+            self.instances_by_id(Dataset::Instances, &instance_ids),
             c.chunked(
                 Dataset::NetworkInterfaces,
                 DESCRIBE_NETWORK_INTERFACES,
@@ -284,13 +270,7 @@ impl Collector {
         let mut behind = Behind::default();
         let mut gaps = Vec::new();
         match instances {
-            Ok(reservations) => behind.instances.extend(
-                reservations
-                    .iter()
-                    .flat_map(|r| r.instances())
-                    .map(instance)
-                    .map(|i| (i.id.clone(), i)),
-            ),
+            Ok(list) => behind.instances.extend(list),
             Err(g) => gaps.push(g),
         }
         match interfaces {
@@ -607,6 +587,41 @@ pub fn instance(i: &t::Instance) -> Instance {
             .filter_map(|g| g.group_id().map(str::to_string))
             .collect(),
         source_dest_check: i.source_dest_check(),
+    }
+}
+
+impl Collector {
+    /// The instances with these ids, by id, read as `dataset`: the targets' instances, or the
+    /// appliances that routes send traffic to (a denial of one hides only its own checks).
+    pub(super) async fn instances_by_id(
+        &self,
+        dataset: Dataset,
+        ids: &[String],
+    ) -> Result<Vec<(String, crate::model::Instance)>, Gap> {
+        let reservations = self
+            .caller
+            .chunked(
+                dataset,
+                "ec2:DescribeInstances",
+                ids,
+                EC2_FILTER_VALUES,
+                |chunk| {
+                    self.ec2
+                        .describe_instances()
+                        .filters(filter("instance-id", chunk))
+                        .into_paginator()
+                        .items()
+                        .send()
+                        .try_collect()
+                },
+            )
+            .await?;
+        Ok(reservations
+            .iter()
+            .flat_map(|r| r.instances())
+            .map(instance)
+            .map(|i| (i.id.clone(), i))
+            .collect())
     }
 }
 
