@@ -812,3 +812,57 @@ fn observed_figures_label_the_node_edges_in_chromium() {
         ]),
     );
 }
+
+/// A node a zonal shift keeps out of DNS is drawn dashed and says so, with the shift's expiry as
+/// tooltip; a subnet that VPC Block Public Access closes to internet clients says so on its node.
+#[test]
+fn shifted_zones_and_blocked_subnets_are_marked_on_their_nodes_in_chromium() {
+    let states = |world: &str, browser: &mut Browser| -> Value {
+        let snapshot = root().join(format!("fixtures/{world}/snapshot.json"));
+        let page = audit(&snapshot, &[], "html");
+        let file = out_dir().join(format!("{world}-node-states.html"));
+        std::fs::write(&file, &page).unwrap();
+        let load = browser.open(&file);
+        assert_clean(world, &load);
+        // Per node box: its zone, its states with their tooltips, and whether it is dashed.
+        browser.eval(
+            "Array.from(document.querySelectorAll('svg rect.node')).map(r => {\
+               const title = r.nextElementSibling;\
+               const states = Array.from(r.parentNode.querySelectorAll('tspan.state'))\
+                 .filter(s => s.parentNode.previousElementSibling === title)\
+                 .map(s => [s.firstChild.textContent, s.querySelector('title').textContent]);\
+               return [title.textContent, states, getComputedStyle(r).strokeDasharray !== 'none'];\
+             })",
+        )
+    };
+    let mut browser = Browser::launch();
+    assert_eq!(
+        states("zonal-shift-masks-broken-zone", &mut browser),
+        json!([
+            ["us-east-1a", [], false],
+            [
+                "us-east-1b",
+                [[
+                    "out of DNS",
+                    "a zonal shift keeps this node out of DNS until 2026-11-24T15:00:00Z"
+                ]],
+                true
+            ]
+        ]),
+    );
+    // Zone a's subnet is excluded both ways; zone b's exclusion lifts only the way out.
+    assert_eq!(
+        states("bpa-exclusion-one-subnet", &mut browser),
+        json!([
+            ["us-east-1a", [], false],
+            [
+                "us-east-1b",
+                [[
+                    "BPA blocked",
+                    "VPC Block Public Access (block-bidirectional) drops internet clients at subnet-0bb"
+                ]],
+                false
+            ]
+        ]),
+    );
+}

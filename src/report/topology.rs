@@ -7,7 +7,8 @@ use std::net::IpAddr;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::index::Index;
-use crate::model::{LoadBalancer, Snapshot};
+use crate::model::{LoadBalancer, Scheme, Snapshot};
+use crate::net::bpa;
 use crate::net::route::table_for_subnet;
 
 /// The paths of one ALB.
@@ -34,6 +35,14 @@ pub struct NodeView {
     pub network_acl: Option<String>,
     /// Its addresses, from the ALB's network interfaces (empty when they were not read).
     pub addresses: Vec<IpAddr>,
+    /// Until when a zonal shift keeps the node out of DNS (the shift's expiry, or `autoshift`):
+    /// no client reaches it now, whatever its findings say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_of_dns_until: Option<String>,
+    /// The VPC Block Public Access mode that drops internet clients at the node's subnet (an
+    /// internet-facing ALB only; absent when the subnet is open or its state is unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_access_blocked: Option<String>,
 }
 
 /// One listener and where it forwards.
@@ -84,10 +93,22 @@ impl Topology {
         let description = crate::arn::AlbArn::parse(&lb.arn)
             .map(|a| a.interface_description())
             .ok();
+        let shifts = crate::analysis::shift::Shifts::analyse(snapshot, lb);
+        let blocked = |subnet: &str| {
+            if lb.scheme != Scheme::InternetFacing {
+                return None;
+            }
+            match bpa::verdict(network, subnet, bpa::Direction::Inbound) {
+                bpa::Verdict::Blocked(b) => Some(bpa::mode_name(b.mode).to_string()),
+                bpa::Verdict::Open | bpa::Verdict::Unknown(_) => None,
+            }
+        };
         let nodes = lb
             .availability_zones
             .iter()
             .map(|az| NodeView {
+                out_of_dns_until: shifts.away_from(&az.zone).map(|a| a.until()),
+                public_access_blocked: blocked(&az.subnet_id),
                 zone: az.zone.clone(),
                 subnet_id: az.subnet_id.clone(),
                 route_table: table_for_subnet(network, &az.subnet_id).map(|t| t.id.clone()),

@@ -373,6 +373,8 @@ mod tests {
                 route_table: None,
                 network_acl: None,
                 addresses: Vec::new(),
+                out_of_dns_until: None,
+                public_access_blocked: None,
             })
             .collect();
         t.target_groups.truncate(1);

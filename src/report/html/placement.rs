@@ -271,6 +271,8 @@ pub(super) mod tests {
             route_table: Some("rtb-1".to_string()),
             network_acl: None,
             addresses: Vec::new(),
+            out_of_dns_until: None,
+            public_access_blocked: None,
         };
         let target = |id: &str, zone: &str, port: u16| TargetView {
             id: id.to_string(),
@@ -482,6 +484,8 @@ pub(super) mod tests {
             route_table: None,
             network_acl: None,
             addresses: Vec::new(),
+            out_of_dns_until: None,
+            public_access_blocked: None,
         });
         let target = (
             prop::sample::select(&IDS[..]),

@@ -256,6 +256,50 @@ fn clients(
     }
 }
 
+/// What takes a node out of clients' reach whatever its paths say, right-aligned on its title
+/// line: a zonal shift (out of DNS) and VPC Block Public Access on its subnet, each with its
+/// detail as tooltip.
+fn node_states(out: &mut String, r: &Rect, view: &NodeView) {
+    let mut states: Vec<(&str, &str, String)> = Vec::new();
+    if let Some(until) = &view.out_of_dns_until {
+        states.push((
+            "out of DNS",
+            "state shifted",
+            format!("a zonal shift keeps this node out of DNS until {until}"),
+        ));
+    }
+    if let Some(mode) = &view.public_access_blocked {
+        states.push((
+            "BPA blocked",
+            "state blocked",
+            format!(
+                "VPC Block Public Access ({mode}) drops internet clients at {}",
+                view.subnet_id
+            ),
+        ));
+    }
+    if states.is_empty() {
+        return;
+    }
+    let _ = write!(
+        out,
+        r#"<text x="{:.1}" y="{:.1}" text-anchor="end">"#,
+        r.x + r.w - 10.0,
+        r.y + 21.0
+    );
+    for (i, (label, class, detail)) in states.iter().enumerate() {
+        if i > 0 {
+            out.push_str(" · ");
+        }
+        let _ = write!(
+            out,
+            r#"<tspan class="{class}">{label}<title>{}</title></tspan>"#,
+            escape(&clip(detail, 200))
+        );
+    }
+    out.push_str("</text>");
+}
+
 /// A node box, and the labels of its client edge: the listener ports above the edge's end,
 /// the findings on it below.
 fn node(
@@ -268,14 +312,20 @@ fn node(
     view: &NodeView,
 ) {
     let mark = d.client_edges.get(n).and_then(|e| e.mark.as_ref());
-    rect(out, r, &format!("box node{}", class(mark)));
+    let shifted = if view.out_of_dns_until.is_some() {
+        " shifted"
+    } else {
+        ""
+    };
+    rect(out, r, &format!("box node{}{shifted}", class(mark)));
     let x = r.x + 12.0;
     text(
         out,
         Point { x, y: r.y + 21.0 },
         "title",
-        &clip(&view.zone, 30),
+        &clip(&view.zone, 16),
     );
+    node_states(out, r, view);
     let lines = [
         ("subnet", Some(view.subnet_id.as_str())),
         ("routes", view.route_table.as_deref()),
