@@ -69,3 +69,53 @@ async fn denied_block_public_access_options_leave_only_alb109_unevaluated() {
     assert_eq!(checks, vec!["ALB109"], "{lb:#}");
     assert_eq!(code, 3);
 }
+
+/// Zone b's node moved (SetSubnets) to a /28 that four interfaces nearly fill: moto counts the
+/// subnet's free addresses as AWS does (16 less the 5 AWS keeps, less one per interface), and
+/// ALB115 names the subnet, its prefix and what is left. Zone a's /24 is fine.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_nearly_full_small_subnet_cannot_scale_its_node() {
+    let moto = Moto::start();
+    let w = build(&moto.endpoint, &Spec::default()).await;
+    let small = w
+        .ec2
+        .create_subnet()
+        .vpc_id(&w.vpc)
+        .cidr_block("10.0.3.0/28")
+        .availability_zone("us-east-1b")
+        .send()
+        .await
+        .unwrap()
+        .subnet
+        .unwrap()
+        .subnet_id
+        .unwrap();
+    w.reassociate(&small, &w.public_rtb).await;
+    for _ in 0..4 {
+        w.ec2
+            .create_network_interface()
+            .subnet_id(&small)
+            .send()
+            .await
+            .unwrap();
+    }
+    w.elb
+        .set_subnets()
+        .load_balancer_arn(&w.alb_arn)
+        .subnets(&w.alb_subnets[0])
+        .subnets(&small)
+        .send()
+        .await
+        .unwrap();
+    let (code, report, stderr) = audit_live(&moto.endpoint, &w.alb_arn, &[]);
+    let f = finding(&report, "ALB115", Some("us-east-1b"));
+    assert_eq!(f["resource"], small.as_str(), "{report:#} {stderr}");
+    assert_eq!(f["severity"], "warning");
+    assert_eq!(f["evidence"]["prefix_length"], 28);
+    assert_eq!(f["evidence"]["available_ip_addresses"], 7);
+    assert!(
+        !fired(&report).contains(&"ALB115:us-east-1a".to_string()),
+        "{report:#}"
+    );
+    assert_eq!(code, 0, "a warning alone does not fail the audit");
+}

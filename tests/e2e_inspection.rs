@@ -5,6 +5,10 @@
 //! associations, endpoints, routes to them); Network Firewall rules are covered by snapshot
 //! fixtures (tests/fixtures.rs), since moto has no firewall policies or rule groups.
 //!
+//! A classic appliance, an EC2 instance's network interface as the route target (no Gateway
+//! Load Balancer), is built the same way: moto serves the instance, its interface, its
+//! source/destination check and routes to the interface.
+//!
 //! moto quirks worked around, not designed for: a route to a deleted endpoint stays `active`
 //! (AWS shows `blackhole`, ALB105), and the endpoint shows as `deleted` (ALB111); ReplaceRoute
 //! keeps an endpoint target, so routes are deleted and created again.
@@ -12,7 +16,7 @@
 mod common;
 
 use aws_sdk_ec2::types::VpcEndpointType;
-use common::world::{build, create_route_table, Spec, World};
+use common::world::{build, create_route_table, run_instance, Spec, World};
 use common::{audit_live, finding, fired, Moto};
 
 /// The inspection layout's ids.
@@ -276,5 +280,155 @@ async fn endpoint_routes_without_an_edge_association() {
         .as_str()
         .unwrap()
         .contains("straight from the gateway"));
+    assert_eq!(code, 1);
+}
+
+/// How the zone-b appliance instance is left.
+#[derive(Clone, Copy, PartialEq)]
+enum Appliance {
+    /// Running with its source/destination check off, as a forwarding appliance must be.
+    Forwarding,
+    /// Running with the check on (EC2's default).
+    Checking,
+    /// Stopped (check off).
+    Stopped,
+}
+
+/// Zone b's traffic goes through an EC2 appliance: the edge route table sends 10.0.2.0/24 to the
+/// instance's interface, the ALB subnet's default route goes back through it, and the appliance's
+/// own subnet routes to the internet gateway. Returns (instance, interface).
+async fn interface_appliance(w: &World, state: Appliance) -> (String, String) {
+    let fw = subnet(w, "10.0.102.0/28", "us-east-1b").await;
+    w.reassociate(&fw, &w.public_rtb).await;
+    let instance = run_instance(&w.ec2, &fw, &w.app_sg).await;
+    let eni = w
+        .ec2
+        .describe_instances()
+        .instance_ids(&instance)
+        .send()
+        .await
+        .unwrap()
+        .reservations
+        .unwrap()[0]
+        .instances
+        .as_ref()
+        .unwrap()[0]
+        .network_interfaces
+        .as_ref()
+        .unwrap()[0]
+        .network_interface_id
+        .clone()
+        .unwrap();
+    if state != Appliance::Checking {
+        w.ec2
+            .modify_network_interface_attribute()
+            .network_interface_id(&eni)
+            .source_dest_check(
+                aws_sdk_ec2::types::AttributeBooleanValue::builder()
+                    .value(false)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    if state == Appliance::Stopped {
+        w.ec2
+            .stop_instances()
+            .instance_ids(&instance)
+            .send()
+            .await
+            .unwrap();
+    }
+    let edge = create_route_table(&w.ec2, &w.vpc).await;
+    w.ec2
+        .create_route()
+        .route_table_id(&edge)
+        .destination_cidr_block("10.0.2.0/24")
+        .network_interface_id(&eni)
+        .send()
+        .await
+        .unwrap();
+    w.ec2
+        .associate_route_table()
+        .route_table_id(&edge)
+        .gateway_id(&w.igw)
+        .send()
+        .await
+        .unwrap();
+    let back = create_route_table(&w.ec2, &w.vpc).await;
+    w.ec2
+        .create_route()
+        .route_table_id(&back)
+        .destination_cidr_block("0.0.0.0/0")
+        .network_interface_id(&eni)
+        .send()
+        .await
+        .unwrap();
+    w.reassociate(&w.alb_subnets[1], &back).await;
+    (instance, eni)
+}
+
+/// A forwarding appliance both ways is no finding, and what it filters is said to be unseen.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forwarding_interface_appliance_is_unseen_not_missing() {
+    let moto = Moto::start();
+    let w = build(&moto.endpoint, &Spec::default()).await;
+    let (instance, _) = interface_appliance(&w, Appliance::Forwarding).await;
+    let (code, report, stderr) = audit_live(&moto.endpoint, &w.alb_arn, &[]);
+    assert_eq!(fired(&report), Vec::<String>::new(), "{report:#} {stderr}");
+    let unseen = not_evaluated(&report);
+    assert!(
+        unseen
+            .iter()
+            .any(|n| n.starts_with("ALB113") && n.contains(&instance)),
+        "{unseen:?}"
+    );
+    assert_eq!(code, 3);
+}
+
+/// EC2's default source/destination check drops forwarded traffic: ALB111 in zone b, with that
+/// reason, never "does not exist".
+#[tokio::test(flavor = "multi_thread")]
+async fn an_appliance_with_its_source_dest_check_on_is_unavailable() {
+    let moto = Moto::start();
+    let w = build(&moto.endpoint, &Spec::default()).await;
+    let (_, eni) = interface_appliance(&w, Appliance::Checking).await;
+    let (code, report, stderr) = audit_live(&moto.endpoint, &w.alb_arn, &[]);
+    assert_eq!(
+        fired(&report),
+        vec!["ALB111:us-east-1b"],
+        "{report:#} {stderr}"
+    );
+    let message = finding(&report, "ALB111", Some("us-east-1b"))["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(message.contains(&eni), "{message}");
+    assert!(message.contains("source/destination check on"), "{message}");
+    assert!(!message.contains("does not exist"), "{message}");
+    assert_eq!(code, 1);
+}
+
+/// A stopped appliance instance forwards nothing: ALB111 names the instance and its state.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stopped_appliance_instance_is_unavailable() {
+    let moto = Moto::start();
+    let w = build(&moto.endpoint, &Spec::default()).await;
+    let (instance, _) = interface_appliance(&w, Appliance::Stopped).await;
+    let (code, report, stderr) = audit_live(&moto.endpoint, &w.alb_arn, &[]);
+    assert_eq!(
+        fired(&report),
+        vec!["ALB111:us-east-1b"],
+        "{report:#} {stderr}"
+    );
+    let message = finding(&report, "ALB111", Some("us-east-1b"))["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.contains(&instance) && message.contains("stopped"),
+        "{message}"
+    );
     assert_eq!(code, 1);
 }
