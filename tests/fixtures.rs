@@ -373,6 +373,11 @@ const EXPECTED: &[(&str, i32, &[&str])] = &[
         &["ALB104:warning:us-east-1b", "ALB114:note:us-east-1b"],
     ),
     (
+        "zonal-shift-away-from-the-only-healthy-zone/default",
+        1,
+        &["ALB114:note:us-east-1a", "ALB210:error:us-east-1b"],
+    ),
+    (
         "zonal-shift-away-from-healthy-zone/default",
         1,
         &["ALB104:error:us-east-1b", "ALB114:note:us-east-1a"],

@@ -45,15 +45,47 @@ pub fn frontend(rule: &Rule, ctx: &AlbContext, block: &Block, resource: String) 
     let clients = scope.describe(&block.blocked);
     let entries = scope.entries(&block.blocked);
     let node = block.node.map(|i| &fe.nodes[i]);
-    let count = fe
+    let shifts = ctx.shifts();
+    let blocked_nodes: Vec<usize> = fe
         .at(block.hop)
-        .filter(|b| b.port == block.port && b.node.is_some())
-        .count();
+        .filter(|b| b.port == block.port)
+        .filter_map(|b| b.node)
+        .collect();
+    let count = blocked_nodes.len();
+    let away: Vec<&str> = shifts.away.iter().map(|a| a.zone).collect();
+    // A zonal shift changes who reaches a node: none while it keeps the node out of DNS, and
+    // every client of the nodes left in DNS otherwise.
     let where_ = |zone: &str| {
-        format!(
+        match shifts.away_from(zone) {
+        Some(a) => format!(
+            "their connections to the ALB node in {zone} will time out once the zonal shift that keeps it out of DNS {} ends ({count} of {} nodes)",
+            a.shift
+                .expiry
+                .as_deref()
+                .map(|e| format!("until {e}"))
+                .unwrap_or_else(|| "while the autoshift lasts".to_string()),
+            ctx.node_count()
+        ),
+        None if !away.is_empty() => {
+            let in_dns = ctx.node_count() - away.len();
+            let share = if in_dns == 1 {
+                "the only node in DNS".to_string()
+            } else {
+                format!(
+                    "{} of the {in_dns} nodes in DNS",
+                    blocked_nodes.iter().filter(|&&i| shifts.in_dns(i)).count()
+                )
+            };
+            format!(
+                "their connections to the ALB node in {zone} time out ({share}; a zonal shift keeps {} out)",
+                away.join(", ")
+            )
+        }
+        None => format!(
             "their connections to the ALB node in {zone} time out ({count} of {} nodes)",
             ctx.node_count()
-        )
+        ),
+    }
     };
     let internal = ctx.lb.scheme == Scheme::Internal;
     let via = if internal {

@@ -35,6 +35,9 @@ without a healthy target leaves its node nothing to send to. By default the grou
 unhealthy in DNS, so clients move to the other nodes and only capacity is lost (warning, no
 symptom). With DNS failover `off`, clients that DNS sends to that node get 503 (error,
 `intermittent-http-503`); when no zone has a healthy target, every client does (`http-503`).
+A zonal shift counts: while it keeps the zones with healthy targets out of DNS, every client
+reaches a node without one (`http-503`), and a node it keeps out is judged as it will be when
+the shift ends (and masked until then, see ALB114).
 
 ## How to fix
 Register healthy targets in that zone (spread the Auto Scaling group over every enabled zone), or
@@ -73,7 +76,25 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
                 continue;
             }
             let registered = used.targets().filter(|(_, z)| *z == Some(zone)).count();
-            let others = zones.iter().any(|z| *z != zone && healthy_in(z) > 0);
+            // A node in DNS shares its clients with the other nodes in DNS only; a node a
+            // zonal shift keeps out of DNS is judged as it will be when the shift ends.
+            let in_dns = |z: &str| ctx.shifts().away_from(z).is_none();
+            let others = zones
+                .iter()
+                .any(|z| *z != zone && healthy_in(z) > 0 && (!in_dns(zone) || in_dns(z)));
+            let shifted_away: Vec<&str> = zones
+                .iter()
+                .copied()
+                .filter(|z| *z != zone && healthy_in(z) > 0 && in_dns(zone) && !in_dns(z))
+                .collect();
+            let none_left = if shifted_away.is_empty() {
+                "no zone has a healthy target".to_string()
+            } else {
+                format!(
+                    "the only healthy targets are in {}, which a zonal shift keeps out of DNS",
+                    shifted_away.join(", ")
+                )
+            };
             let (severity, symptom, effect) = match (others, used.dns_failover()) {
                 (true, true) => (
                     Severity::Warning,
@@ -88,12 +109,12 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
                 (false, _) if registered > 0 => (
                     Severity::Error,
                     None,
-                    "no zone has a healthy target, so every node fails open to its zone's unhealthy targets (see ALB206)".to_string(),
+                    format!("{none_left}, so every node fails open to its zone's unhealthy targets (see ALB206)"),
                 ),
                 (false, _) => (
                     Severity::Error,
                     Some(Symptom::Http503),
-                    "no zone has a healthy target: clients get 503 Service Unavailable".to_string(),
+                    format!("{none_left}: clients get 503 Service Unavailable"),
                 ),
             };
             let mut finding = RULE
