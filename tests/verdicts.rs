@@ -1,8 +1,9 @@
 //! Whole verdicts against a brute-force oracle. Random small worlds (two or three ALB subnets,
 //! network ACLs, security group rules, routes with origins, two address families, IP targets
 //! with their own groups and ACLs, cross-zone on or off, VPC Block Public Access with per-subnet
-//! exclusions, a zonal shift that may be active, expired or not applied) are audited by the real
-//! binary, and
+//! exclusions, a zonal shift that may be active, expired or not applied, EC2 interface
+//! appliances on the internet gateway's edge route table and on the ALB subnets' way back) are
+//! audited by the real binary, and
 //! every finding is compared with what an oracle sees by walking concrete (address, port)
 //! samples through AWS's rules one packet at a time. The exact evaluation works on range sets;
 //! the oracle never does, so the two only agree when the composition is right.
@@ -146,7 +147,31 @@ struct World {
     bpa_exclusions: Vec<u8>,
     /// A zonal shift away from this zone: (zone, 0 active / 1 expired / 2 not applied).
     shift: Option<(usize, u8)>,
+    /// EC2 interface appliances `eni-fw0`, `eni-fw1` (internet-facing IPv4 ALBs only; empty
+    /// otherwise), each in its own subnet.
+    appliances: Vec<ApplianceBox>,
+    /// Per ALB zone: the appliance the gateway's edge route table sends the node's subnet to.
+    edge: Vec<Option<usize>>,
+    /// Per ALB zone: the appliance the subnet's 0.0.0.0/0 route sends responses to.
+    via: Vec<Option<usize>>,
 }
+
+/// An EC2 instance forwarding traffic through its interface.
+#[derive(Clone, Copy, Debug)]
+struct ApplianceBox {
+    running: bool,
+    source_dest_check: bool,
+    /// Its subnet routes 0.0.0.0/0 to the internet gateway.
+    return_route: bool,
+}
+
+impl ApplianceBox {
+    fn available(&self) -> bool {
+        self.running && !self.source_dest_check
+    }
+}
+
+const APPLIANCE_ENIS: [&str; 2] = ["eni-fw0", "eni-fw1"];
 
 fn cidr_in(universe: IpNet) -> impl Strategy<Value = IpNet> {
     let max = universe.max_prefix_len();
@@ -297,6 +322,28 @@ fn world() -> impl Strategy<Value = World> {
                 prop::collection::vec(0..3u8, zones),
                 prop::option::weighted(0.4, (0..zones, 0..3u8)),
             ),
+            (
+                prop::option::weighted(
+                    0.5,
+                    prop::collection::vec(
+                        (
+                            prop_oneof![5 => Just(true), 1 => Just(false)],
+                            prop_oneof![1 => Just(true), 5 => Just(false)],
+                            prop_oneof![2 => Just(true), 1 => Just(false)],
+                        )
+                            .prop_map(
+                                |(running, source_dest_check, return_route)| ApplianceBox {
+                                    running,
+                                    source_dest_check,
+                                    return_route,
+                                },
+                            ),
+                        2,
+                    ),
+                ),
+                prop::collection::vec(prop::option::weighted(0.7, 0..2usize), zones),
+                prop::collection::vec(prop::option::weighted(0.7, 0..2usize), zones),
+            ),
         )
             .prop_map(
                 move |(
@@ -310,7 +357,24 @@ fn world() -> impl Strategy<Value = World> {
                     flags,
                     targets,
                     (bpa_mode, bpa_exclusions, shift),
+                    (appliances, edge, via),
                 )| {
+                    // Appliances stand on the internet side of IPv4 ALBs only.
+                    let appliances = appliances
+                        .filter(|_| !internal && !dualstack)
+                        .unwrap_or_default();
+                    let (edge, via) = if appliances.is_empty() {
+                        (vec![None; zones], vec![None; zones])
+                    } else {
+                        (edge, via)
+                    };
+                    // The appliance route is the table's static 0.0.0.0/0 route.
+                    let mut routes = routes;
+                    for (z, rs) in routes.iter_mut().enumerate() {
+                        if via[z].is_some() {
+                            rs.retain(|r| r.propagated || r.dest != net("0.0.0.0/0"));
+                        }
+                    }
                     let (tg_v6, cross_zone, health_port) = flags;
                     let tg_v6 = tg_v6 && dualstack;
                     let mut seen = BTreeSet::new();
@@ -350,6 +414,9 @@ fn world() -> impl Strategy<Value = World> {
                         bpa_mode,
                         bpa_exclusions,
                         shift,
+                        appliances,
+                        edge,
+                        via,
                     }
                 },
             )
@@ -502,6 +569,10 @@ impl World {
             // Propagated routes first, so API order never decides ties by accident.
             let mut sorted = extra.clone();
             sorted.sort_by_key(|r| !r.propagated);
+            if let Some(k) = self.via[z] {
+                rs.push(json!({"destination": "0.0.0.0/0", "destination_prefix_list": null,
+                               "target": APPLIANCE_ENIS[k], "state": "active", "origin": "CreateRoute"}));
+            }
             for r in &sorted {
                 rs.push(json!({
                     "destination": r.dest.to_string(), "destination_prefix_list": null,
@@ -514,6 +585,58 @@ impl World {
                 format!("rtb-{z}"),
                 json!({"id": format!("rtb-{z}"), "vpc_id": "vpc-1", "main": false,
                        "subnet_ids": [format!("subnet-alb{z}")], "routes": rs}),
+            );
+        }
+        if !self.appliances.is_empty() {
+            let mut edge_routes = main_routes.clone();
+            for (z, k) in self.edge.iter().enumerate() {
+                if let Some(k) = k {
+                    edge_routes.push(json!({"destination": alb_subnet(z, false).to_string(),
+                        "destination_prefix_list": null, "target": APPLIANCE_ENIS[*k],
+                        "state": "active", "origin": "CreateRoute"}));
+                }
+            }
+            tables.insert(
+                "rtb-edge".into(),
+                json!({"id": "rtb-edge", "vpc_id": "vpc-1", "main": false, "subnet_ids": [],
+                       "gateway_ids": ["igw-1"], "routes": edge_routes}),
+            );
+        }
+        let mut instances = serde_json::Map::new();
+        for (k, a) in self.appliances.iter().enumerate() {
+            let subnet = format!("subnet-fw{k}");
+            let zone = ZONES[k % self.zones];
+            let addr = format!("10.0.10{k}.5");
+            subnets.insert(
+                subnet.clone(),
+                json!({"id": subnet, "vpc_id": "vpc-1", "availability_zone": zone,
+                       "availability_zone_id": ZONE_IDS[k % self.zones],
+                       "block_public_access": self.bpa_name(), "cidrs": [format!("10.0.10{k}.0/28")]}),
+            );
+            let mut rs = main_routes.clone();
+            if a.return_route {
+                rs.push(
+                    json!({"destination": "0.0.0.0/0", "destination_prefix_list": null,
+                               "target": "igw-1", "state": "active", "origin": "CreateRoute"}),
+                );
+            }
+            tables.insert(
+                format!("rtb-fw{k}"),
+                json!({"id": format!("rtb-fw{k}"), "vpc_id": "vpc-1", "main": false,
+                       "subnet_ids": [subnet], "routes": rs}),
+            );
+            enis.insert(
+                APPLIANCE_ENIS[k].into(),
+                json!({"id": APPLIANCE_ENIS[k], "description": "firewall appliance",
+                       "subnet_id": subnet, "availability_zone": zone, "addresses": [addr],
+                       "security_groups": ["sg-app"], "source_dest_check": a.source_dest_check,
+                       "instance_id": format!("i-fw{k}")}),
+            );
+            instances.insert(
+                format!("i-fw{k}"),
+                json!({"id": format!("i-fw{k}"), "state": if a.running { "running" } else { "stopped" },
+                       "subnet_id": subnet, "availability_zone": zone, "private_ip": addr,
+                       "security_groups": ["sg-app"], "source_dest_check": a.source_dest_check}),
             );
         }
         let desc = "ELB app/web/50dc6c495c0c9188";
@@ -615,7 +738,7 @@ impl World {
                 "prefix_lists": {},
                 "network_acls": acls,
                 "network_interfaces": enis,
-                "instances": {},
+                "instances": instances,
             },
             "gaps": [],
         })
@@ -670,6 +793,8 @@ enum RouteOutcome {
     Ok,
     Blackhole,
     Broken,
+    /// To appliance `eni-fw{k}`.
+    Appliance(usize),
 }
 
 /// Longest prefix; among equal prefixes local, then static, then propagated routes.
@@ -683,7 +808,13 @@ fn route_for(w: &World, zone: usize, a: IpAddr) -> RouteOutcome {
         // The world has no route more specific than the VPC's own blocks.
         return RouteOutcome::Ok;
     }
-    for r in &w.routes[zone] {
+    let to_appliance = w.via[zone].map(|k| Route {
+        dest: net("0.0.0.0/0"),
+        target: APPLIANCE_ENIS[k],
+        propagated: false,
+        blackhole: false,
+    });
+    for r in w.routes[zone].iter().chain(&to_appliance) {
         if !r.dest.contains(&a) {
             continue;
         }
@@ -699,6 +830,9 @@ fn route_for(w: &World, zone: usize, a: IpAddr) -> RouteOutcome {
     if r.blackhole {
         return RouteOutcome::Blackhole;
     }
+    if let Some(k) = APPLIANCE_ENIS.iter().position(|e| *e == r.target) {
+        return RouteOutcome::Appliance(k);
+    }
     let ok = if w.internal {
         matches!(r.target, "vgw-1" | "tgw-1" | "pcx-1")
     } else {
@@ -709,6 +843,37 @@ fn route_for(w: &World, zone: usize, a: IpAddr) -> RouteOutcome {
     } else {
         RouteOutcome::Broken
     }
+}
+
+/// What becomes of a client's connection at a node, on the way in through the gateway's edge
+/// route table and back through the subnet's route (AWS: the response must leave through the
+/// appliance the request came through, which must be available and route it on to the gateway).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Back {
+    Through,
+    /// Symmetric through an available appliance: its own filtering is unseen.
+    Unseen,
+    Dropped(&'static str),
+}
+
+fn back(w: &World, zone: usize, a: IpAddr) -> Back {
+    let entered = w.edge[zone];
+    if entered.is_some_and(|k| !w.appliances[k].available()) {
+        return Back::Dropped("ALB111");
+    }
+    match route_for(w, zone, a) {
+        RouteOutcome::Blackhole => Back::Dropped("ALB105"),
+        RouteOutcome::Broken => Back::Dropped(if w.internal { "ALB106" } else { "ALB104" }),
+        RouteOutcome::Ok if entered.is_some() && !in_vpc(w, a) => Back::Dropped("ALB110"),
+        RouteOutcome::Ok => Back::Through,
+        RouteOutcome::Appliance(k) if entered != Some(k) => Back::Dropped("ALB110"),
+        RouteOutcome::Appliance(k) if !w.appliances[k].return_route => Back::Dropped("ALB112"),
+        RouteOutcome::Appliance(_) => Back::Unseen,
+    }
+}
+
+fn in_vpc(w: &World, a: IpAddr) -> bool {
+    net(VPC_V4).contains(&a) || (w.dualstack && net(VPC_V6).contains(&a))
 }
 
 /// What the oracle expects: findings as (rule, zone, port, target) with symptom and, for
@@ -754,8 +919,9 @@ fn oracle(w: &World) -> BTreeMap<Key, Expected> {
     let local_blocked = |z: usize, a: IpAddr, p: u16| {
         acl_in(z, a, p)
             || acl_out(z, a)
-            || route_for(w, z, a) != RouteOutcome::Ok
+            || matches!(back(w, z, a), Back::Dropped(_))
             || w.bpa_blocks_inbound(z)
+            || (back(w, z, a) == Back::Unseen && w.bpa_mode == 2)
     };
     // A node in DNS shares its clients with the other nodes in DNS; a node a zonal shift keeps
     // out of DNS is judged as it will be when the shift ends, against every other node.
@@ -828,38 +994,40 @@ fn oracle(w: &World) -> BTreeMap<Key, Expected> {
                 },
             );
         }
-        let routed: Vec<(IpAddr, RouteOutcome)> =
-            samples.iter().map(|&a| (a, route_for(w, z, a))).collect();
-        let broken: BTreeSet<IpAddr> = routed
-            .iter()
-            .filter(|(_, r)| *r == RouteOutcome::Broken)
-            .map(|(a, _)| *a)
-            .collect();
-        if !broken.is_empty() {
-            let rule = if w.internal { "ALB106" } else { "ALB104" };
-            let s = symptom(z, &broken, &w.ports);
-            out.insert(
-                (rule.into(), zone.clone(), None, None),
-                Expected {
-                    symptom: Some(s),
-                    blocked: broken,
-                    masked: w.shifted() == Some(z),
-                },
-            );
+        let backs: Vec<(IpAddr, Back)> = samples.iter().map(|&a| (a, back(w, z, a))).collect();
+        for rule in ["ALB104", "ALB105", "ALB106", "ALB110", "ALB111", "ALB112"] {
+            let blocked: BTreeSet<IpAddr> = backs
+                .iter()
+                .filter(|(_, b)| *b == Back::Dropped(rule))
+                .map(|(a, _)| *a)
+                .collect();
+            if !blocked.is_empty() {
+                let s = symptom(z, &blocked, &w.ports);
+                out.insert(
+                    (rule.into(), zone.clone(), None, None),
+                    Expected {
+                        symptom: Some(s),
+                        blocked,
+                        masked: w.shifted() == Some(z),
+                    },
+                );
+            }
         }
-        let holes: BTreeSet<IpAddr> = routed
+        // An appliance's subnet under bidirectional Block Public Access cannot send the
+        // responses on to the internet (ALB109 through the appliance).
+        let appliance_blocked: BTreeSet<IpAddr> = backs
             .iter()
-            .filter(|(_, r)| *r == RouteOutcome::Blackhole)
+            .filter(|(_, b)| *b == Back::Unseen && w.bpa_mode == 2)
             .map(|(a, _)| *a)
             .collect();
-        if !holes.is_empty() {
-            let s = symptom(z, &holes, &w.ports);
+        if !appliance_blocked.is_empty() && !w.bpa_blocks_inbound(z) {
+            let s = symptom(z, &appliance_blocked, &w.ports);
             out.insert(
-                ("ALB105".into(), zone.clone(), None, None),
+                ("ALB109".into(), zone.clone(), None, None),
                 Expected {
                     symptom: Some(s),
-                    blocked: holes,
                     masked: w.shifted() == Some(z),
+                    ..Expected::default()
                 },
             );
         }
@@ -1000,14 +1168,18 @@ fn audit(w: &World) -> BTreeMap<Key, Expected> {
         let rule = f["rule"].as_str().unwrap().to_string();
         if ![
             "ALB101", "ALB102", "ALB103", "ALB104", "ALB105", "ALB106", "ALB108", "ALB109",
-            "ALB201", "ALB202", "ALB203", "ALB204",
+            "ALB110", "ALB111", "ALB112", "ALB201", "ALB202", "ALB203", "ALB204",
         ]
         .contains(&rule.as_str())
         {
             continue;
         }
         let port = f["port"].as_u64().map(|p| p as u16);
-        let port = if ["ALB103", "ALB104", "ALB105", "ALB106", "ALB109"].contains(&rule.as_str()) {
+        let port = if [
+            "ALB103", "ALB104", "ALB105", "ALB106", "ALB109", "ALB110", "ALB111", "ALB112",
+        ]
+        .contains(&rule.as_str())
+        {
             None
         } else {
             port
@@ -1125,6 +1297,20 @@ proptest! {
 
     #[test]
     fn shifted_backend_verdicts_match_the_oracle(w in shifted_backend_world()) {
+        let (fe, fp, sy) = compare(&audit(&w), &oracle(&w));
+        prop_assert!(fe.is_empty() && fp.is_empty() && sy.is_empty(),
+            "false errors: {fe:#?}\nfalse passes: {fp:#?}\nsymptoms: {sy:#?}");
+    }
+}
+
+proptest! {
+    #![proptest_config(Config { cases: 64, ..Config::default() })]
+
+    /// Worlds with interface appliances only (random ones have them about one time in eight).
+    #[test]
+    fn appliance_verdicts_match_the_oracle(
+        w in world().prop_filter("interface appliances", |w| !w.appliances.is_empty())
+    ) {
         let (fe, fp, sy) = compare(&audit(&w), &oracle(&w));
         prop_assert!(fe.is_empty() && fp.is_empty() && sy.is_empty(),
             "false errors: {fe:#?}\nfalse passes: {fp:#?}\nsymptoms: {sy:#?}");
