@@ -275,6 +275,8 @@ fn add_alb_with(
                 security_groups: vec![format!("sg-{v:04}alb")],
                 source_dest_check: Some(true),
                 instance_id: None,
+                requester_managed: Some(true),
+                requester_id: Some("amazon-elb".into()),
             },
         );
     }

@@ -18,7 +18,7 @@ use aws_sdk_elasticloadbalancingv2::types::{Certificate as ElbCertificate, Proto
 use aws_smithy_types::Blob;
 use common::servers::{FullBacklog, Reply, Server, TestCert, ALB_504, OK_NGINX};
 use common::world::{build, forward, tcp, tcp_from_group, Spec, World, REGION};
-use common::{alb_audit, sdk_config, Moto};
+use common::{alb_audit, layer, sdk_config, Moto};
 use serde_json::Value;
 
 const NODE_A: &str = "127.0.1.10";
@@ -474,4 +474,56 @@ fn bad_probe_flags_exit_2_with_one_line_before_any_traffic() {
         assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
         assert!(out.stdout.is_empty());
     }
+}
+
+/// A member of the account makes an interface in zone b's subnet with the nodes' description
+/// (`ELB app/probed/…`) at 127.0.2.99, and `--resolve` even names that address: it is not
+/// requester-managed by ELB (the layer leaves it as a member makes it), so it is never taken
+/// for a node — no connection reaches it, the plan says why, and the report names it.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interface_elb_does_not_manage_is_never_probed() {
+    const SPOOF: &str = "127.0.2.99";
+    let (moto, port, w, name) = setup(true).await;
+    let description = format!("ELB {}", w.alb_arn.split(":loadbalancer/").nth(1).unwrap());
+    let spoof = w
+        .ec2
+        .create_network_interface()
+        .subnet_id(&w.alb_subnets[1])
+        .private_ip_address(SPOOF)
+        .description(&description)
+        .groups(&w.alb_sg)
+        .send()
+        .await
+        .expect("create the spoofed interface")
+        .network_interface
+        .unwrap()
+        .network_interface_id
+        .unwrap();
+    layer::made_by_member(&moto.layer, &spoof);
+    let a = Server::http(&format!("{NODE_A}:{port}"), Reply::With(OK_NGINX.into()));
+    let b = Server::http(&format!("{NODE_B}:{port}"), Reply::With(OK_NGINX.into()));
+    let planted = Server::http(&format!("{SPOOF}:{port}"), Reply::With(OK_NGINX.into()));
+    let resolve = format!("{name}:{NODE_A},{NODE_B},{SPOOF}");
+
+    let (_, report, stderr) = probe(&moto, &w, &["--resolve", &resolve]);
+    assert_eq!(planted.seen().connections, 0, "nothing sent to {SPOOF}");
+    assert_eq!(a.seen().connections, 1, "{stderr}");
+    assert_eq!(b.seen().connections, 1, "{stderr}");
+    let lb = &report["load_balancers"][0];
+    let not_probed = lb["probe"]["not_probed"].to_string();
+    assert!(
+        not_probed.contains(&format!("interface {spoof} is described as its node, but Elastic Load Balancing does not manage it")),
+        "{not_probed}"
+    );
+    assert_eq!(
+        lb["topology"]["ignored_interfaces"],
+        serde_json::json!([{
+            "id": spoof, "subnet_id": w.alb_subnets[1], "addresses": [SPOOF],
+            "requester_managed": false, "requester_id": "AIDAMEMBEREXAMPLE"
+        }]),
+    );
+    // The real nodes stay nodes: the layer shows them as ELB shows its own.
+    let nodes = &lb["topology"]["nodes"];
+    assert_eq!(nodes[0]["addresses"], serde_json::json!([NODE_A]));
+    assert_eq!(nodes[1]["addresses"], serde_json::json!([NODE_B]));
 }

@@ -378,6 +378,11 @@ const EXPECTED: &[(&str, i32, &[&str])] = &[
         &["ALB114:note:us-east-1a", "ALB210:error:us-east-1b"],
     ),
     (
+        "spoofed-node-interface/default",
+        1,
+        &["ALB202:error:us-east-1b"],
+    ),
+    (
         "zonal-shift-away-from-healthy-zone/default",
         1,
         &["ALB104:error:us-east-1b", "ALB114:note:us-east-1a"],

@@ -649,7 +649,8 @@ impl World {
                 format!("eni-alb{z}"),
                 json!({"id": format!("eni-alb{z}"), "description": desc,
                        "subnet_id": format!("subnet-alb{z}"), "availability_zone": zone,
-                       "addresses": addrs, "security_groups": ["sg-alb"]}),
+                       "addresses": addrs, "security_groups": ["sg-alb"],
+                       "requester_managed": true, "requester_id": "amazon-elb"}),
             );
         }
         for (i, t) in self.targets.iter().enumerate() {

@@ -8,7 +8,10 @@ use crate::model::{NetworkAcl, NetworkInterface, Snapshot};
 
 /// Indexes over the snapshot's network.
 pub struct Index<'a> {
+    /// **Only interfaces ELB manages (or whose manager is not recorded) stand for nodes.**
     by_description: HashMap<&'a str, Vec<&'a NetworkInterface>>,
+    /// Interfaces described as a node that ELB does not manage: ignored, and named.
+    impostors: HashMap<&'a str, Vec<&'a NetworkInterface>>,
     by_address: HashMap<IpAddr, &'a NetworkInterface>,
     acl_by_subnet: HashMap<&'a str, &'a NetworkAcl>,
 }
@@ -18,12 +21,14 @@ impl<'a> Index<'a> {
     pub fn new(snapshot: &'a Snapshot) -> Self {
         let network = &snapshot.network;
         let mut by_description: HashMap<&str, Vec<&NetworkInterface>> = HashMap::new();
+        let mut impostors: HashMap<&str, Vec<&NetworkInterface>> = HashMap::new();
         let mut by_address = HashMap::new();
         for eni in network.network_interfaces.values() {
-            by_description
-                .entry(eni.description.as_str())
-                .or_default()
-                .push(eni);
+            let slot = match eni.managed_by_elb() {
+                Some(false) => &mut impostors,
+                Some(true) | None => &mut by_description,
+            };
+            slot.entry(eni.description.as_str()).or_default().push(eni);
             for addr in &eni.addresses {
                 by_address.entry(*addr).or_insert(eni);
             }
@@ -36,14 +41,25 @@ impl<'a> Index<'a> {
         }
         Index {
             by_description,
+            impostors,
             by_address,
             acl_by_subnet,
         }
     }
 
-    /// Interfaces with exactly this description (an ALB's nodes: `ELB app/NAME/ID`).
+    /// Interfaces with exactly this description that ELB manages (an ALB's nodes:
+    /// `ELB app/NAME/ID`).
     pub fn interfaces_described(&self, description: &str) -> &[&'a NetworkInterface] {
         self.by_description
+            .get(description)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// Interfaces with this description that Elastic Load Balancing does not manage: anyone in
+    /// the account can describe an interface as an ALB's node, so these are never taken as one.
+    pub fn impostors_described(&self, description: &str) -> &[&'a NetworkInterface] {
+        self.impostors
             .get(description)
             .map(Vec::as_slice)
             .unwrap_or_default()

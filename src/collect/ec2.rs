@@ -563,6 +563,8 @@ pub fn network_interface(n: &t::NetworkInterface) -> NetworkInterface {
             })
             .and_then(|a| a.instance_id())
             .map(str::to_string),
+        requester_managed: n.requester_managed(),
+        requester_id: n.requester_id().map(str::to_string),
     }
 }
 
@@ -628,6 +630,91 @@ impl Collector {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Two interfaces with an ALB node's description as DescribeNetworkInterfaces answers them:
+    /// ELB's own (requester-managed by `amazon-elb`, attached by ELB) and one a member of the
+    /// account made (not requester-managed, no requester).
+    const NODE_INTERFACES: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<DescribeNetworkInterfacesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
+  <requestId>5e7f6a1b-0c2d-4e3f-8a9b-0c1d2e3f4a5b</requestId>
+  <networkInterfaceSet>
+    <item>
+      <networkInterfaceId>eni-0elb</networkInterfaceId>
+      <subnetId>subnet-0bb</subnetId>
+      <vpcId>vpc-0a1b</vpcId>
+      <availabilityZone>us-east-1b</availabilityZone>
+      <description>ELB app/web/50dc6c495c0c9188</description>
+      <ownerId>123456789012</ownerId>
+      <requesterId>amazon-elb</requesterId>
+      <requesterManaged>true</requesterManaged>
+      <status>in-use</status>
+      <macAddress>0e:12:34:56:78:9a</macAddress>
+      <privateIpAddress>10.0.2.10</privateIpAddress>
+      <sourceDestCheck>true</sourceDestCheck>
+      <interfaceType>interface</interfaceType>
+      <groupSet><item><groupId>sg-0alb</groupId><groupName>alb</groupName></item></groupSet>
+      <attachment>
+        <attachmentId>ela-attach-0a1b2c3d</attachmentId>
+        <instanceOwnerId>amazon-elb</instanceOwnerId>
+        <deviceIndex>1</deviceIndex>
+        <status>attached</status>
+        <deleteOnTermination>false</deleteOnTermination>
+      </attachment>
+      <privateIpAddressesSet>
+        <item><privateIpAddress>10.0.2.10</privateIpAddress><primary>true</primary></item>
+      </privateIpAddressesSet>
+      <ipv6AddressesSet/>
+      <tagSet/>
+    </item>
+    <item>
+      <networkInterfaceId>eni-0member</networkInterfaceId>
+      <subnetId>subnet-0bb</subnetId>
+      <vpcId>vpc-0a1b</vpcId>
+      <availabilityZone>us-east-1b</availabilityZone>
+      <description>ELB app/web/50dc6c495c0c9188</description>
+      <ownerId>123456789012</ownerId>
+      <requesterManaged>false</requesterManaged>
+      <status>available</status>
+      <macAddress>0e:12:34:56:78:9b</macAddress>
+      <privateIpAddress>10.0.2.99</privateIpAddress>
+      <sourceDestCheck>true</sourceDestCheck>
+      <interfaceType>interface</interfaceType>
+      <groupSet/>
+      <privateIpAddressesSet>
+        <item><privateIpAddress>10.0.2.99</privateIpAddress><primary>true</primary></item>
+      </privateIpAddressesSet>
+      <ipv6AddressesSet/>
+      <tagSet/>
+    </item>
+  </networkInterfaceSet>
+</DescribeNetworkInterfacesResponse>"#;
+
+    /// The collector records who manages each interface, as the SDK parses EC2's answer, so
+    /// that only ELB's own stand for nodes.
+    #[test]
+    fn node_interfaces_record_who_manages_them() {
+        let replay = crate::collect::replay::Replay::default().answer(
+            "DescribeNetworkInterfaces",
+            200,
+            NODE_INTERFACES,
+        );
+        let collector = replay.collector();
+        let enis = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(collector.interfaces_described(&["ELB app/web/50dc6c495c0c9188".to_string()]))
+            .expect("read");
+        let by_id = |id: &str| enis.iter().find(|n| n.id == id).expect(id);
+        assert_eq!(by_id("eni-0elb").managed_by_elb(), Some(true));
+        assert_eq!(
+            by_id("eni-0elb").requester_id.as_deref(),
+            Some("amazon-elb")
+        );
+        assert_eq!(by_id("eni-0member").managed_by_elb(), Some(false));
+        assert_eq!(by_id("eni-0member").requester_id, None);
+        assert!(replay.seen()[0].contains("Filter.1.Name=description"));
+    }
 
     #[test]
     fn empty_and_odd_answers_convert() {

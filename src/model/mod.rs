@@ -731,7 +731,32 @@ pub struct NetworkInterface {
     /// The instance it is attached to, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
+    /// `RequesterManaged`: an AWS service created it for you (ELB for an ALB's nodes). Absent
+    /// from snapshots written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requester_managed: Option<bool>,
+    /// `RequesterId`: who created it (`amazon-elb` for an ALB's nodes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requester_id: Option<String>,
 }
+
+impl NetworkInterface {
+    /// Whether Elastic Load Balancing manages this interface, as the API says: requester-managed
+    /// with requester `amazon-elb`. Anyone in the account can create an interface described
+    /// `ELB app/NAME/ID`; only ELB's own are the ALB's nodes. `None` when the snapshot does not
+    /// record it (written by an older alb-audit).
+    /// <https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/requester-managed-eni.html>
+    pub fn managed_by_elb(&self) -> Option<bool> {
+        match (self.requester_managed, self.requester_id.as_deref()) {
+            (None, None) => None,
+            (Some(true), Some(ELB_REQUESTER)) => Some(true),
+            _ => Some(false),
+        }
+    }
+}
+
+/// The `RequesterId` of the interfaces Elastic Load Balancing creates for its nodes.
+pub const ELB_REQUESTER: &str = "amazon-elb";
 
 /// An EC2 instance behind an instance target.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -767,5 +792,39 @@ impl Snapshot {
         self.gaps.iter().filter(move |g| {
             g.dataset == dataset && g.load_balancer.as_deref().is_none_or(|lb| lb == arn)
         })
+    }
+}
+
+#[cfg(test)]
+mod managed_by_elb_tests {
+    use super::NetworkInterface;
+
+    fn eni(managed: Option<bool>, requester: Option<&str>) -> NetworkInterface {
+        serde_json::from_value(serde_json::json!({
+            "id": "eni-1", "subnet_id": "subnet-1",
+            "requester_managed": managed, "requester_id": requester,
+        }))
+        .unwrap()
+    }
+
+    /// Only ELB's own interfaces are ELB-managed: another service's (requester-managed by
+    /// someone else) and a member's are not; a snapshot that records neither field is unknown.
+    #[test]
+    fn only_requester_amazon_elb_is_elb() {
+        assert_eq!(
+            eni(Some(true), Some("amazon-elb")).managed_by_elb(),
+            Some(true)
+        );
+        assert_eq!(
+            eni(Some(true), Some("amazon-rds")).managed_by_elb(),
+            Some(false)
+        );
+        assert_eq!(eni(Some(true), None).managed_by_elb(), Some(false));
+        assert_eq!(
+            eni(Some(false), Some("amazon-elb")).managed_by_elb(),
+            Some(false)
+        );
+        assert_eq!(eni(Some(false), None).managed_by_elb(), Some(false));
+        assert_eq!(eni(None, None).managed_by_elb(), None);
     }
 }

@@ -104,15 +104,23 @@ pub fn plan(snapshot: &Snapshot, lb: &LoadBalancer, named: &[IpAddr]) -> AlbPlan
             )));
             continue;
         };
-        let enis: Vec<&NetworkInterface> = snapshot
+        let (enis, impostors): (Vec<&NetworkInterface>, Vec<&NetworkInterface>) = snapshot
             .network
             .network_interfaces
             .values()
             .filter(|n| n.description == *description && n.subnet_id == az.subnet_id)
-            .collect();
+            .partition(|n| n.managed_by_elb() != Some(false));
+        for n in &impostors {
+            not_probed.push(why_not(format!(
+                "interface {} is described as its node, but Elastic Load Balancing does not manage it (requester-managed {}, requester {}): never probed",
+                n.id,
+                n.requester_managed.map_or("unknown".to_string(), |m| m.to_string()),
+                n.requester_id.as_deref().unwrap_or("none")
+            )));
+        }
         if enis.is_empty() {
             not_probed.push(why_not(format!(
-                "no network interface described '{description}' in {}",
+                "no network interface of Elastic Load Balancing described '{description}' in {}",
                 az.subnet_id
             )));
             continue;
@@ -290,6 +298,8 @@ mod tests {
             public_addresses: public.iter().map(|a| a.parse().unwrap()).collect(),
             security_groups: Vec::new(),
             source_dest_check: None,
+            requester_managed: Some(true),
+            requester_id: Some("amazon-elb".into()),
             instance_id: None,
         }
     }
@@ -371,6 +381,49 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    /// An interface a member of the account made with the node's description (not
+    /// requester-managed by `amazon-elb`) is never probed, beside the real node or alone.
+    #[test]
+    fn interfaces_elb_does_not_manage_are_never_probed() {
+        let spoofed = |id: &str, subnet: &str, addr: &str| NetworkInterface {
+            requester_managed: Some(false),
+            requester_id: Some("AIDAEXAMPLEMEMBER".into()),
+            ..eni(id, subnet, &[addr], &[addr])
+        };
+        let s = world(
+            Scheme::InternetFacing,
+            IpAddressType::Ipv4,
+            vec![
+                eni("eni-a", "subnet-a", &["10.0.1.10"], &["198.51.100.1"]),
+                spoofed("eni-x", "subnet-a", "198.51.100.66"),
+                spoofed("eni-y", "subnet-b", "198.51.100.77"),
+            ],
+        );
+        let p = plan(&s, &s.load_balancers[0], &[]);
+        assert_eq!(
+            addrs(&p),
+            vec![("us-east-1a".into(), vec!["198.51.100.1".into()])]
+        );
+        let reasons: Vec<(&str, &str)> = p
+            .not_probed
+            .iter()
+            .map(|n| (n.availability_zone.as_str(), n.reason.as_str()))
+            .collect();
+        assert_eq!(reasons.len(), 3, "{reasons:?}");
+        assert!(reasons[0].0 == "us-east-1a" && reasons[0].1.starts_with("interface eni-x is described as its node, but Elastic Load Balancing does not manage it (requester-managed false, requester AIDAEXAMPLEMEMBER)"), "{reasons:?}");
+        assert!(
+            reasons[1].0 == "us-east-1b" && reasons[1].1.starts_with("interface eni-y"),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons[2].0 == "us-east-1b"
+                && reasons[2]
+                    .1
+                    .starts_with("no network interface of Elastic Load Balancing"),
+            "{reasons:?}"
+        );
     }
 
     #[test]
@@ -484,7 +537,7 @@ mod tests {
         let p = plan(&s, &s.load_balancers[0], &[]);
         assert_eq!(
             p.not_probed[0].reason,
-            "no network interface described 'ELB app/web/0123456789abcdef' in subnet-b"
+            "no network interface of Elastic Load Balancing described 'ELB app/web/0123456789abcdef' in subnet-b"
         );
         let mut s = s;
         s.gaps.push(Gap {

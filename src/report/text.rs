@@ -207,6 +207,9 @@ fn render_alb(out: &mut String, lb: &AlbReport) {
             n.target_group, n.reason
         );
     }
+    for n in &lb.topology.ignored_interfaces {
+        let _ = writeln!(out, "\n  Ignored: {}", super::topology::ignored_line(n));
+    }
     if !lb.not_evaluated.is_empty() {
         let _ = writeln!(out, "\n  Not evaluated ({NOT_SEEN})");
         not_evaluated_lines(out, &lb.not_evaluated, "    ");

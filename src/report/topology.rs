@@ -20,6 +20,25 @@ pub struct Topology {
     pub listeners: Vec<ListenerView>,
     /// Every target group a listener forwards to, in ARN order.
     pub target_groups: Vec<TargetGroupView>,
+    /// Interfaces described as this ALB's nodes that Elastic Load Balancing does not manage
+    /// (anyone in the account can make one): never taken for nodes, never probed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignored_interfaces: Vec<IgnoredInterface>,
+}
+
+/// An interface that claims to be a node and is not ELB's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct IgnoredInterface {
+    /// Its id.
+    pub id: String,
+    /// Its subnet.
+    pub subnet_id: String,
+    /// Its private addresses.
+    pub addresses: Vec<IpAddr>,
+    /// `RequesterManaged` as the API gave it.
+    pub requester_managed: Option<bool>,
+    /// `RequesterId` as the API gave it (ELB's own interfaces say `amazon-elb`).
+    pub requester_id: Option<String>,
 }
 
 /// One ALB node: where it sits and what decides its traffic.
@@ -82,6 +101,19 @@ pub struct TargetView {
     pub port: Option<u16>,
     /// Its health state, when known.
     pub health: Option<String>,
+}
+
+/// One line about an ignored interface, the same in every format that shows it.
+pub fn ignored_line(n: &IgnoredInterface) -> String {
+    let addresses: Vec<String> = n.addresses.iter().map(ToString::to_string).collect();
+    format!(
+        "interface {} in {} ({}) is described as a node of this ALB, but Elastic Load Balancing does not manage it (requester-managed {}, requester {}): not taken for a node, never probed",
+        n.id,
+        n.subnet_id,
+        if addresses.is_empty() { "no address".to_string() } else { addresses.join(", ") },
+        n.requester_managed.map_or("unknown".to_string(), |m| m.to_string()),
+        n.requester_id.as_deref().unwrap_or("none"),
+    )
 }
 
 impl Topology {
@@ -180,10 +212,25 @@ impl Topology {
                 },
             })
             .collect();
+        let mut ignored_interfaces: Vec<IgnoredInterface> = description
+            .as_deref()
+            .map(|d| index.impostors_described(d))
+            .unwrap_or_default()
+            .iter()
+            .map(|n| IgnoredInterface {
+                id: n.id.clone(),
+                subnet_id: n.subnet_id.clone(),
+                addresses: n.addresses.clone(),
+                requester_managed: n.requester_managed,
+                requester_id: n.requester_id.clone(),
+            })
+            .collect();
+        ignored_interfaces.sort_by(|a, b| a.id.cmp(&b.id));
         Topology {
             nodes,
             listeners,
             target_groups,
+            ignored_interfaces,
         }
     }
 }

@@ -224,6 +224,36 @@ fn defaults(layer: &Layer) {
         })
     });
     layer.default_rewrite(|call, reply| bpa_states(call, reply, "off"));
+    // An ALB's node interfaces: AWS creates them requester-managed by `amazon-elb`; moto creates
+    // none, and the interfaces a test creates for an ALB (tests/common/world.rs) come back
+    // requester-managed `false`, as any member's would. The layer shows them as AWS does
+    // (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/requester-managed-eni.html);
+    // `made_by_member` leaves one as a member of the account would make it.
+    layer.default_rewrite(|call, reply| {
+        if call.action != "DescribeNetworkInterfaces" || reply.status != 200 {
+            return;
+        }
+        let text = reply.text();
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find("<description>ELB app/") {
+            let (before, from) = rest.split_at(at);
+            out.push_str(before);
+            match requester_span(from) {
+                Some((start, end)) => {
+                    out.push_str(&from[..start]);
+                    out.push_str(ELB_MANAGED);
+                    rest = &from[end..];
+                }
+                None => {
+                    out.push_str(from);
+                    rest = "";
+                }
+            }
+        }
+        out.push_str(rest);
+        reply.body = out.into_bytes();
+    });
     // CloudWatch (`--observe`): the SDK speaks RPC v2 CBOR, moto the JSON protocol.
     layer.default_answer(cbor::bridge);
     // ARC zonal shift (moto has none): every ALB is a managed resource without any zonal
@@ -244,6 +274,37 @@ fn defaults(layer: &Layer) {
                 )
             },
         )
+    });
+}
+
+/// How AWS shows an interface Elastic Load Balancing made for a node.
+const ELB_MANAGED: &str =
+    "<requesterId>amazon-elb</requesterId><requesterManaged>true</requesterManaged>";
+
+/// Where the next `<requesterId>…</requesterManaged>` of an interface item starts and ends in
+/// `text` (moto writes an item's fields in alphabetical order: description, id, requester).
+fn requester_span(text: &str) -> Option<(usize, usize)> {
+    let start = text.find("<requesterId>")?;
+    let end = text[start..].find("</requesterManaged>")? + start + "</requesterManaged>".len();
+    Some((start, end))
+}
+
+/// Leaves interface `eni` as a member of the account makes it (requester-managed `false`), even
+/// if it carries an ALB node's description: the spoofed node the tool must not trust.
+pub fn made_by_member(layer: &Layer, eni: &str) {
+    let id = format!("<networkInterfaceId>{eni}</networkInterfaceId>");
+    layer.rewrite(move |call, reply| {
+        if call.action != "DescribeNetworkInterfaces" || reply.status != 200 {
+            return;
+        }
+        let text = reply.text();
+        let Some(at) = text.find(&id) else { return };
+        let Some((start, end)) = requester_span(&text[at..]) else {
+            return;
+        };
+        let member = "<requesterId>AIDAMEMBEREXAMPLE</requesterId><requesterManaged>false</requesterManaged>";
+        let text = format!("{}{member}{}", &text[..at + start], &text[at + end..]);
+        reply.body = text.into_bytes();
     });
 }
 

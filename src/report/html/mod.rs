@@ -266,6 +266,17 @@ fn alb(out: &mut String, index: usize, lb: &AlbReport, open: bool) {
         }
         out.push_str("</ul>\n");
     }
+    if !lb.topology.ignored_interfaces.is_empty() {
+        out.push_str("<h3>Ignored interfaces</h3>\n<ul class=\"plain\">\n");
+        for n in &lb.topology.ignored_interfaces {
+            let _ = writeln!(
+                out,
+                "<li>{}</li>",
+                escape(&crate::report::topology::ignored_line(n))
+            );
+        }
+        out.push_str("</ul>\n");
+    }
     out.push_str("</section>\n</div>\n</div>\n</details>\n");
 }
 

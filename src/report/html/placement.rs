@@ -288,6 +288,7 @@ pub(super) mod tests {
         Topology {
             nodes: vec![node("a"), node("b")],
             listeners: vec![listener(80), listener(443)],
+            ignored_interfaces: Vec::new(),
             target_groups: vec![
                 TargetGroupView {
                     arn: "g0".to_string(),
@@ -511,6 +512,7 @@ pub(super) mod tests {
             .prop_map(|(nodes, listeners, groups)| Topology {
                 nodes,
                 listeners,
+                ignored_interfaces: Vec::new(),
                 target_groups: groups
                     .into_iter()
                     .enumerate()
