@@ -343,6 +343,7 @@ mod tests {
                     host_headers: Vec::new(),
                     host_header_regexes: Vec::new(),
                     rules: Vec::new(),
+                    mutual_authentication: None,
                 },
                 Listener {
                     arn: "l-443".into(),
@@ -354,6 +355,7 @@ mod tests {
                     host_headers: Vec::new(),
                     host_header_regexes: Vec::new(),
                     rules: Vec::new(),
+                    mutual_authentication: None,
                 },
             ],
             http2_enabled: None,
