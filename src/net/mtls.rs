@@ -266,6 +266,45 @@ mod tests {
         assert_eq!(revoked_by(&same_serial, &lists), None);
     }
 
+    /// The oracle for a serial number's text: its value in hex, an even number of digits.
+    fn oracle_hex(n: u64) -> String {
+        let h = format!("{n:x}");
+        if h.len() % 2 == 1 {
+            format!("0{h}")
+        } else {
+            h
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        #[test]
+        fn serial_text_is_the_value_in_hex(n in proptest::prelude::any::<u64>(), pad in 0usize..4) {
+            let mut raw = vec![0u8; pad];
+            raw.extend(n.to_be_bytes());
+            proptest::prop_assert_eq!(serial_hex(&raw), oracle_hex(n));
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(16))]
+        /// A certificate is revoked exactly when a list of its issuer names its serial (the
+        /// brute-force oracle: membership in the set of revoked serials).
+        #[test]
+        fn revoked_exactly_when_listed(
+            revoked in proptest::collection::btree_set(1u64..64, 0..8),
+            probe in 1u64..64,
+        ) {
+            let ours = ca("Partners CA", 2025, 2030);
+            let list = parse_crl(ours.crl(&revoked.iter().copied().collect::<Vec<_>>()).as_bytes()).unwrap();
+            let want: Vec<String> = revoked.iter().map(|n| oracle_hex(*n)).collect();
+            proptest::prop_assert_eq!(&list.serials, &want);
+            let (_, der) = ours.client("p.example.test", probe, 2026, 2027);
+            let lists = [(1, &list)];
+            proptest::prop_assert_eq!(revoked_by(&der, &lists).is_some(), revoked.contains(&probe));
+        }
+    }
+
     #[test]
     fn serials_drop_leading_zero_bytes() {
         assert_eq!(serial_hex(&[0, 0, 0x1f]), "1f");
