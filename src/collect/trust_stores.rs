@@ -96,8 +96,16 @@ impl Collector {
                 (arn.clone(), store)
             })
             .collect();
-        for (found, batch_failed) in described {
+        for ((found, batch_failed, exists), batch) in
+            described.into_iter().zip(arns.chunks(ARNS_PER_CALL))
+        {
             failed.extend(batch_failed);
+            if !exists {
+                // Where the feature does not exist, the stores are not read: never "deleted".
+                for arn in batch {
+                    stores.remove(arn);
+                }
+            }
             for s in found {
                 if let Some(store) = stores.get_mut(&s.arn) {
                     store.name = s.name;
@@ -107,15 +115,17 @@ impl Collector {
             }
         }
         for (arn, result) in arns.iter().zip(bundles) {
-            match result {
-                Ok(pem) => stores.get_mut(arn).expect("listed").ca_bundle_pem = pem,
-                Err(f) => failed.push(f),
+            match (result, stores.get_mut(arn)) {
+                (Ok(pem), Some(store)) => store.ca_bundle_pem = pem,
+                (Ok(_), None) => {}
+                (Err(f), _) => failed.push(f),
             }
         }
         for (arn, result) in arns.iter().zip(revocations) {
-            match result {
-                Ok(list) => stores.get_mut(arn).expect("listed").revocations = list,
-                Err(f) => failed.push(f),
+            match (result, stores.get_mut(arn)) {
+                (Ok(list), Some(store)) => store.revocations = list,
+                (Ok(_), None) => {}
+                (Err(f), _) => failed.push(f),
             }
         }
         let mut gaps = Vec::new();
@@ -128,10 +138,13 @@ impl Collector {
         (stores, gaps)
     }
 
-    /// One batch of DescribeTrustStores (all pages). A batch that names a deleted store fails
-    /// whole with `TrustStoreNotFound`: its stores are then described one by one.
-    async fn describe_stores(&self, arns: &[String]) -> (Vec<TrustStore>, Vec<Failed>) {
-        match self.describe_batch(arns).await {
+    /// One batch of DescribeTrustStores (all pages): the stores found, the failed reads, and
+    /// whether the API exists here. A batch that names a deleted store fails whole with
+    /// `TrustStoreNotFound`: its stores are then described one by one.
+    async fn describe_stores(&self, arns: &[String]) -> (Vec<TrustStore>, Vec<Failed>, bool) {
+        let (found, failed) = match self.describe_batch(arns).await {
+            // No trust store API in the region: nothing can be said of these stores.
+            Err(e) if unavailable(&e) => return (Vec::new(), Vec::new(), false),
             Ok(found) => (found, Vec::new()),
             Err(e) if not_found(&e) && arns.len() > 1 => {
                 let each = join_all(arns.iter().map(|a| async move {
@@ -149,14 +162,15 @@ impl Collector {
                 }
                 (out, failed)
             }
-            Err(e) if not_found(&e) || unavailable(&e) => (Vec::new(), Vec::new()),
+            Err(e) if not_found(&e) => (Vec::new(), Vec::new()),
             Err(e) => (
                 Vec::new(),
                 arns.iter()
                     .map(|a| (a.clone(), self.store_gap(DESCRIBE, &e)))
                     .collect(),
             ),
-        }
+        };
+        (found, failed, true)
     }
 
     async fn describe_batch(
@@ -585,7 +599,10 @@ mod tests {
             );
         let (stores, gaps) = read(&replay).await;
         assert!(gaps.is_empty(), "{gaps:?}");
-        assert_eq!(stores[STORE].status, None);
+        assert!(
+            stores.is_empty(),
+            "unread, never taken for deleted: {stores:?}"
+        );
     }
 
     #[test]
