@@ -6,6 +6,7 @@
 //! <https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_GetTrustStoreCaCertificatesBundle.html>
 
 use std::net::IpAddr;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use aws_smithy_http_client::{tls, Connector};
@@ -19,9 +20,10 @@ pub const MAX_BUNDLE_BYTES: usize = 2 << 20;
 /// The largest revocation list read: AWS allows 50 MB per list.
 pub const MAX_CRL_BYTES: usize = 64 << 20;
 
-/// One HTTP client for the presigned URLs of a collection.
+/// One HTTP client for the presigned URLs of a collection, built on first use (most
+/// collections fetch nothing).
 pub struct Fetcher {
-    connector: Connector,
+    connector: OnceLock<Connector>,
     timeout: Duration,
 }
 
@@ -36,19 +38,25 @@ impl std::fmt::Debug for Fetcher {
 impl Fetcher {
     /// A client whose every fetch ends within `timeout`.
     pub fn new(timeout: Duration) -> Self {
-        let settings = HttpConnectorSettings::builder()
-            .connect_timeout(timeout)
-            .read_timeout(timeout)
-            .build();
         Fetcher {
-            connector: Connector::builder()
+            connector: OnceLock::new(),
+            timeout,
+        }
+    }
+
+    fn connector(&self) -> &Connector {
+        self.connector.get_or_init(|| {
+            let settings = HttpConnectorSettings::builder()
+                .connect_timeout(self.timeout)
+                .read_timeout(self.timeout)
+                .build();
+            Connector::builder()
                 .connector_settings(settings)
                 .tls_provider(tls::Provider::Rustls(
                     tls::rustls_provider::CryptoMode::AwsLc,
                 ))
-                .build(),
-            timeout,
-        }
+                .build()
+        })
     }
 
     /// The body at `url`, at most `max` bytes; why not, in a few words.
@@ -63,7 +71,7 @@ impl Fetcher {
     async fn read(&self, url: &str, max: usize) -> Result<Vec<u8>, String> {
         let request = HttpRequest::get(url).map_err(|e| format!("not a URL: {e}"))?;
         let response = self
-            .connector
+            .connector()
             .call(request)
             .await
             .map_err(|e| format!("fetch failed: {e}"))?;
