@@ -685,9 +685,9 @@ pub fn mtls(rule: &Rule, r: &crate::analysis::mtls::Refusing) -> Finding {
             "ca_certificates_expired",
         ),
         MtlsCause::ClientRejected { file, why } => (
-            format!("the client chain in {file} does not verify against {store}: {why}"),
+            format!("the client chain in {file} does not verify against {store}, because {why}"),
             false,
-            format!("Issue the client a current certificate from a CA in the bundle of {store} (or add its issuing CA to the bundle: aws elbv2 modify-trust-store), and one that is not revoked."),
+            format!("Give the client a current, unrevoked certificate issued by a CA in the bundle of {store}, or add its issuing CA to the bundle (aws elbv2 modify-trust-store)."),
             "client_certificate_rejected",
         ),
     };
