@@ -279,6 +279,31 @@ pub fn verify_client(
     }
     mtls::verify_path(&chain.der, bundle, path_time)
         .map_err(|e| Verdict::Rejected(e.to_string()))?;
+    // The CA the path ends at must be within its validity too.
+    let top = chain.der.last().expect("verified: not empty");
+    let anchors: Vec<ServedCertificate> = mtls::issuers_in(top, bundle)
+        .into_iter()
+        .filter_map(ServedCertificate::from_der)
+        .collect();
+    let mut expired_anchor = None;
+    for ca in &anchors {
+        match state(ca, now).map_err(Verdict::Unknown)? {
+            Some(Validity::Expired { .. } | Validity::NotYetValid { .. }) => {
+                expired_anchor.get_or_insert(ca);
+            }
+            _ => {
+                expired_anchor = None;
+                break;
+            }
+        }
+    }
+    if let Some(ca) = expired_anchor {
+        let who = ca.subject_cn.as_deref().unwrap_or("its CA");
+        return Err(Verdict::Rejected(format!(
+            "its CA {who} is outside its validity ({} to {})",
+            ca.not_before, ca.not_after
+        )));
+    }
     let Some(revocations) = &store.revocations else {
         return Err(Verdict::Unknown(
             "its revocation lists were not read".to_string(),
@@ -515,6 +540,30 @@ mod tests {
             verify_client(&chain(&fresh), &bundle, &unread, 1_780_272_000, false),
             Err(Verdict::Unknown(_))
         ));
+    }
+
+    #[test]
+    fn a_chain_whose_ca_has_expired_is_refused_though_another_ca_is_current() {
+        let old = ca("Old CA", 2020, 2026);
+        let current = ca("Current CA", 2025, 2030);
+        let bundle_pem = format!("{}{}", old.pem, current.pem);
+        let snap = world(
+            MtlsMode::Verify,
+            Some("active"),
+            Some(store(Some("ACTIVE"), &bundle_pem, vec![])),
+        );
+        let (leaf, _) = old.client("device.example.test", 5, 2025, 2027);
+        let (c, unknown) = causes(&snap, Some(&chain(&leaf)));
+        assert!(unknown.is_empty(), "{unknown:?}");
+        assert_eq!(
+            c,
+            vec![MtlsCause::ClientRejected {
+                file: "client.pem".into(),
+                why: "its CA Old CA is outside its validity (2020-01-01T00:00:00Z to 2026-01-01T00:00:00Z)".into()
+            }]
+        );
+        let (fine, _) = current.client("device.example.test", 6, 2026, 2027);
+        assert_eq!(causes(&snap, Some(&chain(&fine))), (vec![], vec![]));
     }
 
     #[test]

@@ -112,6 +112,24 @@ fn describe(e: &rustls::Error) -> String {
     }
 }
 
+/// The certificates of `bundle` whose subject is the issuer of `der`: the CAs that may have
+/// signed it. (A trust anchor's own validity is not part of path validation in `webpki`, so
+/// the caller judges theirs.)
+pub fn issuers_in<'b>(der: &[u8], bundle: &'b [Vec<u8>]) -> Vec<&'b [u8]> {
+    let Ok((_, cert)) = x509_parser::parse_x509_certificate(der) else {
+        return Vec::new();
+    };
+    let issuer = cert.issuer().to_string();
+    bundle
+        .iter()
+        .filter(|ca| {
+            x509_parser::parse_x509_certificate(ca)
+                .is_ok_and(|(_, ca)| ca.subject().to_string() == issuer)
+        })
+        .map(Vec::as_slice)
+        .collect()
+}
+
 /// The revocation list that revokes `der`, if any: one whose issuer is the certificate's
 /// issuer and that lists its serial number.
 pub fn revoked_by<'l>(der: &[u8], lists: &'l [(i64, &RevokedList)]) -> Option<(i64, &'l str)> {
