@@ -292,6 +292,7 @@ fn add_alb_with(
             host_headers: vec![],
             host_header_regexes: vec![],
             rules: Vec::new(),
+            mutual_authentication: None,
         })
         .collect();
     snap.load_balancers.push(LoadBalancer {

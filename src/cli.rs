@@ -105,6 +105,10 @@ struct AuditArgs {
     /// Warn this many days before a listener certificate that ACM does not renew expires.
     #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_CERT_EXPIRY_DAYS, value_parser = clap::value_parser!(u32).range(0..=3650))]
     cert_expiry_days: u32,
+    /// A client's certificate chain (PEM, leaf first) that mutual-TLS verify listeners must
+    /// accept: verified against the trust store's CA bundle and revocation lists (ALB306).
+    #[arg(long = "client-cert", value_name = "FILE")]
+    client_cert: Option<PathBuf>,
     /// Report format [default: text on a terminal, json otherwise].
     #[arg(long, value_enum)]
     format: Option<Format>,
@@ -359,6 +363,11 @@ fn run_audit(args: &AuditArgs) -> Result<Audited> {
             .map(|v| v.parse())
             .collect::<Result<_, _>>()?,
         cert_expiry_days: args.cert_expiry_days,
+        client_cert: args
+            .client_cert
+            .as_deref()
+            .map(load_client_cert)
+            .transpose()?,
     };
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
     let suppressions = args
@@ -850,6 +859,26 @@ fn parse_cidrs(raw: &[String]) -> Result<Vec<IpNet>> {
 /// Checks `--hostname` values: DNS host names (RFC 1123 §2.1: labels of 1 to 63 letters,
 /// digits and hyphens, at most 253 characters, one trailing dot allowed). Wildcards are refused:
 /// clients connect to one name, and patterns belong in host-header conditions.
+/// The largest `--client-cert` file read: a chain is a few kilobytes.
+const MAX_CLIENT_CERT_BYTES: u64 = 1 << 20;
+
+/// Reads `--client-cert`: a PEM chain, leaf first.
+fn load_client_cert(path: &Path) -> Result<crate::analysis::mtls::ClientChain> {
+    use std::io::Read;
+    let bad = |why: String| Error::ClientCert {
+        path: path.to_path_buf(),
+        why,
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_CLIENT_CERT_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| bad(e.to_string()))?;
+    if bytes.len() as u64 > MAX_CLIENT_CERT_BYTES {
+        return Err(bad(format!("larger than {MAX_CLIENT_CERT_BYTES} bytes")));
+    }
+    crate::analysis::mtls::ClientChain::from_pem(&path.display().to_string(), &bytes).map_err(bad)
+}
+
 fn parse_hostnames(raw: &[String]) -> Result<Vec<String>> {
     raw.iter()
         .map(|value| {

@@ -27,6 +27,9 @@ pub enum Error {
     /// A `--client-tls` value names no TLS version.
     #[error("bad --client-tls: {0}")]
     ClientTls(#[from] crate::net::tls_policy::UnknownTlsVersion),
+    /// A `--client-cert` file is unreadable or holds no X.509 chain.
+    #[error("bad --client-cert {}: {why}", path.display())]
+    ClientCert { path: PathBuf, why: String },
     /// A snapshot file could not be read.
     #[error("cannot read snapshot {}: {source}", path.display())]
     SnapshotRead {

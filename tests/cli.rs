@@ -92,6 +92,61 @@ fn incomplete_audit_exits_3_and_never_passes() {
 }
 
 #[test]
+fn a_bad_client_cert_file_is_one_line_and_exit_2() {
+    let snap = fixture("mtls-client-cert");
+    let snap = snap.to_str().unwrap();
+    assert_bad_input(
+        &[
+            "audit",
+            "--snapshot",
+            snap,
+            "--client-cert",
+            "/nonexistent/client.pem",
+        ],
+        "bad --client-cert /nonexistent/client.pem",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("client.pem");
+    std::fs::write(&bad, "not a certificate").unwrap();
+    assert_bad_input(
+        &[
+            "audit",
+            "--snapshot",
+            snap,
+            "--client-cert",
+            bad.to_str().unwrap(),
+        ],
+        "no PEM CERTIFICATE block",
+    );
+    std::fs::write(
+        &bad,
+        "-----BEGIN CERTIFICATE-----\naGVsbG8=\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    assert_bad_input(
+        &[
+            "audit",
+            "--snapshot",
+            snap,
+            "--client-cert",
+            bad.to_str().unwrap(),
+        ],
+        "certificate 1 is not X.509",
+    );
+    std::fs::write(&bad, vec![b'a'; (1 << 20) + 1]).unwrap();
+    assert_bad_input(
+        &[
+            "audit",
+            "--snapshot",
+            snap,
+            "--client-cert",
+            bad.to_str().unwrap(),
+        ],
+        "larger than 1048576 bytes",
+    );
+}
+
+#[test]
 fn bad_input_is_one_line_and_exit_2() {
     assert_bad_input(
         &["audit", "--alb-arn", "web"],

@@ -397,6 +397,14 @@ const EXPECTED: &[(&str, i32, &[&str])] = &[
         1,
         &["ALB104:error:us-east-1b"],
     ),
+    // Mutual TLS in the model's shape of the trust store reads (moto has no trust stores).
+    ("mtls-ca-expired/default", 1, &["ALB306:error:-"]),
+    ("mtls-trust-store-inactive/default", 1, &["ALB306:error:-"]),
+    ("mtls-passthrough/default", 0, &[]),
+    ("mtls-client-cert/default", 0, &[]),
+    ("mtls-client-cert/good-client", 0, &[]),
+    ("mtls-client-cert/revoked-client", 1, &["ALB306:error:-"]),
+    ("mtls-trust-store-unread/default", 3, &[]),
 ];
 
 #[test]

@@ -39,6 +39,7 @@ fn exercise(dir: &Path, text: &[u8]) -> Result<(), String> {
         hostnames: vec!["www.example.com".into(), "example.com".into()],
         client_tls: TlsVersion::ALL.to_vec(),
         cert_expiry_days: 3650,
+        client_cert: None,
     };
     for (cidrs, tls) in [
         (vec![], TlsOptions::default()),

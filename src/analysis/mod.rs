@@ -10,6 +10,7 @@ pub mod capacity;
 pub mod cause;
 pub mod frontend;
 pub mod index;
+pub mod mtls;
 pub mod reachable;
 pub mod return_path;
 pub mod scope;

@@ -108,6 +108,7 @@ mod tests {
             host_headers: vec![],
             host_header_regexes: vec![],
             rules: all,
+            mutual_authentication: None,
         }
     }
 

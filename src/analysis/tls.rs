@@ -46,6 +46,8 @@ pub struct TlsOptions {
     pub client_tls: Vec<TlsVersion>,
     /// `--cert-expiry-days`: how long before a certificate that nobody renews expires to warn.
     pub cert_expiry_days: u32,
+    /// `--client-cert`: a client's chain that mutual-TLS `verify` listeners must accept.
+    pub client_cert: Option<crate::analysis::mtls::ClientChain>,
 }
 
 impl Default for TlsOptions {
@@ -54,6 +56,7 @@ impl Default for TlsOptions {
             hostnames: Vec::new(),
             client_tls: Vec::new(),
             cert_expiry_days: DEFAULT_CERT_EXPIRY_DAYS,
+            client_cert: None,
         }
     }
 }
@@ -327,6 +330,7 @@ mod tests {
             host_headers: vec![],
             host_header_regexes: vec![],
             rules: Vec::new(),
+            mutual_authentication: None,
         }
     }
 

@@ -11,6 +11,7 @@ use super::{actions, tls, Behind, Collector, GroupGap, Groups, ListenerPart, ELB
 use crate::arn::AlbArn;
 use crate::error::{Error, Result};
 use crate::model::tls::{ListenerCertificate, SslPolicy};
+use crate::model::trust_store::MtlsMode;
 use crate::model::{Dataset, Gap};
 
 use crate::model::{
@@ -275,6 +276,7 @@ impl Collector {
             .into_iter()
             .collect();
         let early: Vec<String> = named_early.iter().cloned().collect();
+        let verifying = verifying(&by_lb);
         let rules = join_all(refs.iter().map(|(lb, l)| {
             self.caller.run(
                 Dataset::ListenerRules,
@@ -320,12 +322,14 @@ impl Collector {
                 .collect();
             (lists, self.certificates(&later).await)
         };
-        let (rules, (lists, late), policies, early) = tokio::join!(
+        let (rules, (lists, late), policies, early, (trust_stores, store_gaps)) = tokio::join!(
             rules,
             lists_then_certificates,
             self.ssl_policies(&policy_names),
             self.certificates(&early),
+            self.trust_stores(&verifying),
         );
+        gaps.extend(store_gaps);
         for ((lb, arn), result) in refs.iter().zip(rules) {
             match result {
                 Ok(rules) => {
@@ -376,6 +380,7 @@ impl Collector {
             listeners: by_lb,
             certificates,
             ssl_policies,
+            trust_stores,
             gaps,
         }
     }
@@ -689,7 +694,25 @@ pub fn listener(l: &t::Listener) -> Option<Listener> {
         host_headers: Vec::new(),
         host_header_regexes: Vec::new(),
         rules: vec![actions::default_rule(l.default_actions())],
+        mutual_authentication: super::trust_stores::mutual_authentication(l),
     })
+}
+
+/// The trust stores that listeners in mutual-TLS `verify` mode name, each with the ALBs whose
+/// listeners name it.
+fn verifying(by_lb: &BTreeMap<String, Vec<Listener>>) -> BTreeMap<String, BTreeSet<String>> {
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (lb, listeners) in by_lb {
+        for m in listeners
+            .iter()
+            .filter_map(|l| l.mutual_authentication.as_ref())
+        {
+            if let (MtlsMode::Verify, Some(arn)) = (m.mode, &m.trust_store_arn) {
+                out.entry(arn.clone()).or_default().insert(lb.clone());
+            }
+        }
+    }
+    out
 }
 
 /// Adds what a listener's non-default rules contribute: their forwards, and the host-header

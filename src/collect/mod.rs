@@ -25,10 +25,12 @@ pub mod fleet;
 mod inspection;
 mod lb_attributes;
 mod network_firewall;
+mod presigned;
 pub mod progress;
 #[cfg(test)]
 mod replay;
 mod tls;
+mod trust_stores;
 mod zonal_shift;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -107,6 +109,8 @@ pub struct Collector {
     /// `--observe`: the metric window, when asked for.
     observe: Option<Duration>,
     arc: aws_sdk_arczonalshift::Client,
+    /// Fetches the presigned URLs of trust stores' CA bundles and revocation lists.
+    fetcher: presigned::Fetcher,
     region: String,
     /// Where calls go, for messages: `--endpoint-url`, else AWS's regional endpoint.
     endpoint: String,
@@ -164,6 +168,7 @@ impl Collector {
             cw: aws_sdk_cloudwatch::Client::from_conf(cw),
             observe: options.observe,
             arc: aws_sdk_arczonalshift::Client::from_conf(arc),
+            fetcher: presigned::Fetcher::new(options.call_timeout),
             nfw: aws_sdk_networkfirewall::Client::from_conf(nfw),
             elb: aws_sdk_elasticloadbalancingv2::Client::from_conf(elb),
             ec2: aws_sdk_ec2::Client::from_conf(ec2),
@@ -339,9 +344,11 @@ impl Collector {
             mut listeners,
             certificates,
             ssl_policies,
+            trust_stores,
             gaps: listener_gaps,
         } = listener_part;
         snap.gaps.extend(listener_gaps);
+        snap.trust_stores = trust_stores;
         snap.certificates = certificates;
         snap.ssl_policies = ssl_policies;
         let (mut groups, behind, mut group_gaps) = groups_part;
@@ -410,6 +417,7 @@ struct ListenerPart {
     listeners: BTreeMap<String, Vec<Listener>>,
     certificates: BTreeMap<String, Certificate>,
     ssl_policies: BTreeMap<String, SslPolicy>,
+    trust_stores: BTreeMap<String, crate::model::trust_store::TrustStore>,
     gaps: Vec<Gap>,
 }
 

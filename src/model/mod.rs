@@ -11,6 +11,7 @@ pub mod firewall;
 pub mod fleet;
 pub mod observe;
 pub mod tls;
+pub mod trust_store;
 pub mod zonal_shift;
 
 use std::collections::BTreeMap;
@@ -61,6 +62,9 @@ pub struct Snapshot {
     /// absent).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub zonal_shifts: BTreeMap<String, Vec<zonal_shift::ZonalShift>>,
+    /// The trust stores that listeners in mutual-TLS `verify` mode name, by ARN.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub trust_stores: BTreeMap<String, trust_store::TrustStore>,
     /// Data that could not be read, and why.
     #[serde(default)]
     pub gaps: Vec<Gap>,
@@ -134,6 +138,9 @@ pub enum Dataset {
     Metrics,
     /// arc-zonal-shift:GetManagedResource
     ZonalShifts,
+    /// elasticloadbalancing:DescribeTrustStores, GetTrustStoreCaCertificatesBundle (and the
+    /// bundle it points to), DescribeTrustStoreRevocations, GetTrustStoreRevocationContent
+    TrustStores,
     /// A value the snapshot names that this build does not know.
     #[serde(other)]
     Unknown,
@@ -255,6 +262,9 @@ pub struct Listener {
     /// (empty in snapshots older than this field: every forward then counts as reachable).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<actions::ListenerRule>,
+    /// HTTPS: `MutualAuthentication`, when the listener reported it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mutual_authentication: Option<trust_store::MutualAuthentication>,
 }
 
 impl Listener {

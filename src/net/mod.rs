@@ -7,6 +7,7 @@ pub mod bpa;
 pub mod firewall;
 pub mod inspection;
 pub mod internet;
+pub mod mtls;
 pub mod nacl;
 pub mod port_set;
 pub mod range_set;

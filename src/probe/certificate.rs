@@ -13,7 +13,7 @@ impl ServedCertificate {
     ///
     /// A subject alternative name extension that does not parse (or appears twice, which
     /// RFC 5280 section 4.2 forbids) yields no `dns_names` rather than hiding the rest.
-    pub(super) fn from_der(der: &[u8]) -> Option<ServedCertificate> {
+    pub fn from_der(der: &[u8]) -> Option<ServedCertificate> {
         let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
         let dns_names = match cert.subject_alternative_name() {
             Ok(Some(san)) => san

@@ -145,6 +145,9 @@ pub struct Probed<'a> {
     /// Whether the user named the host (`--hostname`): only then is a certificate that does
     /// not cover it a failure (clients do not use an ALB's own DNS name over HTTPS).
     pub host_given: bool,
+    /// Whether the listener verifies client certificates (mutual TLS), which the probe does
+    /// not present.
+    pub client_cert_required: bool,
     /// What happened.
     pub outcome: Outcome,
 }
@@ -172,7 +175,13 @@ pub fn join(probed: Probed<'_>, findings: &[Finding], now: i64) -> ProbeResult {
     };
     let explained_by = explaining(findings, explains, probed.zone, Some(probed.port));
     let unexplained = match &failure {
-        Some(failure) if explained_by.is_empty() => suspects(failure.kind, &probed.outcome),
+        Some(failure) if explained_by.is_empty() => {
+            let mut list = suspects(failure.kind, &probed.outcome);
+            if failure.kind == FailureKind::Tls && probed.client_cert_required {
+                list.insert(0, "the listener verifies client certificates (mutual TLS) and this probe presents none: the ALB refuses a handshake without one".to_string());
+            }
+            list
+        }
         _ => Vec::new(),
     };
     let contradicts = if probed.outcome.tcp == TcpOutcome::Connected {
@@ -407,6 +416,7 @@ mod tests {
             protocol: "HTTP",
             host: "www.example.com",
             host_given: true,
+            client_cert_required: false,
             outcome,
         }
     }
@@ -562,6 +572,25 @@ mod tests {
         assert_eq!(r.failure.unwrap().kind, FailureKind::ConnectRefused);
         assert!(r.explained_by.is_empty());
         assert!(r.unexplained[0].starts_with("nothing listens on this port"));
+    }
+
+    #[test]
+    fn a_tls_failure_on_a_mutual_tls_listener_names_the_missing_client_certificate() {
+        let refused = || tls_outcome("alert: certificate required", &[], "2027-01-01T00:00:00Z");
+        let mut p = probed("us-east-1a", 8443, refused());
+        p.client_cert_required = true;
+        let r = join(p, &[], 0);
+        assert_eq!(r.failure.unwrap().kind, FailureKind::Tls);
+        assert!(
+            r.unexplained[0].starts_with("the listener verifies client certificates"),
+            "{:?}",
+            r.unexplained
+        );
+        let r = join(probed("us-east-1a", 8443, refused()), &[], 0);
+        assert!(r
+            .unexplained
+            .iter()
+            .all(|s| !s.contains("client certificates")));
     }
 
     fn tls_outcome(result: &str, names: &[&str], not_after: &str) -> Outcome {

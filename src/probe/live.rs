@@ -102,6 +102,7 @@ pub async fn run(targets: &[Target<'_>], settings: &Settings, now: i64) -> Vec<A
                 protocol: &listener.protocol,
                 host: &host,
                 host_given: settings.host.is_some(),
+                client_cert_required: listener.client_cert_required,
                 outcome,
             },
             targets[i].findings,

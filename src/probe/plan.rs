@@ -65,6 +65,9 @@ pub struct PlannedListener {
     pub protocol: String,
     /// Whether a TLS handshake comes first.
     pub tls: bool,
+    /// Whether the listener verifies client certificates (mutual TLS `verify`), which the
+    /// probe does not present.
+    pub client_cert_required: bool,
 }
 
 /// The plan for `lb` in `snapshot`; `named` are the addresses `--resolve` gives, the only
@@ -175,6 +178,10 @@ pub fn plan(snapshot: &Snapshot, lb: &LoadBalancer, named: &[IpAddr]) -> AlbPlan
                 l.protocol.to_ascii_uppercase()
             },
             tls: l.is_https(),
+            client_cert_required: l
+                .mutual_authentication
+                .as_ref()
+                .is_some_and(|m| m.mode == crate::model::trust_store::MtlsMode::Verify),
         })
         .collect();
     let shifted = crate::analysis::shift::Shifts::analyse(snapshot, lb)
@@ -353,6 +360,7 @@ mod tests {
                     host_headers: Vec::new(),
                     host_header_regexes: Vec::new(),
                     rules: Vec::new(),
+                    mutual_authentication: None,
                 },
                 Listener {
                     arn: "l-443".into(),
@@ -364,6 +372,7 @@ mod tests {
                     host_headers: Vec::new(),
                     host_header_regexes: Vec::new(),
                     rules: Vec::new(),
+                    mutual_authentication: None,
                 },
             ],
             http2_enabled: None,
@@ -451,12 +460,14 @@ mod tests {
                 PlannedListener {
                     port: 80,
                     protocol: "HTTP".into(),
-                    tls: false
+                    tls: false,
+                    client_cert_required: false
                 },
                 PlannedListener {
                     port: 443,
                     protocol: "HTTPS".into(),
-                    tls: true
+                    tls: true,
+                    client_cert_required: false
                 },
             ]
         );

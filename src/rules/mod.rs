@@ -110,6 +110,7 @@ pub static REGISTRY: &[&Rule] = &[
     &tls::alb303_certificate_not_issued::RULE,
     &tls::alb304_hostname_not_covered::RULE,
     &tls::alb305_tls_policy_rejects_client::RULE,
+    &tls::alb306_mtls_trust_store_unusable::RULE,
 ];
 
 /// Which groups are forwarded to and what is in them: every backend and target rule reads it.

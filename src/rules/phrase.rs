@@ -647,3 +647,79 @@ fn capital(s: &str) -> String {
         .map(|f| f.to_uppercase().chain(c).collect())
         .unwrap_or_default()
 }
+
+/// ALB306: a mutual-TLS `verify` listener that refuses clients, as a finding of `rule` about
+/// the listener.
+pub fn mtls(rule: &Rule, r: &crate::analysis::mtls::Refusing) -> Finding {
+    use crate::analysis::mtls::MtlsCause;
+    let store = match r.store_name {
+        Some(name) => format!("trust store {name} ({})", r.trust_store),
+        None => format!("trust store {}", r.trust_store),
+    };
+    let port = r.listener.port;
+    let (why, every, remediation, cause) = match &r.cause {
+        MtlsCause::NotActive { status } => (
+            format!("its {store} is {status}, not ACTIVE"),
+            true,
+            format!("Wait until {store} is ACTIVE (aws elbv2 describe-trust-stores --trust-store-arns {}), or associate an active trust store with the listener.", r.trust_store),
+            "trust_store_not_active",
+        ),
+        MtlsCause::Deleted => (
+            format!("its {store} no longer exists"),
+            true,
+            format!("Create a trust store with the clients' CA bundle and associate it: aws elbv2 modify-listener --listener-arn {} --mutual-authentication Mode=verify,TrustStoreArn=NEW_ARN", r.listener.arn),
+            "trust_store_deleted",
+        ),
+        MtlsCause::AssociationRemoved => (
+            format!("its association with {store} was removed"),
+            true,
+            format!("Associate a trust store again: aws elbv2 modify-listener --listener-arn {} --mutual-authentication Mode=verify,TrustStoreArn={}", r.listener.arn, r.trust_store),
+            "association_removed",
+        ),
+        MtlsCause::CasExpired { count, latest } => (
+            format!(
+                "every CA certificate of {store} has expired ({count} in its bundle, the last on {latest})"
+            ),
+            true,
+            format!("Upload a bundle with a current CA certificate: aws elbv2 modify-trust-store --trust-store-arn {} --ca-certificates-bundle-s3-bucket BUCKET --ca-certificates-bundle-s3-key KEY", r.trust_store),
+            "ca_certificates_expired",
+        ),
+        MtlsCause::ClientRejected { file, why } => (
+            format!("the client chain in {file} does not verify against {store}, because {why}"),
+            false,
+            format!("Give the client a current, unrevoked certificate issued by a CA in the bundle of {store}, or add its issuing CA to the bundle (aws elbv2 modify-trust-store)."),
+            "client_certificate_rejected",
+        ),
+    };
+    let whom = if every {
+        "the ALB refuses every client certificate, and every client gets a TLS error"
+    } else {
+        "the ALB refuses that client, which gets a TLS error"
+    };
+    let message = format!(
+        "The listener on port {port} verifies client certificates (mutual TLS), but {why}: {whom}."
+    );
+    let mut finding = rule
+        .finding(&r.listener.arn, message, remediation)
+        .port(port)
+        .symptom(Symptom::TlsError)
+        .change(vec![r.listener.arn.clone(), r.trust_store.to_string()])
+        .evidence("listener", r.listener.arn.as_str())
+        .evidence("trust_store", r.trust_store)
+        .evidence("cause", cause);
+    match &r.cause {
+        MtlsCause::NotActive { status } => finding = finding.evidence("status", status.as_str()),
+        MtlsCause::CasExpired { count, latest } => {
+            finding = finding
+                .evidence("ca_certificates", *count)
+                .evidence("latest_not_after", latest.as_str());
+        }
+        MtlsCause::ClientRejected { file, why } => {
+            finding = finding
+                .evidence("client_cert", file.as_str())
+                .evidence("reason", why.as_str());
+        }
+        MtlsCause::Deleted | MtlsCause::AssociationRemoved => {}
+    }
+    finding
+}

@@ -9,6 +9,7 @@ pub mod alb302_certificate_expiring;
 pub mod alb303_certificate_not_issued;
 pub mod alb304_hostname_not_covered;
 pub mod alb305_tls_policy_rejects_client;
+pub mod alb306_mtls_trust_store_unusable;
 
 use crate::analysis::tls::{no_certificate_recorded, presented, Presented};
 use crate::analysis::AlbContext;
@@ -128,6 +129,7 @@ mod tests {
             host_headers: vec![],
             host_header_regexes: vec![],
             rules: Vec::new(),
+            mutual_authentication: None,
         }
     }
 
