@@ -258,6 +258,8 @@ enum Format {
     Asff,
     /// One CSV row per finding, for spreadsheets.
     Csv,
+    /// OCSF 1.1 Detection Findings, for Amazon Security Lake and SIEMs.
+    Ocsf,
 }
 
 /// Runs a parsed command line and returns the exit status.
@@ -450,6 +452,7 @@ fn write_report(report: &report::Report, args: &AuditArgs, baselined: bool) -> R
         Format::Html => report::html::render(report),
         Format::Asff => report::asff::render(report),
         Format::Csv => report::csv::render(report),
+        Format::Ocsf => report::ocsf::render(report),
     };
     // Only the text report carries styles; every other format is written byte for byte (an
     // ANSI stripper would also take DEL and more out of JSON strings).

@@ -17,7 +17,7 @@ use serde_json::{json, Map, Value};
 
 use super::baseline::Entry;
 use super::group::{self, Cause};
-use super::security::{self, bounded, Place};
+use super::security::{self, bounded, Place, TYPE};
 use super::{AlbReport, Report};
 
 /// ASFF's schema version.
@@ -39,11 +39,6 @@ pub const REQUIRED: &[&str] = &[
     "Types",
     "UpdatedAt",
 ];
-
-/// The finding type: namespace/category/classifier from ASFF's taxonomy
-/// (<https://docs.aws.amazon.com/securityhub/latest/userguide/asff-type-taxonomy.html>).
-const TYPE: &str =
-    "Software and Configuration Checks/AWS Security Best Practices/Network Reachability";
 
 /// Renders the report's causes, and the gone causes of the baseline, as an ASFF array.
 pub fn render(report: &Report) -> String {
@@ -91,10 +86,7 @@ fn finding(report: &Report, lb: &AlbReport, cause: &Cause<'_>) -> Value {
             resources.push(resource(changed, at));
         }
     }
-    let description = match (cause.findings.len(), cause.affected().label(group::SHOWN)) {
-        (1, _) | (_, None) => f.message.clone(),
-        (_, Some(label)) => format!("{label}. For example: {}", f.message),
-    };
+    let description = security::description(cause);
     let mut fields = Map::new();
     let mut field = |k: &str, v: String| {
         if !v.is_empty() {

@@ -11,6 +11,7 @@ pub mod html;
 pub mod junit;
 pub mod markdown;
 pub mod observed;
+pub mod ocsf;
 pub mod probe;
 pub mod sarif;
 pub mod security;

@@ -2,7 +2,23 @@
 //! share, decided once: how a severity maps to theirs, and what kind of AWS resource an id in
 //! a finding is, with its ARN.
 
+use super::group::{self, Cause};
 use crate::finding::Severity;
+
+/// The finding type both formats give: namespace/category/classifier from ASFF's taxonomy
+/// (<https://docs.aws.amazon.com/securityhub/latest/userguide/asff-type-taxonomy.html>), also
+/// OCSF's `finding_info.types`.
+pub const TYPE: &str =
+    "Software and Configuration Checks/AWS Security Best Practices/Network Reachability";
+
+/// What a cause's finding says: the lead's message, after the targets (or resources) it hits
+/// when there are several (`42 targets: i-0a1, …. For example: …`).
+pub fn description(cause: &Cause<'_>) -> String {
+    match (cause.findings.len(), cause.affected().label(group::SHOWN)) {
+        (1, _) | (_, None) => cause.lead.message.clone(),
+        (_, Some(label)) => format!("{label}. For example: {}", cause.lead.message),
+    }
+}
 
 /// The severity in the products' scale: an OCSF `severity_id` and the ASFF / OCSF label.
 /// `error` breaks a path (High), `warning` likely does (Medium), `note` is worth knowing and

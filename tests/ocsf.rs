@@ -1,0 +1,250 @@
+//! `--format ocsf` through the real binary, validated against the OCSF 1.1.0 Detection Finding
+//! schema committed in tests/data (with its licence; see tests/data/README.md): every fixture's
+//! events validate, there is one per cause named by its fingerprint, the severity is the one
+//! mapping ASFF uses too, suppressed causes are `Suppressed` and gone baseline causes `Close`
+//! events. The schema is shown to refuse an event that lacks any required attribute.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixture(name: &str) -> PathBuf {
+    root().join("fixtures").join(name).join("snapshot.json")
+}
+
+fn audit(snapshot: &Path, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_alb-audit"))
+        .args(["audit", "--snapshot"])
+        .arg(snapshot)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+fn stdout_json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
+}
+
+/// The committed OCSF schema of the class alb-audit writes.
+fn schema() -> (Value, jsonschema::Validator) {
+    let path = root().join("tests/data/ocsf-1.1.0-detection_finding-cloud.schema.json");
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the OCSF schema compiles");
+    (schema, validator)
+}
+
+fn errors(validator: &jsonschema::Validator, event: &Value) -> Vec<String> {
+    validator
+        .iter_errors(event)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+/// Every fixture with findings: (name, its JSON report, its OCSF events).
+fn every_fixture() -> Vec<(String, Value, Vec<Value>)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(root().join("fixtures")).unwrap() {
+        let dir = entry.unwrap().path();
+        let snapshot = dir.join("snapshot.json");
+        if !snapshot.exists() {
+            continue;
+        }
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let report = stdout_json(&audit(&snapshot, &["--format", "json"]));
+        let events = stdout_json(&audit(&snapshot, &["--format", "ocsf"]));
+        out.push((name, report, events.as_array().unwrap().clone()));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+#[test]
+fn every_fixture_validates_one_event_per_cause_from_the_report_model() {
+    let (_, validator) = schema();
+    let mut checked = 0;
+    for (name, report, events) in every_fixture() {
+        // The causes of the JSON report, in order: (fingerprint, ALB, worst severity).
+        let mut causes: Vec<(String, &Value, &str)> = Vec::new();
+        for lb in report["load_balancers"].as_array().unwrap() {
+            for f in lb["findings"].as_array().unwrap() {
+                let fp = f["fingerprint"].as_str().unwrap().to_string();
+                let sev = f["severity"].as_str().unwrap();
+                match causes.iter_mut().find(|c| c.0 == fp) {
+                    Some(c) if rank(sev) > rank(c.2) => c.2 = sev,
+                    Some(_) => {}
+                    None => causes.push((fp, lb, sev)),
+                }
+            }
+        }
+        assert_eq!(events.len(), causes.len(), "{name}: one event per cause");
+        for (event, (fp, lb, sev)) in events.iter().zip(&causes) {
+            let errs = errors(&validator, event);
+            assert!(errs.is_empty(), "{name}: {errs:#?}\n{event:#}");
+            assert_eq!(event["finding_info"]["uid"], fp.as_str(), "{name}");
+            assert_eq!(event["class_uid"], 2004);
+            assert_eq!(event["type_uid"], 200401);
+            assert_eq!(event["metadata"]["version"], "1.1.0");
+            let (id, label) = match *sev {
+                "error" => (4, "High"),
+                "warning" => (3, "Medium"),
+                _ => (2, "Low"),
+            };
+            assert_eq!(event["severity_id"], id, "{name}: {fp}");
+            assert_eq!(event["severity"], label);
+            assert_eq!(event["resources"][0]["uid"], lb["arn"]);
+            assert_eq!(event["resources"][0]["type"], "AwsElbv2LoadBalancer");
+            assert_eq!(event["cloud"]["account"]["uid"], lb["account_id"]);
+            assert_eq!(event["cloud"]["region"], lb["region"]);
+            assert_eq!(event["status"], "New");
+            let rule = event["finding_info"]["analytic"]["uid"].as_str().unwrap();
+            assert!(rule.starts_with("ALB"), "{name}: the rule is the analytic");
+            assert!(event["remediation"]["desc"].as_str().unwrap().len() > 1);
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "only {checked} events were checked");
+}
+
+fn rank(severity: &str) -> u8 {
+    match severity {
+        "error" => 2,
+        "warning" => 1,
+        _ => 0,
+    }
+}
+
+#[test]
+fn the_schema_refuses_an_event_without_a_required_attribute() {
+    let (schema, validator) = schema();
+    let events = stdout_json(&audit(&fixture("sg-wrong-port"), &["--format", "ocsf"]));
+    let event = &events[0];
+    assert!(errors(&validator, event).is_empty());
+    let required: Vec<&str> = schema["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert!(required.contains(&"finding_info") && required.contains(&"cloud"));
+    for key in required {
+        let mut broken = event.clone();
+        broken.as_object_mut().unwrap().remove(key);
+        assert!(
+            !errors(&validator, &broken).is_empty(),
+            "an event without {key} passed"
+        );
+    }
+    // Required attributes of the objects, and values the class does not allow.
+    for (path, key) in [
+        ("/finding_info", "uid"),
+        ("/finding_info", "title"),
+        ("/metadata", "version"),
+        ("/metadata/product", "vendor_name"),
+        ("/cloud", "provider"),
+        ("/remediation", "desc"),
+    ] {
+        let mut broken = event.clone();
+        broken
+            .pointer_mut(path)
+            .unwrap()
+            .as_object_mut()
+            .unwrap()
+            .remove(key);
+        assert!(
+            !errors(&validator, &broken).is_empty(),
+            "an event without {path}/{key} passed"
+        );
+    }
+    let mut broken = event.clone();
+    broken["class_uid"] = 2001.into();
+    assert!(!errors(&validator, &broken).is_empty(), "another class");
+    let mut broken = event.clone();
+    broken["severity_id"] = 7.into();
+    assert!(
+        !errors(&validator, &broken).is_empty(),
+        "an unknown severity"
+    );
+    let mut broken = event.clone();
+    broken["rule"] = "ALB101".into();
+    assert!(
+        !errors(&validator, &broken).is_empty(),
+        "an attribute OCSF lacks"
+    );
+}
+
+#[test]
+fn suppressed_causes_and_fixed_causes_keep_their_uid_and_validate() {
+    let (_, validator) = schema();
+    let snapshot = fixture("every-health-reason");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("suppressions.toml");
+    std::fs::write(
+        &file,
+        "[[suppress]]\nseverity = \"error\"\nreason = \"all known\"\n",
+    )
+    .unwrap();
+    let plain = stdout_json(&audit(&snapshot, &["--format", "ocsf"]));
+    let out = audit(
+        &snapshot,
+        &["--format", "ocsf", "--suppressions", file.to_str().unwrap()],
+    );
+    let hidden = stdout_json(&out);
+    assert_eq!(
+        plain.as_array().unwrap().len(),
+        hidden.as_array().unwrap().len()
+    );
+    for (a, b) in plain
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(hidden.as_array().unwrap())
+    {
+        assert_eq!(a["finding_info"]["uid"], b["finding_info"]["uid"]);
+        assert_eq!(b["status"], "Suppressed");
+        assert_eq!(b["status_id"], 3);
+        assert!(b["status_detail"].as_str().unwrap().contains("all known"));
+        assert!(errors(&validator, b).is_empty());
+    }
+
+    // A baseline of this world applied to a healthy one: every cause is gone, and each is
+    // written as a Close event with the same uid.
+    let report = dir.path().join("report.json");
+    let baseline = dir.path().join("baseline.json");
+    std::fs::write(&report, audit(&snapshot, &["--format", "json"]).stdout).unwrap();
+    let made = Command::new(env!("CARGO_BIN_EXE_alb-audit"))
+        .args(["baseline", "--report"])
+        .arg(&report)
+        .arg("--output")
+        .arg(&baseline)
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    let closed = stdout_json(&audit(
+        &fixture("healthy-internet-facing"),
+        &["--format", "ocsf", "--baseline", baseline.to_str().unwrap()],
+    ));
+    let closed = closed.as_array().unwrap();
+    let mut uids: Vec<&Value> = closed.iter().map(|e| &e["finding_info"]["uid"]).collect();
+    let mut expected: Vec<&Value> = plain
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["finding_info"]["uid"])
+        .collect();
+    uids.sort_by_key(|v| v.to_string());
+    expected.sort_by_key(|v| v.to_string());
+    assert_eq!(uids, expected);
+    for e in closed {
+        assert_eq!(e["activity_id"], 3);
+        assert_eq!(e["type_uid"], 200403);
+        assert_eq!(e["status"], "Resolved");
+        let errs = errors(&validator, e);
+        assert!(errs.is_empty(), "{errs:#?}");
+    }
+}
