@@ -248,3 +248,102 @@ fn suppressed_causes_and_fixed_causes_keep_their_uid_and_validate() {
         assert!(errs.is_empty(), "{errs:#?}");
     }
 }
+
+/// The `ocsf-to-lake.py` script of docs/ci.md, as written there.
+fn lake_script() -> String {
+    let md = std::fs::read_to_string(root().join("docs/ci.md")).unwrap();
+    let section = &md[md
+        .find("## Security Lake (OCSF)")
+        .expect("the Security Lake job")..];
+    let start = section.find("```python\n").expect("the script") + "```python\n".len();
+    let end = start + section[start..].find("```").unwrap();
+    section[start..end].to_string()
+}
+
+/// The Security Lake job's script puts each event in the partition Security Lake reads for its
+/// region, account and day, and the events keep validating after its rewriting. pyarrow is
+/// replaced by a stand-in that writes the rows it is given as JSON, so the test needs no
+/// Parquet library and checks exactly what the script hands to it.
+#[test]
+fn the_security_lake_job_partitions_by_region_account_and_day() {
+    let (_, validator) = schema();
+    let dir = tempfile::tempdir().unwrap();
+    let stub = dir.path().join("stub/pyarrow");
+    std::fs::create_dir_all(&stub).unwrap();
+    std::fs::write(
+        stub.join("__init__.py"),
+        "class Table:\n    @staticmethod\n    def from_pylist(rows):\n        return rows\n",
+    )
+    .unwrap();
+    std::fs::write(
+        stub.join("parquet.py"),
+        "import json\n\ndef write_table(rows, path):\n    with open(path, 'w') as f:\n        json.dump(rows, f)\n",
+    )
+    .unwrap();
+    let script = dir.path().join("ocsf-to-lake.py");
+    std::fs::write(&script, lake_script()).unwrap();
+
+    // A fleet: the same causes seen in a second account and region.
+    let events = stdout_json(&audit(
+        &fixture("every-health-reason"),
+        &["--format", "ocsf"],
+    ));
+    let mut fleet = events.as_array().unwrap().clone();
+    let n = fleet.len();
+    for e in events.as_array().unwrap() {
+        let mut other = e.clone();
+        other["cloud"]["region"] = "eu-west-1".into();
+        other["cloud"]["account"]["uid"] = "222222222222".into();
+        fleet.push(other);
+    }
+    let input = dir.path().join("findings.ocsf.json");
+    std::fs::write(&input, Value::Array(fleet).to_string()).unwrap();
+    let out = Command::new("python3")
+        .arg(&script)
+        .arg(&input)
+        .arg(dir.path().join("lake"))
+        .env("PYTHONPATH", dir.path().join("stub"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let day = {
+        let ms = events[0]["time"].as_u64().unwrap();
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms);
+        let s = humantime::format_rfc3339_seconds(t).to_string();
+        s[..10].replace('-', "")
+    };
+    let account = events[0]["cloud"]["account"]["uid"].as_str().unwrap();
+    let region = events[0]["cloud"]["region"].as_str().unwrap();
+    for (region, account) in [(region, account), ("eu-west-1", "222222222222")] {
+        let folder = dir
+            .path()
+            .join("lake")
+            .join(format!("region={region}"))
+            .join(format!("accountId={account}"))
+            .join(format!("eventDay={day}"));
+        let files: Vec<PathBuf> = std::fs::read_dir(&folder)
+            .unwrap_or_else(|e| panic!("{}: {e}", folder.display()))
+            .map(|f| f.unwrap().path())
+            .collect();
+        assert_eq!(files.len(), 1, "one file per partition");
+        assert_eq!(files[0].extension().unwrap(), "parquet");
+        let rows: Vec<Value> =
+            serde_json::from_str(&std::fs::read_to_string(&files[0]).unwrap()).unwrap();
+        assert_eq!(rows.len(), n, "only this partition's events");
+        for row in &rows {
+            assert_eq!(row["cloud"]["region"], region);
+            assert_eq!(row["cloud"]["account"]["uid"], account);
+            assert!(row["unmapped"]["alb_audit"].is_string());
+            for evidence in row["evidences"].as_array().into_iter().flatten() {
+                assert!(evidence["data"].is_string(), "one type per column");
+            }
+            let errs = errors(&validator, row);
+            assert!(errs.is_empty(), "{errs:#?}");
+        }
+    }
+}
