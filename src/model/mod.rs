@@ -134,6 +134,9 @@ pub enum Dataset {
     Metrics,
     /// arc-zonal-shift:GetManagedResource
     ZonalShifts,
+    /// elasticloadbalancing:DescribeTags, read when `--suppressions` match by tag and by
+    /// `snapshot`; no rule needs it, only the suppressions' `tag` entries
+    Tags,
     /// A value the snapshot names that this build does not know.
     #[serde(other)]
     Unknown,
