@@ -247,6 +247,30 @@ fn suppressed_causes_and_fixed_causes_keep_their_uid_and_validate() {
         let errs = errors(&validator, e);
         assert!(errs.is_empty(), "{errs:#?}");
     }
+
+    // An incomplete run did not see everything: it closes (and, in ASFF, archives) nothing.
+    let incomplete = fixture("acl-read-denied");
+    let with_baseline = ["--baseline", baseline.to_str().unwrap()];
+    let out = audit(
+        &incomplete,
+        &[&["--format", "ocsf"], &with_baseline[..]].concat(),
+    );
+    assert_eq!(out.status.code(), Some(3), "an incomplete fixture");
+    let events = stdout_json(&out);
+    assert!(events
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["activity_id"] == 1));
+    let asff = stdout_json(&audit(
+        &incomplete,
+        &[&["--format", "asff"], &with_baseline[..]].concat(),
+    ));
+    assert!(asff
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["RecordState"] == "ACTIVE"));
 }
 
 /// The `ocsf-to-lake.py` script of docs/ci.md, as written there.

@@ -8,7 +8,8 @@
 //! (`arn:PARTITION:securityhub:REGION:ACCOUNT:product/ACCOUNT/default`) in the region and
 //! account of its ALB: import a fleet's file per (account, region). With `--baseline`, the
 //! baseline's causes that are gone are written too with `RecordState: ARCHIVED`, so that the
-//! next import archives what was fixed. alb-audit never calls Security Hub.
+//! next import archives what was fixed — unless the run is incomplete, when a cause it did not
+//! see may still be there. alb-audit never calls Security Hub.
 //!
 //! Format: <https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-findings-format-syntax.html>
 //! (the required attributes are [`REQUIRED`]).
@@ -48,13 +49,16 @@ pub fn render(report: &Report) -> String {
             findings.push(finding(report, lb, &cause));
         }
     }
-    findings.extend(
-        report
-            .baseline
-            .iter()
-            .flat_map(|b| &b.stale)
-            .filter_map(|e| archived(report, e)),
-    );
+    // A cause an incomplete run did not see may only have gone unseen: nothing is archived.
+    if !report.is_incomplete() {
+        findings.extend(
+            report
+                .baseline
+                .iter()
+                .flat_map(|b| &b.stale)
+                .filter_map(|e| archived(report, e)),
+        );
+    }
     serde_json::to_string_pretty(&Value::Array(findings)).unwrap_or_default() + "\n"
 }
 

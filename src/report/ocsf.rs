@@ -9,7 +9,8 @@
 //! ALB and what to change (the ids and types of [`security::resource`]), `severity_id` the one
 //! mapping of [`security::severity`], `cloud` the ALB's account and region, `remediation` the
 //! fix, `status` `New` or `Suppressed`. With `--baseline`, the baseline's causes that are gone
-//! are written as `Close` events with status `Resolved`. What OCSF has no attribute for
+//! are written as `Close` events with status `Resolved`, unless the run is incomplete (what it
+//! did not see may still be there). What OCSF has no attribute for
 //! (change, zone, port, symptom, targets, baselined) is under `unmapped`.
 //!
 //! Strings from AWS are written as the JSON report writes them: by serde_json, exactly
@@ -58,13 +59,16 @@ pub fn render(report: &Report) -> String {
             events.push(event(report, time, lb, &cause));
         }
     }
-    events.extend(
-        report
-            .baseline
-            .iter()
-            .flat_map(|b| &b.stale)
-            .filter_map(|e| closed(report, time, e)),
-    );
+    // A cause an incomplete run did not see may only have gone unseen: nothing is closed.
+    if !report.is_incomplete() {
+        events.extend(
+            report
+                .baseline
+                .iter()
+                .flat_map(|b| &b.stale)
+                .filter_map(|e| closed(report, time, e)),
+        );
+    }
     serde_json::to_string_pretty(&Value::Array(events)).unwrap_or_default() + "\n"
 }
 
