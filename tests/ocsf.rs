@@ -273,15 +273,9 @@ fn suppressed_causes_and_fixed_causes_keep_their_uid_and_validate() {
         .all(|f| f["RecordState"] == "ACTIVE"));
 }
 
-/// The `ocsf-to-lake.py` script of docs/ci.md, as written there.
+/// The Security Lake job's script, docs/ci/ocsf-to-lake.py.
 fn lake_script() -> String {
-    let md = std::fs::read_to_string(root().join("docs/ci.md")).unwrap();
-    let section = &md[md
-        .find("## Security Lake (OCSF)")
-        .expect("the Security Lake job")..];
-    let start = section.find("```python\n").expect("the script") + "```python\n".len();
-    let end = start + section[start..].find("```").unwrap();
-    section[start..end].to_string()
+    std::fs::read_to_string(root().join("docs/ci/ocsf-to-lake.py")).unwrap()
 }
 
 /// The Security Lake job's script puts each event in the partition Security Lake reads for its
