@@ -17,7 +17,7 @@
 use serde_json::{json, Map, Value};
 
 use super::baseline::Entry;
-use super::group::{self, Cause};
+use super::group::Cause;
 use super::security::{self, bounded, Place, TYPE};
 use super::{AlbReport, Report};
 
@@ -43,22 +43,10 @@ pub const REQUIRED: &[&str] = &[
 
 /// Renders the report's causes, and the gone causes of the baseline, as an ASFF array.
 pub fn render(report: &Report) -> String {
-    let mut findings: Vec<Value> = Vec::new();
-    for lb in &report.load_balancers {
-        for cause in group::by_cause(&lb.findings) {
-            findings.push(finding(report, lb, &cause));
-        }
-    }
-    // A cause an incomplete run did not see may only have gone unseen: nothing is archived.
-    if !report.is_incomplete() {
-        findings.extend(
-            report
-                .baseline
-                .iter()
-                .flat_map(|b| &b.stale)
-                .filter_map(|e| archived(report, e)),
-        );
-    }
+    let findings: Vec<Value> = security::causes(report)
+        .map(|(lb, cause)| finding(report, lb, &cause))
+        .chain(security::fixed(report).filter_map(|e| archived(report, e)))
+        .collect();
     serde_json::to_string_pretty(&Value::Array(findings)).unwrap_or_default() + "\n"
 }
 

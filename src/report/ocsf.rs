@@ -20,7 +20,7 @@
 use serde_json::{json, Map, Value};
 
 use super::baseline::Entry;
-use super::group::{self, Cause};
+use super::group::Cause;
 use super::security::{self, Place};
 use super::{AlbReport, Report};
 
@@ -53,22 +53,10 @@ impl Activity {
 /// Renders the report's causes, and the gone causes of the baseline, as an OCSF array.
 pub fn render(report: &Report) -> String {
     let time = millis(&report.generated_at);
-    let mut events: Vec<Value> = Vec::new();
-    for lb in &report.load_balancers {
-        for cause in group::by_cause(&lb.findings) {
-            events.push(event(report, time, lb, &cause));
-        }
-    }
-    // A cause an incomplete run did not see may only have gone unseen: nothing is closed.
-    if !report.is_incomplete() {
-        events.extend(
-            report
-                .baseline
-                .iter()
-                .flat_map(|b| &b.stale)
-                .filter_map(|e| closed(report, time, e)),
-        );
-    }
+    let events: Vec<Value> = security::causes(report)
+        .map(|(lb, cause)| event(report, time, lb, &cause))
+        .chain(security::fixed(report).filter_map(|e| closed(report, time, e)))
+        .collect();
     serde_json::to_string_pretty(&Value::Array(events)).unwrap_or_default() + "\n"
 }
 

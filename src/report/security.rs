@@ -2,8 +2,29 @@
 //! share, decided once: how a severity maps to theirs, and what kind of AWS resource an id in
 //! a finding is, with its ARN.
 
+use super::baseline::Entry;
 use super::group::{self, Cause};
+use super::{AlbReport, Report};
 use crate::finding::Severity;
+
+/// The one walk both formats make over a report: every cause of every ALB, in report order.
+pub fn causes(report: &Report) -> impl Iterator<Item = (&AlbReport, Cause<'_>)> {
+    report.load_balancers.iter().flat_map(|lb| {
+        group::by_cause(&lb.findings)
+            .into_iter()
+            .map(move |c| (lb, c))
+    })
+}
+
+/// The baseline's causes that are gone (its stale entries), which the formats archive or
+/// close; none when the run is incomplete, since a cause it did not see may still be there.
+pub fn fixed(report: &Report) -> impl Iterator<Item = &Entry> {
+    report
+        .baseline
+        .iter()
+        .filter(|_| !report.is_incomplete())
+        .flat_map(|b| &b.stale)
+}
 
 /// The finding type both formats give: namespace/category/classifier from ASFF's taxonomy
 /// (<https://docs.aws.amazon.com/securityhub/latest/userguide/asff-type-taxonomy.html>), also
