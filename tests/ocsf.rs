@@ -105,6 +105,16 @@ fn every_fixture_validates_one_event_per_cause_from_the_report_model() {
             let rule = event["finding_info"]["analytic"]["uid"].as_str().unwrap();
             assert!(rule.starts_with("ALB"), "{name}: the rule is the analytic");
             assert!(event["remediation"]["desc"].as_str().unwrap().len() > 1);
+            let references = event["remediation"]["references"].as_array().unwrap();
+            assert!(
+                !references.is_empty()
+                    && references
+                        .iter()
+                        .all(|r| r.as_str().unwrap().starts_with("https://")),
+                "{name}: the rule's references"
+            );
+            assert_eq!(event["metadata"]["event_code"], rule);
+            assert_eq!(event["status_code"], "FAIL");
             checked += 1;
         }
     }

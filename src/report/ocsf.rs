@@ -74,7 +74,7 @@ fn base(
     report: &Report,
     time: u64,
     activity: Activity,
-    severity: crate::finding::Severity,
+    (rule, severity): (&str, crate::finding::Severity),
     at: Place<'_>,
 ) -> Map<String, Value> {
     let (activity_id, activity_name) = activity.id();
@@ -102,6 +102,7 @@ fn base(
         json!({
             "version": VERSION,
             "profiles": ["cloud"],
+            "event_code": rule,
             "product": {
                 "name": report.tool.name,
                 "vendor_name": report.tool.name,
@@ -143,7 +144,13 @@ fn event(report: &Report, time: u64, lb: &AlbReport, cause: &Cause<'_>) -> Value
         .suppressed()
         .then(|| cause.findings.iter().find_map(|f| f.suppressed.as_ref()))
         .flatten();
-    let mut out = base(report, time, Activity::Create, cause.severity(), at);
+    let mut out = base(
+        report,
+        time,
+        Activity::Create,
+        (&f.rule, cause.severity()),
+        at,
+    );
     let description = security::description(cause);
     let mut resources = vec![resource(&lb.arn, Some(&lb.name), at)];
     for changed in cause.changed() {
@@ -181,10 +188,13 @@ fn event(report: &Report, time: u64, lb: &AlbReport, cause: &Cause<'_>) -> Value
         }),
     );
     put("resources", Value::Array(resources));
-    put(
-        "remediation",
-        json!({"desc": cause.distinct(|f| f.remediation.as_str()).join(" ")}),
-    );
+    let mut remediation = json!({"desc": cause.distinct(|f| f.remediation.as_str()).join(" ")});
+    let references = security::references(&f.rule);
+    if !references.is_empty() {
+        remediation["references"] = json!(references);
+    }
+    put("remediation", remediation);
+    put("status_code", json!("FAIL"));
     if !f.evidence.is_empty() {
         put("evidences", json!([{"data": f.evidence}]));
     }
@@ -221,7 +231,7 @@ fn closed(report: &Report, time: u64, e: &Entry) -> Option<Value> {
     let at = Place::of(&arn.arn, &arn.region, &arn.account);
     let rule = e.rule.as_deref().unwrap_or("alb-audit");
     let known = crate::rules::find(rule);
-    let mut out = base(report, time, Activity::Close, e.severity, at);
+    let mut out = base(report, time, Activity::Close, (rule, e.severity), at);
     let name = arn.resource_id.split('/').nth(1);
     let mut resources = vec![resource(&arn.arn, name, at)];
     if let Some(r) = e.resource.as_deref().filter(|r| *r != arn.arn) {
@@ -236,6 +246,7 @@ fn closed(report: &Report, time: u64, e: &Entry) -> Option<Value> {
     };
     put("status_id", json!(4));
     put("status", json!("Resolved"));
+    put("status_code", json!("PASS"));
     put("message", json!(desc));
     put(
         "finding_info",

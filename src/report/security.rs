@@ -132,6 +132,33 @@ pub fn resource(id: &str, at: Place<'_>) -> Resource {
     }
 }
 
+/// The documents a rule's `## References` cite (their `https://` links, in order): where a
+/// finding's remediation is explained by AWS or the RFCs. Empty for a rule this build does not
+/// know.
+pub fn references(rule: &str) -> Vec<String> {
+    let Some(doc) = crate::rules::find(rule).map(|r| r.doc) else {
+        return Vec::new();
+    };
+    let Some(start) = doc.find("## References") else {
+        return Vec::new();
+    };
+    let section = &doc[start + "## References".len()..];
+    let section = section.find("\n## ").map_or(section, |end| &section[..end]);
+    let mut out: Vec<String> = Vec::new();
+    let mut rest = section;
+    while let Some(at) = rest.find("https://") {
+        let url: String = rest[at..]
+            .chars()
+            .take_while(|c| !c.is_whitespace() && !matches!(c, ')' | '>' | '"'))
+            .collect();
+        rest = &rest[at + url.len()..];
+        if !out.contains(&url) {
+            out.push(url);
+        }
+    }
+    out
+}
+
 /// `s` cut to at most `max` characters, ending in `…` when cut: the products bound their
 /// text fields and refuse a finding that exceeds one.
 pub fn bounded(s: &str, max: usize) -> String {
@@ -167,5 +194,19 @@ mod tests {
         assert_eq!(resource("tg-x", at).kind, "Other");
         assert_eq!(bounded("abcdef", 4), "abc…");
         assert_eq!(bounded("abc", 4), "abc");
+    }
+
+    #[test]
+    fn references_are_the_links_of_the_rule_docs_section() {
+        let refs = references("ALB101");
+        assert!(!refs.is_empty());
+        for r in &refs {
+            assert!(r.starts_with("https://") && !r.contains(')'), "{r}");
+        }
+        assert!(refs.iter().all(|r| {
+            let doc = crate::rules::find("ALB101").unwrap().doc;
+            doc[doc.find("## References").unwrap()..].contains(r.as_str())
+        }));
+        assert!(references("ALB999").is_empty());
     }
 }
