@@ -375,3 +375,28 @@ fn the_security_lake_job_partitions_by_region_account_and_day() {
         }
     }
 }
+
+/// The committed schema is the one tests/data/README.md says was generated, unmodified: a
+/// schema loosened by hand to let an event through would fail here.
+#[test]
+fn the_committed_schema_is_the_one_documented() {
+    use sha2::{Digest, Sha256};
+    let bytes =
+        std::fs::read(root().join("tests/data/ocsf-1.1.0-detection_finding-cloud.schema.json"))
+            .unwrap();
+    let digest: String = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let readme = std::fs::read_to_string(root().join("tests/data/README.md")).unwrap();
+    assert!(
+        readme.contains(&digest),
+        "SHA-256 {digest} is not the documented one"
+    );
+    assert!(root().join("tests/data/OCSF-SCHEMA-LICENSE.txt").is_file());
+    let (schema, _) = schema();
+    assert_eq!(
+        schema["$id"],
+        "https://schema.ocsf.io/schema/1.1.0/classes/detection_finding?profiles=cloud"
+    );
+}
