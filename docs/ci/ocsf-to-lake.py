@@ -20,7 +20,17 @@ for event in events:
     event["unmapped"] = {k: json.dumps(v, sort_keys=True) for k, v in event.get("unmapped", {}).items()}
     day = datetime.datetime.fromtimestamp(event["time"] / 1000, datetime.timezone.utc).strftime("%Y%m%d")
     parts[(event["cloud"]["region"], event["cloud"]["account"]["uid"], day)].append(event)
+# Every row gets every attribute (None where it has none): pyarrow takes a table's columns from
+# its first row, and would drop an attribute that only later events have.
+columns = sorted({key for event in events for key in event})
 for (region, account, day), rows in sorted(parts.items()):
+    rows = [{key: event.get(key) for key in columns} for event in rows]
     folder = os.path.join(out, f"region={region}", f"accountId={account}", f"eventDay={day}")
     os.makedirs(folder, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist(rows), os.path.join(folder, f"alb-audit-{uuid.uuid4()}.parquet"))
+    # Parquet format 1.0 (the most widely read), zstd as Security Lake prefers.
+    pq.write_table(
+        pa.Table.from_pylist(rows),
+        os.path.join(folder, f"alb-audit-{uuid.uuid4()}.parquet"),
+        version="1.0",
+        compression="zstd",
+    )
