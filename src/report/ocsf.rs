@@ -1,8 +1,8 @@
 //! OCSF (Open Cybersecurity Schema Framework) findings, for Amazon Security Lake custom
 //! sources and the SIEMs that read OCSF: a JSON array of **Detection Finding** events
 //! (class 2004, category Findings) in OCSF **1.1.0** with the `cloud` profile — the class
-//! Prowler writes and the version Security Lake's custom sources read
-//! (<https://schema.ocsf.io/1.1.0/classes/detection_finding>).
+//! Prowler writes, in the OCSF version of Security Lake's own (version 2) sources, the first
+//! that has the class (<https://schema.ocsf.io/1.1.0/classes/detection_finding>).
 //!
 //! One event per *cause* (findings sharing a fingerprint), as in ASFF and SARIF:
 //! `finding_info.uid` is the fingerprint, `finding_info.analytic` the rule, `resources` the
