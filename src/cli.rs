@@ -239,6 +239,7 @@ impl From<&AwsArgs> for AwsOptions {
             call_timeout: std::time::Duration::from_secs(a.call_timeout),
             progress: std::io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
             observe: a.observe,
+            tags: false,
         }
     }
 }
@@ -262,6 +263,8 @@ enum Format {
     Asff,
     /// One CSV row per finding, for spreadsheets.
     Csv,
+    /// OCSF 1.1 Detection Findings, for Amazon Security Lake and SIEMs.
+    Ocsf,
 }
 
 /// Runs a parsed command line and returns the exit status.
@@ -320,7 +323,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             let selection = parse_selection(&args.select)?;
             let fleet = parse_fleet(&args.select, &args.fleet, args.aws.concurrency, false)?;
             let (json, incomplete) =
-                match runtime()?.block_on(collect(&selection, &args.aws, &fleet))? {
+                match runtime()?.block_on(collect(&selection, &args.aws, &fleet, true))? {
                     Collected::Single(snapshot) => (
                         serde_json::to_string_pretty(&snapshot),
                         !snapshot.gaps.is_empty(),
@@ -386,7 +389,8 @@ fn run_audit(args: &AuditArgs) -> Result<Audited> {
         None => {
             let selection = parse_selection(&args.select)?;
             let fleet = parse_fleet(&args.select, &args.fleet, args.aws.concurrency, false)?;
-            match runtime()?.block_on(collect(&selection, &args.aws, &fleet))? {
+            let tags = suppressions.as_ref().is_some_and(|s| s.by_tag());
+            match runtime()?.block_on(collect(&selection, &args.aws, &fleet, tags))? {
                 Collected::Single(snapshot) => Fleet::single(*snapshot),
                 Collected::Fleet(fleet) => fleet,
             }
@@ -459,6 +463,7 @@ fn write_report(report: &report::Report, args: &AuditArgs, baselined: bool) -> R
         Format::Html => report::html::render(report),
         Format::Asff => report::asff::render(report),
         Format::Csv => report::csv::render(report),
+        Format::Ocsf => report::ocsf::render(report),
     };
     // Only the text report carries styles; every other format is written byte for byte (an
     // ANSI stripper would also take DEL and more out of JSON strings).
@@ -621,8 +626,14 @@ struct Plan {
     max_concurrency: usize,
 }
 
-async fn collect(selection: &Selection, aws: &AwsArgs, plan: &Plan) -> Result<Collected> {
-    let options: AwsOptions = aws.into();
+/// `tags`: read the selected ALBs' tags too ([`AwsOptions::tags`]).
+async fn collect(
+    selection: &Selection,
+    aws: &AwsArgs,
+    plan: &Plan,
+    tags: bool,
+) -> Result<Collected> {
+    let options = AwsOptions { tags, ..aws.into() };
     let progress = Arc::new(Progress::stderr(options.progress));
     let collected = match &plan.fleet {
         Some(fleet) => crate::collect::fleet::collect(&options, fleet, selection, progress.clone())

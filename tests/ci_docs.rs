@@ -9,7 +9,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const YAML_FILES: [&str; 2] = ["docs/ci/github-actions.yml", "docs/ci/gitlab-ci.yml"];
+const YAML_FILES: [&str; 3] = [
+    "docs/ci/github-actions.yml",
+    "docs/ci/gitlab-ci.yml",
+    "docs/ci/github-actions-security.yml",
+];
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -1050,4 +1054,38 @@ fn readme_fleet_section_uses_existing_commands_and_publishes_html_and_json() {
             "{output} is not uploaded as an artifact"
         );
     }
+}
+
+/// Every file docs/ci.md links into docs/ci exists, and every file there is linked: a copied
+/// job never names a file the repository does not hold.
+#[test]
+fn ci_md_links_every_job_file_and_only_files_that_exist() {
+    let md = read("docs/ci.md");
+    let linked: BTreeSet<String> = md
+        .split("](ci/")
+        .skip(1)
+        .filter_map(|rest| rest.split(')').next())
+        .map(|name| format!("docs/ci/{name}"))
+        .collect();
+    for file in &linked {
+        assert!(
+            root().join(file).is_file(),
+            "docs/ci.md links {file}, which does not exist"
+        );
+    }
+    let held: BTreeSet<String> = std::fs::read_dir(root().join("docs/ci"))
+        .unwrap()
+        .map(|e| format!("docs/ci/{}", e.unwrap().file_name().to_string_lossy()))
+        .collect();
+    assert_eq!(
+        linked, held,
+        "docs/ci.md links exactly the files of docs/ci"
+    );
+    for file in YAML_FILES {
+        assert!(held.contains(file), "{file} is checked but not in docs/ci");
+    }
+    // The security workflow runs the script from where its header says to copy it.
+    let security = read("docs/ci/github-actions-security.yml");
+    assert!(security.contains("copy docs/ci/ocsf-to-lake.py to\n# .github/ocsf-to-lake.py"));
+    assert!(security.contains("python3 .github/ocsf-to-lake.py findings.ocsf.json lake"));
 }

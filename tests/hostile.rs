@@ -290,6 +290,20 @@ fn check_all(name: &str, report: &Report, h: &str) -> Result<(), String> {
     roxmltree::Document::parse(&xml).map_err(|e| at(format!("junit: {e}")))?;
     let sarif = report::sarif::render(report, false);
     serde_json::from_str::<Value>(&sarif).map_err(|e| at(format!("sarif: {e}")))?;
+    let ocsf: Value = serde_json::from_str(&report::ocsf::render(report))
+        .map_err(|e| at(format!("ocsf: {e}")))?;
+    let named = |v: &Value| v["resources"][0]["name"].as_str().map(str::to_string);
+    if let (Some(lb), Some(name)) = (
+        report
+            .load_balancers
+            .iter()
+            .find(|l| !l.findings.is_empty()),
+        ocsf.as_array().and_then(|a| a.first()).and_then(named),
+    ) {
+        if name != lb.name {
+            return Err(at("ocsf: the planted name is not kept exactly".into()));
+        }
+    }
     let html = report::html::render(report);
     if html.contains("<img src=x") || html.contains("\u{1b}") {
         return Err(at("html: planted markup".into()));

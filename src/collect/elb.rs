@@ -151,42 +151,14 @@ impl Collector {
             return Ok(lbs);
         }
         let arns: Vec<String> = lbs.iter().map(|lb| lb.arn.clone()).collect();
-        let described = self
-            .caller
-            .chunked(
-                Dataset::LoadBalancers,
-                "elasticloadbalancing:DescribeTags",
-                &arns,
-                ELB_ARNS_PER_CALL,
-                |chunk| async move {
-                    self.elb
-                        .describe_tags()
-                        .set_resource_arns(Some(chunk.to_vec()))
-                        .send()
-                        .await
-                        .map(|o| o.tag_descriptions().to_vec())
-                },
-            )
-            .await;
-        let descriptions = match described {
-            Ok(d) => d,
+        // Every ALB's tags, kept on the ALB: `--suppressions` entries match them.
+        let tagged = match self.tags(Dataset::LoadBalancers, &arns).await {
+            Ok(t) => t,
             Err(g) => {
                 gaps.push(g);
                 return Ok(Vec::new());
             }
         };
-        // Every ALB's tags, kept on the ALB: `--suppressions` entries match them.
-        let tagged: BTreeMap<String, BTreeMap<String, String>> = descriptions
-            .iter()
-            .filter_map(|d| {
-                let all = d
-                    .tags()
-                    .iter()
-                    .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
-                    .collect();
-                Some((d.resource_arn()?.to_string(), all))
-            })
-            .collect();
         Ok(lbs
             .into_iter()
             .filter_map(|mut lb| {

@@ -29,6 +29,7 @@ mod presigned;
 pub mod progress;
 #[cfg(test)]
 mod replay;
+mod tags;
 mod tls;
 mod trust_stores;
 mod zonal_shift;
@@ -71,6 +72,9 @@ pub struct AwsOptions {
     pub progress: bool,
     /// `--observe`: also read the ALBs' own metrics over this window ending now.
     pub observe: Option<Duration>,
+    /// Read every selected ALB's tags (DescribeTags): `--suppressions` entries match by tag,
+    /// and a snapshot keeps them for the audits made from it.
+    pub tags: bool,
 }
 
 impl Default for AwsOptions {
@@ -83,6 +87,7 @@ impl Default for AwsOptions {
             call_timeout: Duration::from_secs(60),
             progress: false,
             observe: None,
+            tags: false,
         }
     }
 }
@@ -108,6 +113,8 @@ pub struct Collector {
     cw: aws_sdk_cloudwatch::Client,
     /// `--observe`: the metric window, when asked for.
     observe: Option<Duration>,
+    /// Whether the selected ALBs' tags are read ([`AwsOptions::tags`]).
+    read_tags: bool,
     arc: aws_sdk_arczonalshift::Client,
     /// Fetches the presigned URLs of trust stores' CA bundles and revocation lists.
     fetcher: presigned::Fetcher,
@@ -167,6 +174,7 @@ impl Collector {
         Collector {
             cw: aws_sdk_cloudwatch::Client::from_conf(cw),
             observe: options.observe,
+            read_tags: options.tags,
             arc: aws_sdk_arczonalshift::Client::from_conf(arc),
             fetcher: presigned::Fetcher::new(options.call_timeout),
             nfw: aws_sdk_networkfirewall::Client::from_conf(nfw),
@@ -314,6 +322,9 @@ impl Collector {
             )
         };
         let shifts = self.zonal_shifts(&lb_arns);
+        // `--all --tag` read the listed ALBs' tags already.
+        let tagged = matches!(selection, Selection::All { tags } if !tags.is_empty());
+        let tags = self.tags_when_asked(if tagged { &[] } else { &lb_arns });
         let (
             lb_part,
             listener_part,
@@ -322,6 +333,7 @@ impl Collector {
             (http2, attribute_gaps),
             observed,
             (zonal_shifts, shift_gaps),
+            (tags, tag_gaps),
         ) = tokio::join!(
             lb_chain,
             listener_chain,
@@ -329,16 +341,21 @@ impl Collector {
             node_interfaces,
             attributes,
             metrics,
-            shifts
+            shifts,
+            tags
         );
         snap.observed = observed;
         let (mut lbs, mut network, gaps) = lb_part?;
         snap.gaps.extend(gaps);
         snap.gaps.extend(attribute_gaps);
         snap.gaps.extend(shift_gaps);
+        snap.gaps.extend(tag_gaps);
         snap.zonal_shifts = zonal_shifts;
         for lb in &mut lbs {
             lb.http2_enabled = http2.get(&lb.arn).copied().flatten();
+            if let Some(own) = tags.get(&lb.arn) {
+                lb.tags = own.clone();
+            }
         }
         let ListenerPart {
             mut listeners,

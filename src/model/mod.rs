@@ -141,6 +141,9 @@ pub enum Dataset {
     /// elasticloadbalancing:DescribeTrustStores, GetTrustStoreCaCertificatesBundle (and the
     /// bundle it points to), DescribeTrustStoreRevocations, GetTrustStoreRevocationContent
     TrustStores,
+    /// elasticloadbalancing:DescribeTags, read when `--suppressions` match by tag and by
+    /// `snapshot`; no rule needs it, only the suppressions' `tag` entries
+    Tags,
     /// A value the snapshot names that this build does not know.
     #[serde(other)]
     Unknown,

@@ -8,7 +8,8 @@
 //! (`arn:PARTITION:securityhub:REGION:ACCOUNT:product/ACCOUNT/default`) in the region and
 //! account of its ALB: import a fleet's file per (account, region). With `--baseline`, the
 //! baseline's causes that are gone are written too with `RecordState: ARCHIVED`, so that the
-//! next import archives what was fixed. alb-audit never calls Security Hub.
+//! next import archives what was fixed — unless the run is incomplete, when a cause it did not
+//! see may still be there. alb-audit never calls Security Hub.
 //!
 //! Format: <https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-findings-format-syntax.html>
 //! (the required attributes are [`REQUIRED`]).
@@ -16,8 +17,8 @@
 use serde_json::{json, Map, Value};
 
 use super::baseline::Entry;
-use super::group::{self, Cause};
-use super::security::{self, bounded, Place};
+use super::group::Cause;
+use super::security::{self, bounded, Place, TYPE};
 use super::{AlbReport, Report};
 
 /// ASFF's schema version.
@@ -40,26 +41,12 @@ pub const REQUIRED: &[&str] = &[
     "UpdatedAt",
 ];
 
-/// The finding type: namespace/category/classifier from ASFF's taxonomy
-/// (<https://docs.aws.amazon.com/securityhub/latest/userguide/asff-type-taxonomy.html>).
-const TYPE: &str =
-    "Software and Configuration Checks/AWS Security Best Practices/Network Reachability";
-
 /// Renders the report's causes, and the gone causes of the baseline, as an ASFF array.
 pub fn render(report: &Report) -> String {
-    let mut findings: Vec<Value> = Vec::new();
-    for lb in &report.load_balancers {
-        for cause in group::by_cause(&lb.findings) {
-            findings.push(finding(report, lb, &cause));
-        }
-    }
-    findings.extend(
-        report
-            .baseline
-            .iter()
-            .flat_map(|b| &b.stale)
-            .filter_map(|e| archived(report, e)),
-    );
+    let findings: Vec<Value> = security::causes(report)
+        .map(|(lb, cause)| finding(report, lb, &cause))
+        .chain(security::fixed(report).filter_map(|e| archived(report, e)))
+        .collect();
     serde_json::to_string_pretty(&Value::Array(findings)).unwrap_or_default() + "\n"
 }
 
@@ -91,10 +78,7 @@ fn finding(report: &Report, lb: &AlbReport, cause: &Cause<'_>) -> Value {
             resources.push(resource(changed, at));
         }
     }
-    let description = match (cause.findings.len(), cause.affected().label(group::SHOWN)) {
-        (1, _) | (_, None) => f.message.clone(),
-        (_, Some(label)) => format!("{label}. For example: {}", f.message),
-    };
+    let description = security::description(cause);
     let mut fields = Map::new();
     let mut field = |k: &str, v: String| {
         if !v.is_empty() {

@@ -11,6 +11,7 @@ pub mod html;
 pub mod junit;
 pub mod markdown;
 pub mod observed;
+pub mod ocsf;
 pub mod probe;
 pub mod sarif;
 pub mod security;
@@ -337,6 +338,19 @@ fn alb_report(
         f.baselined = baseline.is_some_and(|b| b.accepts(&f.fingerprint, f.severity));
     }
     if let Some((suppressions, today, matched)) = suppressing {
+        // Entries by tag cannot be judged on an ALB whose tags were not read: say so, rather
+        // than let its findings look unsuppressible.
+        if suppressions.by_tag() {
+            if let Some(g) = snapshot
+                .gaps_for(&o.lb.arn, crate::model::Dataset::Tags)
+                .next()
+            {
+                o.not_evaluated.push(NotEvaluated {
+                    check: suppress::CHECK.into(),
+                    reason: format!("{}: {}", g.api, g.error),
+                });
+            }
+        }
         for f in &mut o.findings {
             let subject = suppress::Subject {
                 finding: f,

@@ -2,7 +2,44 @@
 //! share, decided once: how a severity maps to theirs, and what kind of AWS resource an id in
 //! a finding is, with its ARN.
 
+use super::baseline::Entry;
+use super::group::{self, Cause};
+use super::{AlbReport, Report};
 use crate::finding::Severity;
+
+/// The one walk both formats make over a report: every cause of every ALB, in report order.
+pub fn causes(report: &Report) -> impl Iterator<Item = (&AlbReport, Cause<'_>)> {
+    report.load_balancers.iter().flat_map(|lb| {
+        group::by_cause(&lb.findings)
+            .into_iter()
+            .map(move |c| (lb, c))
+    })
+}
+
+/// The baseline's causes that are gone (its stale entries), which the formats archive or
+/// close; none when the run is incomplete, since a cause it did not see may still be there.
+pub fn fixed(report: &Report) -> impl Iterator<Item = &Entry> {
+    report
+        .baseline
+        .iter()
+        .filter(|_| !report.is_incomplete())
+        .flat_map(|b| &b.stale)
+}
+
+/// The finding type both formats give: namespace/category/classifier from ASFF's taxonomy
+/// (<https://docs.aws.amazon.com/securityhub/latest/userguide/asff-type-taxonomy.html>), also
+/// OCSF's `finding_info.types`.
+pub const TYPE: &str =
+    "Software and Configuration Checks/AWS Security Best Practices/Network Reachability";
+
+/// What a cause's finding says: the lead's message, after the targets (or resources) it hits
+/// when there are several (`42 targets: i-0a1, …. For example: …`).
+pub fn description(cause: &Cause<'_>) -> String {
+    match (cause.findings.len(), cause.affected().label(group::SHOWN)) {
+        (1, _) | (_, None) => cause.lead.message.clone(),
+        (_, Some(label)) => format!("{label}. For example: {}", cause.lead.message),
+    }
+}
 
 /// The severity in the products' scale: an OCSF `severity_id` and the ASFF / OCSF label.
 /// `error` breaks a path (High), `warning` likely does (Medium), `note` is worth knowing and
@@ -95,6 +132,33 @@ pub fn resource(id: &str, at: Place<'_>) -> Resource {
     }
 }
 
+/// The documents a rule's `## References` cite (their `https://` links, in order): where a
+/// finding's remediation is explained by AWS or the RFCs. Empty for a rule this build does not
+/// know.
+pub fn references(rule: &str) -> Vec<String> {
+    let Some(doc) = crate::rules::find(rule).map(|r| r.doc) else {
+        return Vec::new();
+    };
+    let Some(start) = doc.find("## References") else {
+        return Vec::new();
+    };
+    let section = &doc[start + "## References".len()..];
+    let section = section.find("\n## ").map_or(section, |end| &section[..end]);
+    let mut out: Vec<String> = Vec::new();
+    let mut rest = section;
+    while let Some(at) = rest.find("https://") {
+        let url: String = rest[at..]
+            .chars()
+            .take_while(|c| !c.is_whitespace() && !matches!(c, ')' | '>' | '"'))
+            .collect();
+        rest = &rest[at + url.len()..];
+        if !out.contains(&url) {
+            out.push(url);
+        }
+    }
+    out
+}
+
 /// `s` cut to at most `max` characters, ending in `…` when cut: the products bound their
 /// text fields and refuse a finding that exceeds one.
 pub fn bounded(s: &str, max: usize) -> String {
@@ -130,5 +194,19 @@ mod tests {
         assert_eq!(resource("tg-x", at).kind, "Other");
         assert_eq!(bounded("abcdef", 4), "abc…");
         assert_eq!(bounded("abc", 4), "abc");
+    }
+
+    #[test]
+    fn references_are_the_links_of_the_rule_docs_section() {
+        let refs = references("ALB101");
+        assert!(!refs.is_empty());
+        for r in &refs {
+            assert!(r.starts_with("https://") && !r.contains(')'), "{r}");
+        }
+        assert!(refs.iter().all(|r| {
+            let doc = crate::rules::find("ALB101").unwrap().doc;
+            doc[doc.find("## References").unwrap()..].contains(r.as_str())
+        }));
+        assert!(references("ALB999").is_empty());
     }
 }

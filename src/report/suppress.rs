@@ -30,6 +30,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::finding::{Finding, Severity};
 
+/// The `not_evaluated` check of an ALB whose tags could not be read while entries match by tag.
+pub const CHECK: &str = "suppressions";
+
 /// Why a finding is hidden: what the JSON report's `suppressed` holds.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Suppressed {
@@ -226,6 +229,12 @@ struct Raw {
 }
 
 impl Suppressions {
+    /// Whether an entry matches by tag: then a run reads the ALBs' tags, and an ALB whose tags
+    /// could not be read is not completely judged.
+    pub fn by_tag(&self) -> bool {
+        self.entries.iter().any(|e| e.tag.is_some())
+    }
+
     /// Reads a suppressions file.
     pub fn load(path: &Path) -> Result<Self> {
         let bad = |why: String| Error::Input {

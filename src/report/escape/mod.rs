@@ -9,7 +9,8 @@
 //! - JUnit XML: [`text`] first, then [`xml`];
 //! - SARIF: [`sarif`] for message texts, data otherwise exact;
 //! - HTML: `html::escape`;
-//! - JSON: serde_json, the data kept exactly.
+//! - JSON, and the JSON of ASFF and OCSF: serde_json, the data kept exactly;
+//! - CSV: `report::csv`, in its one `cell` function.
 //!
 //! A new format adds its own module here and calls it from its renderer only.
 
