@@ -1431,3 +1431,208 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Which forwards carry traffic: listener rules against sample requests
+
+/// A listener rule condition: `field` matches when any of `values` does.
+#[derive(Clone, Debug)]
+struct Condition {
+    field: &'static str,
+    values: Vec<&'static str>,
+}
+
+const PATHS: [&str; 6] = ["*", "/*", "/**", "/api/*", "/x", "?*"];
+const HOSTS: [&str; 3] = ["*", "a.example", "*.example"];
+const HEADERS: [&str; 2] = ["*", "prod"];
+
+fn condition() -> impl Strategy<Value = Condition> {
+    let values =
+        |set: &'static [&'static str]| prop::collection::vec(prop::sample::select(set), 1..3);
+    prop_oneof![
+        3 => values(&PATHS).prop_map(|values| Condition { field: "path-pattern", values }),
+        2 => values(&HOSTS).prop_map(|values| Condition { field: "host-header", values }),
+        1 => values(&HEADERS).prop_map(|values| Condition { field: "http-header", values }),
+    ]
+}
+
+/// Rules in priority order (priorities 1, 2, …), each with one to three conditions on
+/// distinct fields, as AWS allows.
+fn rule_list() -> impl Strategy<Value = Vec<Vec<Condition>>> {
+    prop::collection::vec(
+        prop::collection::vec(condition(), 1..4).prop_map(|mut cs| {
+            let mut seen = BTreeSet::new();
+            cs.retain(|c| seen.insert(c.field));
+            cs
+        }),
+        0..6,
+    )
+}
+
+/// ALB's wildcard match: `*` any run of characters, `?` exactly one.
+fn glob(pattern: &str, text: &str) -> bool {
+    fn go(p: &[char], t: &[char]) -> bool {
+        match p.split_first() {
+            None => t.is_empty(),
+            Some(('*', rest)) => (0..=t.len()).any(|i| go(rest, &t[i..])),
+            Some(('?', rest)) => !t.is_empty() && go(rest, &t[1..]),
+            Some((c, rest)) => t.first() == Some(c) && go(rest, &t[1..]),
+        }
+    }
+    go(
+        &pattern.chars().collect::<Vec<_>>(),
+        &text.chars().collect::<Vec<_>>(),
+    )
+}
+
+/// One request of each kind the conditions can tell apart: a path under /api/, /x or
+/// elsewhere; a host that is a.example, another .example name or neither; the header
+/// `X-Env` absent, `prod` or something else. The sample is complete for these conditions, so
+/// walking it gives exact reachability.
+fn requests() -> Vec<(&'static str, &'static str, Option<&'static str>)> {
+    let mut out = Vec::new();
+    for path in ["/", "/api/v", "/x"] {
+        for host in ["a.example", "b.example", "c.other"] {
+            for header in [None, Some("prod"), Some("dev")] {
+                out.push((path, host, header));
+            }
+        }
+    }
+    out
+}
+
+fn rule_matches(rule: &[Condition], (path, host, header): (&str, &str, Option<&str>)) -> bool {
+    rule.iter().all(|c| {
+        c.values.iter().any(|v| match c.field {
+            "path-pattern" => glob(v, path),
+            "host-header" => glob(&v.to_ascii_lowercase(), host),
+            _ => header.is_some_and(|h| glob(v, h)),
+        })
+    })
+}
+
+/// The contract's catch-all: every condition is a lone `path-pattern` of `*` or `/*` or a lone
+/// `host-header` of `*`. Rules and the default action after one carry no request, certainly.
+fn contract_catch_all(rule: &[Condition]) -> bool {
+    rule.iter().all(|c| {
+        c.values.len() == 1
+            && matches!(
+                (c.field, c.values[0]),
+                ("path-pattern", "*" | "/*") | ("host-header", "*")
+            )
+    })
+}
+
+fn rule_group(i: usize) -> String {
+    format!("arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/rule{i}/00000000000000{i:02}")
+}
+
+const DEFAULT_GROUP: &str =
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/fallback/0000000000000099";
+
+/// The healthy fixture world with listener 80's rules replaced: rule i forwards to its own
+/// empty target group, the default action to another, so a forward that carries traffic is an
+/// ALB208 ("no registered targets: 503") on its group and one that carries none is not.
+fn rules_snapshot(rules: &[Vec<Condition>]) -> Value {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/healthy-internet-facing/snapshot.json");
+    let mut s: Value = serde_json::from_str(&std::fs::read_to_string(base).unwrap()).unwrap();
+    let listener = s["load_balancers"][0]["listeners"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|l| l["port"] == 80)
+        .expect("listener 80");
+    let mut forwards =
+        vec![json!({"target_group_arn": DEFAULT_GROUP, "via": "default", "weight": null})];
+    let mut list = vec![json!({"via": "default", "priority": null, "conditions": [],
+                               "actions": [{"kind": "forward"}]})];
+    for (i, conditions) in rules.iter().enumerate() {
+        let via = format!("rule {}", i + 1);
+        forwards.push(json!({"target_group_arn": rule_group(i), "via": via, "weight": null}));
+        list.push(json!({
+            "via": via, "priority": i + 1,
+            "conditions": conditions.iter().map(|c| {
+                if c.field == "http-header" {
+                    json!({"field": c.field, "values": c.values, "has_regex": false, "header_name": "X-Env"})
+                } else {
+                    json!({"field": c.field, "values": c.values, "has_regex": false})
+                }
+            }).collect::<Vec<_>>(),
+            "actions": [{"kind": "forward"}],
+        }));
+    }
+    listener["forwards"] = json!(forwards);
+    listener["rules"] = json!(list);
+    let groups = s["target_groups"].as_object_mut().unwrap();
+    let template = groups.values().next().unwrap().clone();
+    for (i, arn) in (0..rules.len())
+        .map(|i| (i, rule_group(i)))
+        .chain([(99, DEFAULT_GROUP.to_string())])
+    {
+        let mut g = template.clone();
+        g["arn"] = json!(arn);
+        g["name"] = json!(if i == 99 {
+            "fallback".to_string()
+        } else {
+            format!("rule{i}")
+        });
+        g["targets"] = json!([]);
+        groups.insert(arn, g);
+    }
+    s
+}
+
+proptest! {
+    #![proptest_config(Config { cases: 48, ..Config::default() })]
+
+    /// A forward that a sample request reaches is judged (ALB208 on its empty group): nothing
+    /// reachable is hidden. One after a catch-all as the contract lists them is not judged
+    /// (ALB214 names it instead): nothing certainly unreachable is reported.
+    #[test]
+    fn only_forwards_that_carry_requests_are_judged(rules in rule_list()) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("snapshot.json");
+        std::fs::write(&path, rules_snapshot(&rules).to_string()).unwrap();
+        let report = run(&path, &[]);
+        let judged: BTreeSet<String> = report["load_balancers"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "ALB208")
+            .map(|f| f["resource"].as_str().unwrap().to_string())
+            .collect();
+        let notes = report["load_balancers"][0]["findings"].to_string();
+        let mut reached: BTreeSet<String> = BTreeSet::new();
+        for request in requests() {
+            match rules.iter().position(|r| rule_matches(r, request)) {
+                Some(i) => reached.insert(rule_group(i)),
+                None => reached.insert(DEFAULT_GROUP.to_string()),
+            };
+        }
+        for g in &reached {
+            prop_assert!(judged.contains(g), "{g} carries requests and is not judged: {rules:?}");
+        }
+        let shadow = rules.iter().position(|r| contract_catch_all(r));
+        for (i, g) in (0..rules.len()).map(|i| (i, rule_group(i))).chain([(usize::MAX, DEFAULT_GROUP.to_string())]) {
+            let certainly_unreached = shadow.is_some_and(|s| s < i);
+            if certainly_unreached {
+                prop_assert!(!judged.contains(&g), "{g} is behind a catch-all and judged: {rules:?}");
+                prop_assert!(notes.contains("ALB214"), "no note names the unreachable forwards");
+            }
+        }
+    }
+}
+
+/// The oracle's wildcard matcher itself, on the cases that decide reachability.
+#[test]
+fn the_oracle_glob_matches_as_alb_does() {
+    assert!(glob("*", "/"));
+    assert!(glob("/*", "/"));
+    assert!(glob("?*", "/"));
+    assert!(glob("/api/*", "/api/v"));
+    assert!(!glob("/api/*", "/x"));
+    assert!(glob("*.example", "b.example"));
+    assert!(!glob("*.example", "c.other"));
+    assert!(!glob("/x", "/xy"));
+}
