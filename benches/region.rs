@@ -73,11 +73,13 @@ fn split(calls: &BTreeMap<String, usize>) -> (usize, usize) {
 fn main() {
     let mut sizes = Vec::new();
     let mut latency_ms = 100u64;
+    let mut timeline = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--latency-ms" => latency_ms = args.next().and_then(|v| v.parse().ok()).unwrap_or(100),
             "--bench" => {}
+            "--timeline" => timeline = true,
             n => sizes.extend(n.parse::<usize>().ok()),
         }
     }
@@ -128,6 +130,11 @@ fn main() {
             one.as_secs_f64() / latency.as_secs_f64(),
             proxy.rounds(latency / 2),
         );
+        if timeline {
+            for (at, action) in proxy.timeline() {
+                println!("    {:>7.3} s  {action}", at.as_secs_f64());
+            }
+        }
 
         proxy.reset();
         let (one, code, _) = run(&proxy.endpoint, &["--alb-arn", &arns[0], "--observe", "1h"]);
@@ -140,6 +147,12 @@ fn main() {
             one.as_secs_f64() / latency.as_secs_f64(),
             proxy.rounds(latency / 2),
         );
+        if timeline {
+            // Each call's start, so that a call that opens a round of its own can be named.
+            for (at, action) in proxy.timeline() {
+                println!("    {:>7.3} s  {action}", at.as_secs_f64());
+            }
+        }
 
         proxy.reset();
         let (wall, code, seen) = run(&proxy.endpoint, &["--all", "--observe", "1h"]);

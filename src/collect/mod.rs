@@ -267,15 +267,13 @@ impl Collector {
             let vpc_list: Vec<String> = vpcs.iter().cloned().collect();
             let mut inspected = Network::default();
             let mut inspected_gaps = Vec::new();
-            let ((mut network, network_gaps), endpoints, (), (bpa, bpa_gaps)) = tokio::join!(
+            let ((network, network_gaps), endpoints, ()) = tokio::join!(
                 self.network(&vpcs),
                 self.vpc_endpoints(&vpc_list),
                 self.firewalls(&vpc_list, &mut inspected, &mut inspected_gaps),
-                self.block_public_access(),
             );
+            let mut network = network;
             gaps.extend(network_gaps);
-            gaps.extend(bpa_gaps);
-            network.block_public_access = bpa;
             gaps.extend(inspected_gaps);
             match endpoints {
                 Ok(list) => network
@@ -322,6 +320,8 @@ impl Collector {
             )
         };
         let shifts = self.zonal_shifts(&lb_arns);
+        // The account's Block Public Access depends on nothing read before it: first round.
+        let bpa = self.block_public_access();
         // `--all --tag` read the listed ALBs' tags already.
         let tagged = matches!(selection, Selection::All { tags } if !tags.is_empty());
         let tags = self.tags_when_asked(if tagged { &[] } else { &lb_arns });
@@ -334,6 +334,7 @@ impl Collector {
             observed,
             (zonal_shifts, shift_gaps),
             (tags, tag_gaps),
+            (bpa, bpa_gaps),
         ) = tokio::join!(
             lb_chain,
             listener_chain,
@@ -342,11 +343,14 @@ impl Collector {
             attributes,
             metrics,
             shifts,
-            tags
+            tags,
+            bpa
         );
         snap.observed = observed;
         let (mut lbs, mut network, gaps) = lb_part?;
         snap.gaps.extend(gaps);
+        snap.gaps.extend(bpa_gaps);
+        network.block_public_access = bpa;
         snap.gaps.extend(attribute_gaps);
         snap.gaps.extend(shift_gaps);
         snap.gaps.extend(tag_gaps);

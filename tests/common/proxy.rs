@@ -60,7 +60,7 @@ pub struct Proxy {
     /// What the server answers and rewrites itself (`Moto`'s layer; empty for fault proxies).
     pub layer: Layer,
     calls: Arc<Mutex<BTreeMap<String, usize>>>,
-    starts: Arc<Mutex<Vec<std::time::Instant>>>,
+    starts: Arc<Mutex<Vec<(std::time::Instant, String)>>>,
     memo: Arc<Memo>,
 }
 
@@ -197,9 +197,21 @@ impl Proxy {
     /// Sequential rounds seen: calls whose start follows the previous call's start by more than
     /// `gap` open a new round (concurrent calls start together).
     pub fn rounds(&self, gap: std::time::Duration) -> usize {
-        let mut starts = self.starts.lock().unwrap().clone();
+        let mut starts: Vec<std::time::Instant> =
+            self.starts.lock().unwrap().iter().map(|s| s.0).collect();
         starts.sort();
         starts.windows(2).filter(|w| w[1] - w[0] > gap).count() + usize::from(!starts.is_empty())
+    }
+
+    /// Each call's start after the first call's, with its action, in start order: where a late
+    /// call opens a round.
+    pub fn timeline(&self) -> Vec<(std::time::Duration, String)> {
+        let mut starts = self.starts.lock().unwrap().clone();
+        starts.sort();
+        let Some(first) = starts.first().map(|s| s.0) else {
+            return Vec::new();
+        };
+        starts.into_iter().map(|(t, a)| (t - first, a)).collect()
     }
 
     /// Replays an answer moto already gave for the same request from now on, instead of
@@ -303,7 +315,7 @@ struct Server {
     upstream: String,
     faults: Arc<Mutex<BTreeMap<String, Fault>>>,
     calls: Arc<Mutex<BTreeMap<String, usize>>>,
-    starts: Arc<Mutex<Vec<std::time::Instant>>>,
+    starts: Arc<Mutex<Vec<(std::time::Instant, String)>>>,
     memo: Arc<Memo>,
     layer: Layer,
     with_latency: bool,
@@ -321,7 +333,10 @@ impl Server {
                 .unwrap()
                 .entry(action.clone())
                 .or_default() += 1;
-            self.starts.lock().unwrap().push(std::time::Instant::now());
+            self.starts
+                .lock()
+                .unwrap()
+                .push((std::time::Instant::now(), action.clone()));
             let fault = self.fault_for(&action, &req);
             if let Some(Fault::Hang) = fault {
                 std::thread::sleep(std::time::Duration::from_secs(120));
