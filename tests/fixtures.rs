@@ -120,6 +120,12 @@ const EXPECTED: &[(&str, i32, &[&str])] = &[
     ),
     ("health-check-port-closed/default", 1, &["ALB202:error:-"]),
     ("lambda-target/default", 0, &[]),
+    (
+        "lambda-not-invocable/default",
+        1,
+        &["ALB211:error:-", "ALB211:error:-", "ALB211:error:-"],
+    ),
+    ("lambda-policy-unreadable/default", 3, &[]),
     // The ECS reference architecture: the empty group behind the shadowed default action is
     // no ALB208 error, only a note that names the default action.
     (

@@ -11,6 +11,8 @@ pub mod cause;
 pub mod frontend;
 pub mod index;
 pub mod mtls;
+pub mod lambda;
+pub mod lambda_policy;
 pub mod reachable;
 pub mod return_path;
 pub mod scope;
