@@ -120,6 +120,13 @@ const EXPECTED: &[(&str, i32, &[&str])] = &[
     ),
     ("health-check-port-closed/default", 1, &["ALB202:error:-"]),
     ("lambda-target/default", 0, &[]),
+    // Every node cut off from the identity provider: one cause, no zone.
+    ("auth-internal-no-way-out/default", 1, &["ALB213:error:-"]),
+    (
+        "auth-nat-under-bpa-bidirectional/default",
+        1,
+        &["ALB213:error:-"],
+    ),
     (
         "lambda-not-invocable/default",
         1,
