@@ -9,12 +9,13 @@ use std::path::{Path, PathBuf};
 use alb_audit::finding::{Severity, Symptom};
 use alb_audit::report::Status;
 
-const SERVICES: [&str; 8] = [
+const SERVICES: [&str; 9] = [
     "acm",
     "cloudwatch",
     "arc-zonal-shift",
     "ec2",
     "elasticloadbalancing",
+    "lambda",
     "network-firewall",
     "organizations",
     "sts",

@@ -120,6 +120,23 @@ const EXPECTED: &[(&str, i32, &[&str])] = &[
     ),
     ("health-check-port-closed/default", 1, &["ALB202:error:-"]),
     ("lambda-target/default", 0, &[]),
+    // A route through a Gateway Load Balancer endpoint to the targets of zone a: their
+    // security groups and subnet ACL are beyond the appliance, not evaluated.
+    ("backend-through-gwlb-endpoint/default", 3, &[]),
+    ("backend-return-through-interface/default", 3, &[]),
+    // Every node cut off from the identity provider: one cause, no zone.
+    ("auth-internal-no-way-out/default", 1, &["ALB213:error:-"]),
+    (
+        "auth-nat-under-bpa-bidirectional/default",
+        1,
+        &["ALB213:error:-"],
+    ),
+    (
+        "lambda-not-invocable/default",
+        1,
+        &["ALB211:error:-", "ALB211:error:-", "ALB211:error:-"],
+    ),
+    ("lambda-policy-unreadable/default", 3, &[]),
     // The ECS reference architecture: the empty group behind the shadowed default action is
     // no ALB208 error, only a note that names the default action.
     (

@@ -9,12 +9,14 @@
 //! Each node is judged with the frontend's evaluators, towards the IPv4 internet (the
 //! provider's addresses are not known): the ALB security groups' egress on 443, the subnet's
 //! ACL outbound 443 and inbound on ephemeral ports, and the subnet's route (longest prefix,
-//! AWS's priority) leading out. Where part of the internet is allowed and part is not, the
+//! AWS's priority) leading out, and VPC Block Public Access on the way out (`net::bpa`). Where part of the internet is allowed and part is not, the
 //! node is not judged (the provider may sit in either part).
 
 use super::index::Index;
+use crate::model::bpa::ExclusionMode;
 use crate::model::{LoadBalancer, Network, Scheme, Snapshot};
 use crate::net::addr_set::AddrSet;
+use crate::net::bpa;
 use crate::net::internet::internet;
 use crate::net::nacl::evaluate_tcp;
 use crate::net::port_set;
@@ -92,7 +94,7 @@ fn node(
         security_groups(network, lb, idp),
         acl(index, subnet, idp),
         route(network, lb, subnet, idp),
-        block_public_access(network, subnet),
+        block_public_access(network, lb.scheme == Scheme::Internal, subnet),
     ];
     checks
         .into_iter()
@@ -243,9 +245,175 @@ fn route(network: &Network, lb: &LoadBalancer, subnet: &str, idp: &AddrSet) -> W
     }
 }
 
-/// VPC Block Public Access in `block-bidirectional` mode also cuts the way out. The reusable
-/// predicate is being added with ALB109; until it lands, nothing is judged here. This is the
-/// one place it plugs in.
-fn block_public_access(_network: &Network, _subnet: &str) -> WayOut {
-    WayOut::Open
+/// VPC Block Public Access on the way out
+/// (<https://docs.aws.amazon.com/vpc/latest/userguide/security-vpc-bpa.html>). An
+/// internet-facing node connects out through the internet gateway from its own subnet
+/// (`block-ingress` drops the answers too). An internal node's calls leave through a NAT
+/// gateway, from the NAT gateway's subnet, which is not read: `block-ingress` lets them out,
+/// `block-bidirectional` cuts them unless an exclusion lifts egress for that subnet or its VPC.
+/// An exclusion for some subnet might be the NAT gateway's: not judged then.
+fn block_public_access(network: &Network, internal: bool, subnet: &str) -> WayOut {
+    let direction = if internal {
+        bpa::Direction::OutboundViaNat
+    } else {
+        bpa::Direction::Outbound
+    };
+    let lifting_subnet_exclusions: Vec<&str> = network
+        .block_public_access
+        .exclusions
+        .iter()
+        .flatten()
+        .filter(|e| e.in_force() && e.mode != ExclusionMode::Unknown)
+        .map(|e| e.resource_id.as_str())
+        .filter(|r| r.starts_with("subnet-"))
+        .collect();
+    match bpa::verdict(network, subnet, direction) {
+        bpa::Verdict::Open => {
+            if internal && lifting_subnet_exclusions.contains(&subnet) {
+                WayOut::Unknown(format!(
+                    "an exclusion lifts VPC Block Public Access for {subnet}, but the NAT gateway's subnet, where the calls leave, was not read"
+                ))
+            } else {
+                WayOut::Open
+            }
+        }
+        bpa::Verdict::Unknown(why) => WayOut::Unknown(why),
+        bpa::Verdict::Blocked(b) => {
+            if internal && !lifting_subnet_exclusions.is_empty() {
+                return WayOut::Unknown(format!(
+                    "{} is under VPC Block Public Access `{}`, and an exclusion for a subnet ({}) may lift it for the NAT gateway's subnet, which was not read",
+                    b.vpc,
+                    bpa::mode_name(b.mode),
+                    lifting_subnet_exclusions.join(", ")
+                ));
+            }
+            let from = if internal {
+                format!("the NAT gateways of {}", b.vpc)
+            } else {
+                subnet.to_string()
+            };
+            WayOut::Blocked {
+                resource: b.vpc.clone(),
+                why: format!(
+                    "VPC Block Public Access `{}` drops connections out to the internet from {from}",
+                    bpa::mode_name(b.mode)
+                ),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::bpa::{BlockMode, Exclusion};
+    use crate::model::{Subnet, Vpc};
+
+    fn network(mode: BlockMode, exclusions: Vec<(&str, ExclusionMode)>) -> Network {
+        let mut n = Network::default();
+        n.vpcs.insert(
+            "vpc-1".into(),
+            Vpc {
+                id: "vpc-1".into(),
+                cidrs: vec![],
+                block_public_access: Some(mode),
+            },
+        );
+        n.subnets.insert(
+            "subnet-a".into(),
+            Subnet {
+                id: "subnet-a".into(),
+                vpc_id: "vpc-1".into(),
+                availability_zone: "us-east-1a".into(),
+                availability_zone_id: None,
+                cidrs: vec![],
+                block_public_access: Some(mode),
+                available_ip_addresses: None,
+            },
+        );
+        n.block_public_access.mode = Some(mode);
+        n.block_public_access.exclusions_allowed = true;
+        n.block_public_access.exclusions = Some(
+            exclusions
+                .into_iter()
+                .map(|(resource, mode)| Exclusion {
+                    id: format!("vpcbpa-exclude-{resource}"),
+                    resource_id: resource.into(),
+                    mode,
+                    state: "create-complete".into(),
+                })
+                .collect(),
+        );
+        n
+    }
+
+    fn blocked(w: &WayOut) -> bool {
+        matches!(w, WayOut::Blocked { resource, .. } if resource == "vpc-1")
+    }
+
+    #[test]
+    fn internet_facing_nodes_go_out_from_their_own_subnet() {
+        for (mode, cut) in [
+            (BlockMode::Off, false),
+            (BlockMode::BlockIngress, true),
+            (BlockMode::BlockBidirectional, true),
+        ] {
+            let w = block_public_access(&network(mode, vec![]), false, "subnet-a");
+            assert_eq!(blocked(&w), cut, "{mode:?}: {w:?}");
+            assert_eq!(w == WayOut::Open, !cut, "{mode:?}: {w:?}");
+        }
+        let lifted = network(
+            BlockMode::BlockBidirectional,
+            vec![("subnet-a", ExclusionMode::AllowEgress)],
+        );
+        assert_eq!(
+            block_public_access(&lifted, false, "subnet-a"),
+            WayOut::Open
+        );
+    }
+
+    #[test]
+    fn internal_nodes_go_out_through_a_nat_gateway_elsewhere() {
+        // block-ingress lets NAT gateways out; block-bidirectional does not.
+        let ingress = network(BlockMode::BlockIngress, vec![]);
+        assert_eq!(
+            block_public_access(&ingress, true, "subnet-a"),
+            WayOut::Open
+        );
+        let both = network(BlockMode::BlockBidirectional, vec![]);
+        assert!(blocked(&block_public_access(&both, true, "subnet-a")));
+        // A VPC exclusion lifts it for the NAT gateway's subnet too.
+        let vpc = network(
+            BlockMode::BlockBidirectional,
+            vec![("vpc-1", ExclusionMode::AllowEgress)],
+        );
+        assert_eq!(block_public_access(&vpc, true, "subnet-a"), WayOut::Open);
+        // A subnet exclusion (the node's own, or another that may be the NAT gateway's)
+        // cannot be judged without the NAT gateway's subnet.
+        for excluded in ["subnet-a", "subnet-nat"] {
+            let one = network(
+                BlockMode::BlockBidirectional,
+                vec![(excluded, ExclusionMode::AllowBidirectional)],
+            );
+            assert!(
+                matches!(
+                    block_public_access(&one, true, "subnet-a"),
+                    WayOut::Unknown(_)
+                ),
+                "{excluded}"
+            );
+        }
+        let mut unknown = network(BlockMode::Off, vec![]);
+        unknown
+            .subnets
+            .get_mut("subnet-a")
+            .unwrap()
+            .block_public_access = None;
+        unknown.vpcs.get_mut("vpc-1").unwrap().block_public_access = None;
+        unknown.block_public_access.mode = None;
+        assert!(matches!(
+            block_public_access(&unknown, true, "subnet-a"),
+            WayOut::Unknown(_)
+        ));
+    }
 }

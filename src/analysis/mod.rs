@@ -10,6 +10,8 @@ pub mod capacity;
 pub mod cause;
 pub mod frontend;
 pub mod index;
+pub mod lambda;
+pub mod lambda_policy;
 pub mod mtls;
 pub mod reachable;
 pub mod return_path;

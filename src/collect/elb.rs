@@ -565,8 +565,11 @@ impl Collector {
                 }),
             }
         }
-        let (behind, more) = self.behind_targets(groups).await;
+        let ((mut behind, more), (functions, lambda_gaps)) =
+            tokio::join!(self.behind_targets(groups), self.lambda_functions(groups));
         gaps.extend(more.into_iter().map(GroupGap::from));
+        behind.functions = functions;
+        gaps.extend(lambda_gaps);
         (behind, gaps)
     }
 

@@ -8,7 +8,7 @@
 //! the prefix lists it names; the listeners, then their rules, certificate lists, security
 //! policies and the certificates the listener descriptions name, then the certificates only the
 //! lists name (`acm:DescribeCertificate`, each certificate once); the target groups, then their health and attributes, then the instances and interfaces behind
-//! the targets. The ALBs' node interfaces are read by description (from the ARN) in the first
+//! the targets and the Lambda functions registered as targets. The ALBs' node interfaces are read by description (from the ARN) in the first
 //! round. With `--all` a listing comes first.
 
 mod acm;
@@ -23,6 +23,7 @@ mod elb;
 mod failure;
 pub mod fleet;
 mod inspection;
+mod lambda;
 mod lb_attributes;
 mod network_firewall;
 mod presigned;
@@ -118,6 +119,7 @@ pub struct Collector {
     arc: aws_sdk_arczonalshift::Client,
     /// Fetches the presigned URLs of trust stores' CA bundles and revocation lists.
     fetcher: presigned::Fetcher,
+    lambda: aws_sdk_lambda::Client,
     region: String,
     /// Where calls go, for messages: `--endpoint-url`, else AWS's regional endpoint.
     endpoint: String,
@@ -170,8 +172,12 @@ impl Collector {
         let arc = aws_sdk_arczonalshift::config::Builder::from(config)
             .retry_partition(partition())
             .build();
+        let lambda = aws_sdk_lambda::config::Builder::from(config)
+            .retry_partition(partition())
+            .build();
         let region = config.region().map(|r| r.to_string()).unwrap_or_default();
         Collector {
+            lambda: aws_sdk_lambda::Client::from_conf(lambda),
             cw: aws_sdk_cloudwatch::Client::from_conf(cw),
             observe: options.observe,
             read_tags: options.tags,
@@ -381,6 +387,7 @@ impl Collector {
         }
         network.instances.extend(behind.instances);
         network.network_interfaces.extend(behind.interfaces);
+        snap.lambda_functions.extend(behind.functions);
 
         // Target groups only a listener rule names, when the per-ALB listing missed them:
         // read with their health, attributes and what stands behind their targets.
@@ -398,6 +405,7 @@ impl Collector {
             groups.extend(extra);
             network.instances.extend(behind.instances);
             network.network_interfaces.extend(behind.interfaces);
+            snap.lambda_functions.extend(behind.functions);
             group_gaps.extend(extra_gaps);
         }
 
@@ -454,11 +462,13 @@ impl From<Gap> for GroupGap {
     }
 }
 
-/// What stands behind targets: instances and the interfaces that own IP targets' addresses.
+/// What stands behind targets: instances, the interfaces that own IP targets' addresses, and
+/// the Lambda functions registered as targets.
 #[derive(Default)]
 struct Behind {
     instances: BTreeMap<String, crate::model::Instance>,
     interfaces: BTreeMap<String, crate::model::NetworkInterface>,
+    functions: BTreeMap<String, crate::model::lambda::LambdaFunction>,
 }
 
 /// For each target group ARN, the ALBs whose listeners forward to it.

@@ -9,6 +9,7 @@ pub mod actions;
 pub mod bpa;
 pub mod firewall;
 pub mod fleet;
+pub mod lambda;
 pub mod observe;
 pub mod tls;
 pub mod trust_store;
@@ -65,6 +66,9 @@ pub struct Snapshot {
     /// The trust stores that listeners in mutual-TLS `verify` mode name, by ARN.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub trust_stores: BTreeMap<String, trust_store::TrustStore>,
+    /// The Lambda functions registered in Lambda target groups, by target id (ALB211).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub lambda_functions: BTreeMap<String, lambda::LambdaFunction>,
     /// Data that could not be read, and why.
     #[serde(default)]
     pub gaps: Vec<Gap>,
@@ -144,6 +148,12 @@ pub enum Dataset {
     /// elasticloadbalancing:DescribeTags, read when `--suppressions` match by tag and by
     /// `snapshot`; no rule needs it, only the suppressions' `tag` entries
     Tags,
+    /// lambda:GetFunction (functions registered as targets)
+    LambdaFunctions,
+    /// lambda:GetPolicy (their resource-based policies)
+    LambdaPolicies,
+    /// lambda:GetFunctionConcurrency (their reserved concurrency)
+    LambdaConcurrency,
     /// A value the snapshot names that this build does not know.
     #[serde(other)]
     Unknown,

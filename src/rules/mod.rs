@@ -102,6 +102,7 @@ pub static REGISTRY: &[&Rule] = &[
     &targets::alb208_no_registered_targets::RULE,
     &targets::alb209_target_not_running::RULE,
     &targets::alb210_zone_without_healthy_target::RULE,
+    &targets::alb211_lambda_target_not_invocable::RULE,
     &actions::alb212_protocol_version_mismatch::RULE,
     &actions::alb213_auth_idp_unreachable::RULE,
     &actions::alb214_listener_rule_unreachable::RULE,

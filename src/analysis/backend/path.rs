@@ -1,6 +1,13 @@
 //! One backend path, ALB node -> target on one port, component by component: the ALB's
 //! security groups outbound, the target's inbound, both subnets' ACLs both ways (not applied
 //! when node and target share a subnet), and the route to an IP target outside the VPC.
+//!
+//! A route more specific than `local` may send the request (from the node's subnet) or the
+//! response (from the target's subnet) through an appliance in the VPC: a Gateway Load
+//! Balancer or firewall endpoint, a network interface or an instance
+//! (<https://docs.aws.amazon.com/vpc/latest/userguide/route-table-options.html#route-tables-appliance-routing>).
+//! The path is then judged up to the appliance (the ALB's security groups, the node subnet's
+//! ACL) and what lies beyond it is not evaluated: what the appliance does is unseen.
 
 use std::collections::BTreeMap;
 
@@ -14,7 +21,7 @@ use crate::net::addr_set::AddrSet;
 use crate::net::nacl::evaluate_tcp;
 use crate::net::port_set::{ports, PortSet};
 use crate::net::reach::{leads, Leads};
-use crate::net::route::lookup;
+use crate::net::route::{lookup, table_for_subnet};
 use crate::net::sg::{allows_tcp, Direction};
 use crate::net::EPHEMERAL_PORTS;
 
@@ -150,9 +157,29 @@ pub fn verdicts<'a>(
         },
     );
 
+    // An appliance on the way there or back: the target's side is beyond it.
+    let external = matches!(target.placement, Placement::External { .. });
+    let beyond = if external {
+        None
+    } else {
+        appliance_between(
+            snapshot,
+            lb,
+            node,
+            target_subnet.map(|s| s.id.as_str()),
+            &taddr,
+            node_addrs.as_ref().ok(),
+        )
+    };
+    if let Some(why) = &beyond {
+        out.insert(
+            Component::TargetIngress,
+            Verdict::Unknown(format!("{why}: the target's security groups are beyond it")),
+        );
+    }
+
     // ALB203 / ALB204: both subnets' ACLs, both directions, unless they share a subnet.
     let same_subnet = target_subnet.is_some_and(|s| s.id == node.subnet_id);
-    let external = matches!(target.placement, Placement::External { .. });
     let target_side = if external {
         None
     } else {
@@ -202,6 +229,19 @@ pub fn verdicts<'a>(
     ] {
         let verdict = if same_subnet {
             Verdict::Pass
+        } else if let Some(why) = &beyond {
+            // Only the node's own leg is before the appliance.
+            let node_leg = if component == Component::AclRequest {
+                &legs[0]
+            } else {
+                &legs[1]
+            };
+            match acl_legs(std::slice::from_ref(node_leg)) {
+                Verdict::Pass => {
+                    Verdict::Unknown(format!("{why}: the target subnet's ACL is beyond it"))
+                }
+                other => other,
+            }
         } else {
             acl_legs(&legs)
         };
@@ -248,6 +288,38 @@ pub fn verdicts<'a>(
     out
 }
 
+/// The appliance a route more specific than `local` sends the request (node subnet -> target)
+/// or the response (target subnet -> node) through, in words; `None` when neither does.
+fn appliance_between(
+    snapshot: &Snapshot,
+    lb: &LoadBalancer,
+    node: &Node<'_>,
+    target_subnet: Option<&str>,
+    target: &AddrSet,
+    node_addrs: Option<&AddrSet>,
+) -> Option<String> {
+    let network = &snapshot.network;
+    let through = |table: &crate::model::RouteTable, dest: &AddrSet| -> Option<String> {
+        let hits = lookup(table, dest, &network.prefix_lists).ok()?;
+        hits.iter().filter_map(|h| h.route).find_map(|r| {
+            (leads(r, &lb.vpc_id, network) == Leads::Appliance).then(|| {
+                format!(
+                    "route table {} sends {} through the appliance {}",
+                    table.id,
+                    crate::analysis::cause::destination(r),
+                    r.target
+                )
+            })
+        })
+    };
+    let there = node.table.and_then(|t| through(t, target));
+    let back = || {
+        let table = table_for_subnet(network, target_subnet?)?;
+        through(table, node_addrs?)
+    };
+    there.or_else(back)
+}
+
 /// One ACL crossing of a backend packet: whose subnet and ACL (`None`: no ACL of ours on the
 /// far side), which way, and the peers' addresses and ports.
 struct Leg<'s, 'a> {
@@ -258,7 +330,7 @@ struct Leg<'s, 'a> {
 }
 
 /// The first leg whose ACL drops the traffic decides; an unknown leg makes it unknown.
-fn acl_legs<'a>(legs: &[Leg<'_, 'a>; 2]) -> Verdict<'a> {
+fn acl_legs<'a>(legs: &[Leg<'_, 'a>]) -> Verdict<'a> {
     for leg in legs {
         let Some((subnet, acl)) = leg.side else {
             continue;

@@ -38,7 +38,10 @@ default action) that receives requests, judges each ALB node's way out to the id
 provider, which the node calls itself over IPv4 HTTPS: the ALB security groups' egress on TCP
 443, the subnet's network ACL outbound on 443 and inbound on ephemeral ports (1024-65535),
 and the subnet's route to the internet (longest prefix, then AWS's route priority): an
-attached internet gateway for an internet-facing ALB, a NAT gateway for an internal one.
+attached internet gateway for an internet-facing ALB, a NAT gateway for an internal one; and
+VPC Block Public Access on the way out (either blocking mode for an internet-facing node's
+own subnet; `block-bidirectional` for an internal ALB's NAT gateways, unless an exclusion
+lifts egress). When every node is cut off, the finding is one, for the whole ALB.
 
 The provider's addresses are not known, so a piece that lets out only part of the internet is
 listed as not evaluated, never passed. A route through a transit gateway, a VPN or an
@@ -51,7 +54,8 @@ only some zones are.
 
 ## How to fix
 Allow outbound TCP 443 in the ALB's security group, allow it (and the answers on ephemeral
-ports) in the subnet's ACL, and give an internal ALB's subnets a route to a NAT gateway.
+ports) in the subnet's ACL, give an internal ALB's subnets a route to a NAT gateway, and
+exclude the subnets (or the VPC) from VPC Block Public Access for egress.
 
 ## Example
 An internal ALB with an `authenticate-oidc` rule: subnet A routes `0.0.0.0/0` to a NAT
@@ -59,6 +63,7 @@ gateway, subnet B has only the `local` route. Logins through the node in B get H
 
 ## References
 - [Authenticate users using an Application Load Balancer](https://docs.aws.amazon.com/elasticloadbalancing/latest/application/listener-authenticate-users.html)
+- [VPC Block Public Access](https://docs.aws.amazon.com/vpc/latest/userguide/security-vpc-bpa.html)
 - [HTTP 500 from the load balancer](https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-troubleshooting.html#http-500-issues)
 "#;
 
@@ -99,21 +104,28 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
             }
         }
         let every = !blocked.is_empty() && blocked.len() == nodes.len();
-        let mut by_cause: Vec<(&String, &String, Vec<&str>)> = Vec::new();
-        for (n, resource, why) in &blocked {
-            if every {
-                match by_cause
-                    .iter_mut()
-                    .find(|(r, w, _)| r == resource && w == why)
-                {
-                    Some((_, _, zones)) => zones.push(&n.zone),
-                    None => by_cause.push((resource, why, vec![&n.zone])),
+        // Every node cut: one cause for the whole ALB (no zone), whatever blocks each node;
+        // otherwise one per node, in its zone.
+        let mut by_cause: Vec<(Vec<String>, String, Vec<&str>)> = Vec::new();
+        if every {
+            let mut resources: Vec<String> = Vec::new();
+            let mut whys: Vec<String> = Vec::new();
+            for (_, resource, why) in &blocked {
+                if !resources.contains(resource) {
+                    resources.push((*resource).clone());
                 }
-            } else {
-                by_cause.push((resource, why, vec![&n.zone]));
+                if !whys.contains(why) {
+                    whys.push((*why).clone());
+                }
+            }
+            let zones = blocked.iter().map(|(n, _, _)| n.zone.as_str()).collect();
+            by_cause.push((resources, whys.join("; "), zones));
+        } else {
+            for (n, resource, why) in &blocked {
+                by_cause.push((vec![(*resource).clone()], (*why).clone(), vec![&n.zone]));
             }
         }
-        for (resource, why, zones) in by_cause {
+        for (resource, why, zones) in &by_cause {
             let kind = action.map(|a| a.kind.as_str()).unwrap_or("authenticate");
             let whom = if every {
                 "every ALB node".to_string()
@@ -129,10 +141,13 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
                         rule.via,
                         if every { "any node" } else { "that node" }
                     ),
-                    format!("Let the ALB nodes reach the identity provider over HTTPS: change {resource}."),
+                    format!(
+                        "Let the ALB nodes reach the identity provider over HTTPS: change {}.",
+                        resource.join(", ")
+                    ),
                 )
                 .port(l.port)
-                .change(vec![resource.clone()])
+                .change(resource.clone())
                 .evidence("listener", l.arn.as_str())
                 .evidence("via", rule.via.as_str())
                 .evidence("action", kind)

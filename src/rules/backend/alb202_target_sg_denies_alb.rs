@@ -22,6 +22,10 @@ inbound rules of the target's security groups admit every ALB node: by a referen
 group the node belongs to (the ALB's groups), by CIDR or by prefix list covering the node's
 private addresses (its network interface, or its subnet CIDR when the interface is unknown).
 
+When a route more specific than `local` sends the request or the response through an appliance
+(a Gateway Load Balancer or firewall endpoint, an interface, an instance), the target's groups
+lie beyond it: not evaluated, since what the appliance does is unseen.
+
 ## Why is this bad?
 A target whose group does not admit the ALB silently drops the ALB's connection attempts: the
 client waits and gets 504 Gateway Timeout, and health checks on that port fail. A rule that

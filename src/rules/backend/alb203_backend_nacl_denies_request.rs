@@ -22,6 +22,10 @@ For every ALB node and target in different subnets, evaluates the ALB subnet's A
 rule-number order with the final `*` deny. Not applied when node and target share a subnet
 (ACLs filter traffic crossing a subnet boundary only).
 
+When a route more specific than `local` sends the request or the response through an appliance
+(a Gateway Load Balancer or firewall endpoint, an interface, an instance), only the ALB
+subnet's ACL is judged; the target subnet's lies beyond it and is not evaluated.
+
 ## Why is this bad?
 The dropped SYN makes the ALB's connection attempt time out: 504 Gateway Timeout for requests
 through that node; health checks from it fail.

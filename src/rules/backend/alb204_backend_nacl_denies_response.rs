@@ -21,6 +21,10 @@ For every ALB node and target in different subnets, evaluates the target subnet'
 and the ALB subnet's ACL inbound for the response: TCP from the target to the node's ephemeral
 ports 1024-65535.
 
+When a route more specific than `local` sends the request or the response through an appliance
+(a Gateway Load Balancer or firewall endpoint, an interface, an instance), only the ALB
+subnet's ACL is judged; the target subnet's lies beyond it and is not evaluated.
+
 ## Why is this bad?
 Network ACLs are stateless. The target's SYN-ACK goes back to the ALB node's ephemeral source
 port; if either ACL drops it, the handshake never completes and the client gets 504.
