@@ -18,9 +18,10 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use common::lambda::{create_role, Lambda};
 use common::proxy::Proxy;
 use common::world::{build, Spec, REGION};
-use common::{alb_audit, Moto};
+use common::{alb_audit, sdk_config, Moto};
 
 const PER_VPC: usize = 25;
 
@@ -194,6 +195,52 @@ fn main() {
             walk.as_secs_f64() / latency.as_secs_f64(),
             total as f64 / albs as f64,
         );
+
+        // Four Lambda target groups behind rules on the first ALB: their reads (three per
+        // function) join the third round under Lambda's own bound.
+        Proxy::set_latency(Duration::ZERO);
+        rt.block_on(async {
+            create_role(&moto.upstream);
+            let config = sdk_config(&moto.endpoint, REGION).await;
+            let elb = aws_sdk_elasticloadbalancingv2::Client::new(&config);
+            let listener = elb
+                .describe_listeners()
+                .load_balancer_arn(&arns[0])
+                .send()
+                .await
+                .unwrap()
+                .listeners
+                .unwrap()
+                .remove(0)
+                .listener_arn
+                .unwrap();
+            let mut l = Lambda {
+                client: aws_sdk_lambda::Client::new(&config),
+                elb,
+                listener,
+                priority: 100,
+            };
+            for name in ["fn-a", "fn-b", "fn-c", "fn-d"] {
+                let (function, tg) = l.function_behind_rule(name).await;
+                l.allow(&function, &tg).await;
+            }
+        });
+        Proxy::set_latency(latency);
+        proxy.reset();
+        let (one, code, _) = run(&proxy.endpoint, &["--alb-arn", &arns[0]]);
+        let calls = proxy.calls();
+        println!(
+            "  one ALB with 4 Lambda groups: {:>5} calls  {:>7.2} s  = {:.1} x latency, {} sequential rounds (exit {code})",
+            calls.values().sum::<usize>(),
+            one.as_secs_f64(),
+            one.as_secs_f64() / latency.as_secs_f64(),
+            proxy.rounds(latency / 2),
+        );
+        if timeline {
+            for (at, action) in proxy.timeline() {
+                println!("    {:>7.3} s  {action}", at.as_secs_f64());
+            }
+        }
         Proxy::set_latency(Duration::ZERO);
     }
 }

@@ -63,13 +63,13 @@ impl Collector {
 
     /// The three reads of one function, side by side.
     async fn lambda_function(&self, arn: &str) -> (LambdaFunction, Vec<Gap>) {
-        let timeout = self.caller.timeout_secs();
+        let timeout = self.lambda_caller.timeout_secs();
         let (function, policy, concurrency) = tokio::join!(
-            self.caller
+            self.lambda_caller
                 .bounded(self.lambda.get_function().function_name(arn).send()),
-            self.caller
+            self.lambda_caller
                 .bounded(self.lambda.get_policy().function_name(arn).send()),
-            self.caller.bounded(
+            self.lambda_caller.bounded(
                 self.lambda
                     .get_function_concurrency()
                     .function_name(unqualified(arn))

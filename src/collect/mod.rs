@@ -127,6 +127,9 @@ pub struct Collector {
     /// The metric reads' own bound: CloudWatch's API quota is not EC2's nor ELB's, so its calls
     /// do not queue behind the configuration reads (one ALB stays at 3 rounds with `--observe`).
     metrics_caller: Caller,
+    /// The Lambda reads' own bound, for the same reason: Lambda's quota is its own, and one
+    /// ALB's third round stays within its bound however many functions its groups hold.
+    lambda_caller: Caller,
     progress: Arc<Progress>,
     /// How progress names this collection (`account 111111111111 region eu-west-1`).
     place: String,
@@ -200,9 +203,10 @@ impl Collector {
             ),
             metrics_caller: Caller::new(
                 options.concurrency,
-                global,
+                global.clone(),
                 options.call_timeout.as_secs(),
             ),
+            lambda_caller: Caller::new(options.concurrency, global, options.call_timeout.as_secs()),
             progress: Arc::new(Progress::hidden()),
         }
     }

@@ -6,6 +6,7 @@
 
 #![allow(dead_code)] // each test binary uses a different part of the harness
 
+pub mod lambda;
 pub mod layer;
 pub mod proxy;
 pub mod servers;
