@@ -187,7 +187,12 @@ const EXPECTED: &[(&str, i32, &[&str])] = &[
     (
         "internal-tgw-blackhole/default",
         1,
-        &["ALB105:warning:us-east-1b", "ALB106:error:us-east-1b"],
+        &["ALB105:error:us-east-1b"],
+    ),
+    (
+        "internal-sg-reference-restricted/default",
+        0,
+        &["ALB101:note:-"],
     ),
     (
         "internal-vpc-only/default",
@@ -617,4 +622,131 @@ fn semantics_that_decide_a_verdict() {
     }
     // ...and a target whose groups are unknown does not make the ALB's egress "broken".
     assert!(checks(&report("target-groups-unknown", &[])).contains("ALB201"));
+}
+
+/// The worlds behind fixes that must be safe to follow, their verdicts stated here rather than
+/// only captured in goldens: (rule, severity, zone, symptom, changes proposed, verified) per
+/// finding, and one cause where ports belong together.
+#[test]
+fn fix_worlds_state_their_verdicts() {
+    type Row = (
+        &'static str,
+        &'static str,
+        Option<&'static str>,
+        &'static str,
+        usize,
+        bool,
+    );
+    let cases: [(&str, &[Row]); 5] = [
+        // The ALB subnet's table also serves private subnets: a table of its own, verified.
+        (
+            "route-table-shared-with-private",
+            &[(
+                "ALB104",
+                "error",
+                Some("us-east-1b"),
+                "intermittent-timeout",
+                1,
+                true,
+            )],
+        ),
+        // Tasks on ECS dynamic host ports: one rule for the dynamic range, verified.
+        (
+            "ecs-dynamic-ports",
+            &[
+                ("ALB202", "error", None, "http-504", 1, true),
+                ("ALB202", "error", None, "http-504", 1, true),
+                ("ALB202", "error", None, "http-504", 1, true),
+            ],
+        ),
+        // Deliberate restrictions: notes that propose no change.
+        (
+            "internal-sg-reference-restricted",
+            &[
+                ("ALB101", "note", None, "timeout", 0, false),
+                ("ALB101", "note", None, "timeout", 0, false),
+            ],
+        ),
+        (
+            "sg-office-only",
+            &[
+                ("ALB101", "note", None, "timeout", 0, false),
+                ("ALB101", "note", None, "timeout", 0, false),
+            ],
+        ),
+        // One dead transit-gateway route, one finding (no ALB106 beside ALB105).
+        (
+            "internal-tgw-blackhole",
+            &[(
+                "ALB105",
+                "error",
+                Some("us-east-1b"),
+                "intermittent-timeout",
+                0,
+                false,
+            )],
+        ),
+    ];
+    for (world, rows) in cases {
+        let (_, report) = audit(
+            &fixtures_dir().join(world).join("snapshot.json"),
+            &[],
+            "json",
+        );
+        let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+        let findings = report["load_balancers"][0]["findings"].as_array().unwrap();
+        type Owned = (String, String, Option<String>, String, usize, bool);
+        let text = |v: &serde_json::Value| v.as_str().map(str::to_string);
+        let got: Vec<Owned> = findings
+            .iter()
+            .map(|f| {
+                (
+                    text(&f["rule"]).unwrap_or_default(),
+                    text(&f["severity"]).unwrap_or_default(),
+                    text(&f["availability_zone"]),
+                    text(&f["symptom"]).unwrap_or_default(),
+                    f["fix"]["changes"].as_array().unwrap().len(),
+                    f["fix"]["verified"].as_bool().unwrap(),
+                )
+            })
+            .collect();
+        let want: Vec<Owned> = rows
+            .iter()
+            .map(|(r, s, z, y, n, v)| {
+                (
+                    r.to_string(),
+                    s.to_string(),
+                    z.map(str::to_string),
+                    y.to_string(),
+                    *n,
+                    *v,
+                )
+            })
+            .collect();
+        assert_eq!(got, want, "{world}");
+        // A partial restriction's words propose nothing either.
+        for f in findings.iter().filter(|f| f["severity"] == "note") {
+            assert!(
+                f["remediation"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("Nothing to change"),
+                "{world}: {}",
+                f["remediation"]
+            );
+        }
+    }
+    let (_, report) = audit(
+        &fixtures_dir().join("ecs-dynamic-ports/snapshot.json"),
+        &[],
+        "json",
+    );
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let causes: std::collections::BTreeSet<&str> = report["load_balancers"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap())
+        .collect();
+    assert_eq!(causes.len(), 1, "the dynamic ports are one cause");
 }

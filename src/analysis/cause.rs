@@ -296,7 +296,7 @@ impl Cause<'_> {
                 route.target
             ),
             Cause::Blackhole { table, route } => format!(
-                "In {}, replace the blackholed route {} -> {} with one to {via}, or delete it.",
+                "In {}, replace the blackholed route {} -> {} with one to {via} (deleting it would leave them without a route).",
                 table.id,
                 destination(route),
                 route.target

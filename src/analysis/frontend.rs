@@ -605,13 +605,26 @@ fn private_blackholes<'a>(
                 .destination
                 .map(|n| AddrSet::from_net(&n))
                 .unwrap_or_default();
+            // Where another subnet of the ALB routes these destinations privately, their
+            // clients exist and the ones this node gets time out: an error, reported once here
+            // (ALB106 leaves the blackholed destinations to this rule).
+            let elsewhere = nodes
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .filter_map(|(_, n)| n.private.as_ref())
+                .any(|p| !p.intersection(&dest).is_empty());
             out.push(Block {
                 hop: Hop::Blackhole,
                 node: Some(i),
                 port: None,
                 blocked: dest.clone(),
                 parts: vec![(dest, Cause::Blackhole { table, route })],
-                severity: Severity::Warning,
+                severity: if elsewhere {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                },
                 symptom: if nodes.len() > 1 {
                     Symptom::IntermittentTimeout
                 } else {

@@ -101,8 +101,14 @@ pub fn frontend(rule: &Rule, ctx: &AlbContext, block: &Block, resource: String) 
     let port = block.port.map(|p| p.to_string()).unwrap_or_default();
     let (message, remediation) = match (block.hop, node) {
         (Hop::SecurityGroups, _) => {
+            // A note is a restriction that may well be meant: say who gets in, not an outage.
+            let effect = if block.severity == Severity::Note {
+                "only the clients it admits connect (the others time out at every node)"
+            } else {
+                "their connections time out at every node"
+            };
             let mut m = format!(
-                "No security group of the ALB ({}) admits {clients} on port {port}: their connections time out at every node.",
+                "No security group of the ALB ({}) admits {clients} on port {port}: {effect}.",
                 ctx.lb.security_groups.join(", ")
             );
             if let Cause::SecurityGroups { allows, .. } = cause {
@@ -243,6 +249,13 @@ pub fn frontend(rule: &Rule, ctx: &AlbContext, block: &Block, resource: String) 
             cause.remediation(&entries, "", &via),
         ),
         (_, None) => (cause.clause(), cause.remediation(&entries, &port, &via)),
+    };
+    // A note is a partial restriction, often deliberate (an office allowlist, a group
+    // reference): it proposes no change, in words as in `fix`.
+    let remediation = if block.severity == Severity::Note {
+        "Nothing to change if only the clients it admits should connect: a partial restriction like this one is often deliberate. To admit others, name them with --client-cidr to get the exact change for them.".to_string()
+    } else {
+        remediation
     };
     let mut evidence = cause.evidence();
     if let Some(n) = node {

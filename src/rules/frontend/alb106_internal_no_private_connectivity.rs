@@ -3,9 +3,10 @@
 use crate::analysis::frontend::Hop;
 use crate::analysis::AlbContext;
 use crate::finding::{Severity, Symptom};
-use crate::model::{Dataset, Scheme};
+use crate::model::{Dataset, RouteState, Scheme};
 use crate::net::addr_set::AddrSet;
 use crate::net::render::{brief, cidr_list, entries_brief};
+use crate::net::route::lookup;
 use crate::rules::phrase::frontend_hop;
 use crate::rules::{Emitter, Rule};
 
@@ -131,7 +132,15 @@ fn compare_subnets(ctx: &AlbContext, out: &mut Emitter) {
             );
             continue;
         }
-        let missing = all.difference(covered);
+        let mut missing = all.difference(covered);
+        // Destinations whose route here is a blackhole are ALB105's: one dead route, one finding.
+        if let Ok(hits) = lookup(table, &missing, &ctx.network().prefix_lists) {
+            for hit in hits {
+                if hit.route.is_some_and(|r| r.state == RouteState::Blackhole) {
+                    missing = missing.difference(&hit.addrs);
+                }
+            }
+        }
         if missing.is_empty() {
             continue;
         }
