@@ -228,6 +228,11 @@ const EXPECTED: &[(&str, i32, &[&str])] = &[
     ),
     (
         "nacl-no-ephemeral-response/default",
+        0,
+        &["ALB103:warning:us-east-1a", "ALB103:warning:us-east-1b"],
+    ),
+    (
+        "nacl-responses-only-to-listener-ports/default",
         1,
         &["ALB103:error:us-east-1a", "ALB103:error:us-east-1b"],
     ),
@@ -637,7 +642,7 @@ fn fix_worlds_state_their_verdicts() {
         usize,
         bool,
     );
-    let cases: [(&str, &[Row]); 5] = [
+    let cases: [(&str, &[Row]); 7] = [
         // The ALB subnet's table also serves private subnets: a table of its own, verified.
         (
             "route-table-shared-with-private",
@@ -672,6 +677,37 @@ fn fix_worlds_state_their_verdicts() {
             &[
                 ("ALB101", "note", None, "timeout", 0, false),
                 ("ALB101", "note", None, "timeout", 0, false),
+            ],
+        ),
+        // Responses allowed to 32768-65535 only: NAT devices and old systems lose some
+        // connections, most clients none — a warning, not an outage.
+        (
+            "nacl-no-ephemeral-response",
+            &[
+                (
+                    "ALB103",
+                    "warning",
+                    Some("us-east-1a"),
+                    "intermittent-timeout",
+                    1,
+                    true,
+                ),
+                (
+                    "ALB103",
+                    "warning",
+                    Some("us-east-1b"),
+                    "intermittent-timeout",
+                    1,
+                    true,
+                ),
+            ],
+        ),
+        // Responses allowed to the listener ports only: every client times out.
+        (
+            "nacl-responses-only-to-listener-ports",
+            &[
+                ("ALB103", "error", Some("us-east-1a"), "timeout", 1, true),
+                ("ALB103", "error", Some("us-east-1b"), "timeout", 1, true),
             ],
         ),
         // One dead transit-gateway route, one finding (no ALB106 beside ALB105).

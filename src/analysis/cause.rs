@@ -347,6 +347,27 @@ impl Cause<'_> {
     }
 
     /// For an ACL: the queried ports it drops for some peer, as `1024-32767`.
+    /// A response ACL that drops only ephemeral ports below [`COMMON_EPHEMERAL_PORTS`]: clients
+    /// behind NAT devices lose some connections, older systems all, most clients none.
+    ///
+    /// [`COMMON_EPHEMERAL_PORTS`]: crate::net::COMMON_EPHEMERAL_PORTS
+    pub fn drops_only_uncommon_ephemeral_ports(&self) -> bool {
+        let Cause::Acl {
+            egress: true,
+            verdict,
+            ..
+        } = self
+        else {
+            return false;
+        };
+        let denied = verdict
+            .denials
+            .values()
+            .fold(PortSet::empty(), |acc, (_, p)| acc.union(p));
+        let (lo, hi) = crate::net::COMMON_EPHEMERAL_PORTS;
+        !denied.is_empty() && !denied.intersects(&PortSet::from_range(lo, hi))
+    }
+
     pub fn denied_ports(&self) -> Option<String> {
         match self {
             Cause::Acl { verdict, .. } => Some(fmt_ports(

@@ -725,8 +725,19 @@ fn judge<'a>(
     // What each node drops on each port for reasons of its own (not the ALB-wide groups): a
     // client cut off everywhere sees a timeout, one cut off at some nodes an intermittent one.
     let mut local: BTreeMap<(usize, u16), AddrSet> = BTreeMap::new();
-    for (_, node, port, parts) in &raw {
+    // A response ACL that drops only uncommon ephemeral ports loses some connections, not a
+    // client: it cuts nobody off at its node for the other findings' symptoms.
+    let partial = |hop: Hop, parts: &[(AddrSet, Cause<'a>)]| {
+        hop == Hop::AclResponse
+            && parts
+                .iter()
+                .all(|(_, c)| c.drops_only_uncommon_ephemeral_ports())
+    };
+    for (hop, node, port, parts) in &raw {
         let Some(i) = node else { continue };
+        if partial(*hop, parts) {
+            continue;
+        }
         let blocked = union(parts);
         for &p in ports.iter().filter(|p| port.is_none_or(|q| q == **p)) {
             let slot = local.entry((*i, p)).or_default();
@@ -755,6 +766,18 @@ fn judge<'a>(
                 .filter(|&j| j != i && (!in_dns[i] || in_dns[j]))
                 .collect()
         };
+        if partial(hop, &parts) {
+            out.push(Block {
+                hop,
+                node,
+                port,
+                blocked,
+                parts,
+                severity: severity.min(Severity::Warning),
+                symptom: Symptom::IntermittentTimeout,
+            });
+            continue;
+        }
         let symptom = match node {
             None => Symptom::Timeout,
             Some(i) if peers(i).is_empty() => Symptom::Timeout,

@@ -23,6 +23,13 @@ pub mod tls_validity;
 /// network ACL response rules, covering Linux, Windows and NAT devices).
 pub const EPHEMERAL_PORTS: (u16, u16) = (1024, 65535);
 
+/// The ephemeral ports today's client systems pick from by default (Linux 32768-60999, macOS and
+/// Windows 49152-65535). A response ACL that drops only ports below these cuts NAT devices
+/// (a NAT gateway uses 1024-65535) on some connections and older systems (Windows XP and 2003:
+/// 1025-5000) on all: a partial cut, not an outage.
+/// <https://docs.aws.amazon.com/vpc/latest/userguide/nacl-ephemeral-ports.html>
+pub const COMMON_EPHEMERAL_PORTS: (u16, u16) = (32768, 65535);
+
 /// Whether an IP protocol string from the EC2 API covers TCP (`-1` all, `tcp`, `6`).
 pub fn protocol_covers_tcp(protocol: &str) -> bool {
     matches!(

@@ -132,6 +132,17 @@ pub fn frontend(rule: &Rule, ctx: &AlbContext, block: &Block, resource: String) 
             ),
             cause.remediation(&entries, &port, ""),
         ),
+        (Hop::AclResponse, Some(n)) if cause.drops_only_uncommon_ephemeral_ports() => (
+            format!(
+                "Network ACL {} of {} ({}) drops the responses to {clients} on ephemeral ports {}: Linux, macOS and current Windows clients pick ports above these and get through, but clients behind a NAT device (a NAT gateway uses 1024-65535) lose the connections whose port falls there, and older systems (1025-5000) all of them, at the ALB node in {}.",
+                cause.resource(),
+                n.subnet_id,
+                n.zone,
+                cause.denied_ports().unwrap_or_default(),
+                n.zone
+            ),
+            cause.remediation(&entries, "1024-65535", ""),
+        ),
         (Hop::AclResponse, Some(n)) => (
             format!(
                 "Network ACL {} of {} ({}) drops the responses to {clients} on ephemeral ports {} (clients use any of 1024-65535): {}.",
