@@ -147,6 +147,36 @@ fn sarif_is_valid_for_every_fixture() {
                 targets.len(),
                 "{name}: every target of the cause is listed"
             );
+            // The structured fix as SARIF `fixes`: one artifact change per edit, inserting its
+            // command, verified as the report says; none when nothing is proposed.
+            let changes = lead["fix"]["changes"].as_array().unwrap();
+            if changes.is_empty() {
+                assert!(
+                    result.get("fixes").is_none(),
+                    "{name}: a fix with no change"
+                );
+            } else {
+                let fix = &result["fixes"][0];
+                assert_eq!(
+                    fix["properties"]["verified"], lead["fix"]["verified"],
+                    "{name}"
+                );
+                let inserted: Vec<&str> = fix["artifactChanges"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| {
+                        c["replacements"][0]["insertedContent"]["text"]
+                            .as_str()
+                            .unwrap()
+                    })
+                    .collect();
+                let commands: Vec<String> = changes
+                    .iter()
+                    .map(|c| format!("{}\n", c["command"].as_str().unwrap()))
+                    .collect();
+                assert_eq!(inserted, commands, "{name}: every command, exactly");
+            }
             // The logical location names what to change.
             let change = lead["change"][0]
                 .as_str()

@@ -110,6 +110,37 @@ fn alb_location(lb: &AlbReport) -> Value {
 }
 
 /// One result for one cause.
+/// The structured fix as SARIF `fixes`: each change is an edit of the resource it names
+/// (`aws/VPC/RESOURCE`, the same scheme as the result's location), whose inserted content is
+/// the AWS CLI command that makes it. Nothing when no structured change is proposed.
+fn fixes_of(lb: &AlbReport, f: &crate::finding::Finding) -> Option<Value> {
+    let fix = &f.fix;
+    if fix.changes.is_empty() {
+        return None;
+    }
+    let edits: Vec<String> = fix
+        .changes
+        .iter()
+        .map(|c| format!("{}: {}", c.resource, c.edit))
+        .collect();
+    let verified = if fix.verified {
+        "verified on a copy of the snapshot: the finding goes and nothing new or worse appears"
+    } else {
+        "not verified"
+    };
+    Some(json!([{
+        "description": {"text": escape::sarif::message(&format!("{} ({verified})", edits.join("; ")))},
+        "artifactChanges": fix.changes.iter().map(|c| json!({
+            "artifactLocation": {"uri": format!("aws/{}/{}", lb.vpc_id, c.resource)},
+            "replacements": [{
+                "deletedRegion": {"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 1},
+                "insertedContent": {"text": format!("{}\n", c.command)},
+            }],
+        })).collect::<Vec<_>>(),
+        "properties": {"verified": fix.verified},
+    }]))
+}
+
 fn result(lb: &AlbReport, cause: &Cause<'_>, with_baseline: bool) -> Value {
     let f = cause.lead;
     let affected = cause.affected();
@@ -169,6 +200,9 @@ fn result(lb: &AlbReport, cause: &Cause<'_>, with_baseline: bool) -> Value {
     });
     if let Some(i) = REGISTRY.iter().position(|r| r.code == f.rule) {
         result["ruleIndex"] = json!(i);
+    }
+    if let Some(fixes) = fixes_of(lb, f) {
+        result["fixes"] = fixes;
     }
     if with_baseline {
         result["baselineState"] = json!(if cause.baselined() {
