@@ -786,3 +786,52 @@ fn fix_worlds_state_their_verdicts() {
         .collect();
     assert_eq!(causes.len(), 1, "the dynamic ports are one cause");
 }
+
+/// The catalogue's severity is a bound the analysis keeps: no finding of any fixture is more
+/// severe than its rule says (docs/rules.md states it as "at most").
+#[test]
+fn no_finding_is_more_severe_than_its_rule() {
+    let out = Command::new(env!("CARGO_BIN_EXE_alb-audit"))
+        .arg("rules")
+        .output()
+        .unwrap();
+    let rank = |s: &str| ["note", "warning", "error"].iter().position(|x| *x == s);
+    let bound: std::collections::BTreeMap<String, usize> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| {
+            let mut words = l.split_whitespace();
+            Some((words.next()?.to_string(), rank(words.next()?)?))
+        })
+        .collect();
+    assert!(bound.len() > 30, "{bound:?}");
+    let mut checked = 0;
+    for dir in std::fs::read_dir(fixtures_dir()).unwrap() {
+        let expected = dir.unwrap().path().join("expected");
+        let Ok(files) = std::fs::read_dir(&expected) else {
+            continue;
+        };
+        for file in files {
+            let path = file.unwrap().path();
+            if path.extension().is_none_or(|e| e != "json") {
+                continue;
+            }
+            let report: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            for lb in report["load_balancers"].as_array().unwrap() {
+                for f in lb["findings"].as_array().unwrap() {
+                    let rule = f["rule"].as_str().unwrap();
+                    let severity = rank(f["severity"].as_str().unwrap()).unwrap();
+                    assert!(
+                        severity <= bound[rule],
+                        "{}: {rule} is {} above its rule's bound",
+                        path.display(),
+                        f["severity"]
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} findings checked");
+}

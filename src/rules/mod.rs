@@ -26,7 +26,8 @@ pub struct Rule {
     pub code: &'static str,
     /// Stable kebab-case name.
     pub name: &'static str,
-    /// Severity of its findings unless the analysis judges otherwise.
+    /// The highest severity its findings get: the analysis judges each one at or below it
+    /// (tests/fixtures.rs holds every fixture's findings to it).
     pub severity: Severity,
     /// One-line title.
     pub title: &'static str,
@@ -181,7 +182,7 @@ pub fn catalogue_text() -> String {
 /// One rule's documentation, for `alb-audit explain`.
 pub fn explain(rule: &Rule) -> String {
     format!(
-        "{} {}: {}\n\nSeverity: {}\nResource: {}\nSymptom: {}\n\n{}\n",
+        "{} {}: {}\n\nSeverity: at most {}\nResource: {}\nSymptom: {}\n\n{}\n",
         rule.code,
         rule.name,
         rule.title,
@@ -197,7 +198,7 @@ pub fn catalogue_markdown() -> String {
     let mut out = String::from(
         "# Rule catalogue\n\n<!-- Generated from src/rules by `alb-audit rules --markdown`; \
          a test fails when this file is stale. -->\n\n\
-         | code | name | severity | resource | symptom |\n|---|---|---|---|---|\n",
+         | code | name | severity (at most) | resource | symptom |\n|---|---|---|---|---|\n",
     );
     for r in REGISTRY {
         out.push_str(&format!(
@@ -212,7 +213,7 @@ pub fn catalogue_markdown() -> String {
     }
     for r in REGISTRY {
         out.push_str(&format!(
-            "\n## {}\n\n**{}** — {}. Severity `{}`, resource: {}, symptom: {}.\n\n{}\n",
+            "\n## {}\n\n**{}** — {}. Severity at most `{}` (the analysis lowers it where only some clients are cut, a zonal shift masks the node, or nothing is sent through the path), resource: {}, symptom: {}.\n\n{}\n",
             r.code,
             r.name,
             r.title,
