@@ -306,11 +306,14 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Audit(args) => audit(args),
         Command::Probe(args) => probe(args),
         Command::Baseline { report, output } => {
-            let text = std::fs::read_to_string(&report).map_err(|e| Error::Input {
-                what: "report",
-                path: report.clone(),
-                why: e.to_string(),
-            })?;
+            let text =
+                crate::input::read_text(&report, crate::input::MAX_INPUT_BYTES).map_err(|e| {
+                    Error::Input {
+                        what: "report",
+                        path: report.clone(),
+                        why: e.to_string(),
+                    }
+                })?;
             let parsed: report::Report = serde_json::from_str(&text).map_err(|e| Error::Input {
                 what: "report",
                 path: report.clone(),
@@ -956,43 +959,21 @@ pub fn load_snapshots_bounded(path: &Path, max_bytes: u64) -> Result<Fleet> {
 /// passed, and so is a byte JSON can never hold raw (a control character other than tab, LF
 /// and CR), so `/dev/zero` or a binary file stops at its first block.
 fn read_snapshot(path: &Path, max_bytes: u64) -> Result<String> {
-    use std::io::Read;
-    let read_error = |source| Error::SnapshotRead {
-        path: path.to_path_buf(),
-        source,
-    };
-    let refuse = |why: String| Error::SnapshotFormat {
-        path: path.to_path_buf(),
-        why,
-    };
-    let mut file = std::fs::File::open(path).map_err(read_error)?;
-    let mut bytes = Vec::new();
-    let mut block = vec![0u8; 1 << 16];
-    loop {
-        let n = match file.read(&mut block) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(read_error(e)),
-        };
-        if bytes.len() as u64 + n as u64 > max_bytes {
-            return Err(refuse(format!(
-                "larger than {max_bytes} bytes (--max-snapshot-bytes)"
-            )));
-        }
-        if let Some(i) = block[..n]
-            .iter()
-            .position(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
-        {
-            return Err(refuse(format!(
-                "byte {} is 0x{:02x}, which JSON never holds: not a JSON snapshot",
-                bytes.len() + i,
-                block[i]
-            )));
-        }
-        bytes.extend_from_slice(&block[..n]);
-    }
-    String::from_utf8(bytes).map_err(|e| refuse(format!("not UTF-8: {e}")))
+    use crate::input::{read_text, ReadError};
+    read_text(path, max_bytes).map_err(|e| match e {
+        ReadError::Io(source) => Error::SnapshotRead {
+            path: path.to_path_buf(),
+            source,
+        },
+        ReadError::TooLarge(max) => Error::SnapshotFormat {
+            path: path.to_path_buf(),
+            why: format!("larger than {max} bytes (--max-snapshot-bytes)"),
+        },
+        ReadError::NotText(why) => Error::SnapshotFormat {
+            path: path.to_path_buf(),
+            why: format!("{why}: not a JSON snapshot"),
+        },
+    })
 }
 
 fn parse_json<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T> {

@@ -11,6 +11,7 @@ pub mod collect;
 pub mod error;
 pub mod finding;
 pub mod fix;
+pub mod input;
 pub mod model;
 pub mod net;
 pub mod probe;

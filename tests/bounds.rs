@@ -85,6 +85,34 @@ fn an_endless_binary_file_stops_at_once() {
     );
 }
 
+/// The other files a user hands the tool are read through the same kind of bound: a baseline,
+/// a suppressions file and the report `baseline` reads stop at `/dev/zero`'s first block.
+#[cfg(unix)]
+#[test]
+fn endless_baselines_suppressions_and_reports_stop_at_once() {
+    let snapshot = fixture("healthy-internet-facing");
+    let snapshot = snapshot.to_str().unwrap();
+    for flag in ["--baseline", "--suppressions"] {
+        refused(
+            &["audit", "--snapshot", snapshot, flag, "/dev/zero"],
+            "which JSON never holds",
+        );
+    }
+    let out =
+        std::env::temp_dir().join(format!("alb-audit-bounds-baseline-{}", std::process::id()));
+    refused(
+        &[
+            "baseline",
+            "--report",
+            "/dev/zero",
+            "--output",
+            out.to_str().unwrap(),
+        ],
+        "which JSON never holds",
+    );
+    assert!(!out.exists(), "nothing written");
+}
+
 #[test]
 fn nesting_deeper_than_the_parser_bound_is_one_line() {
     let depth = 100_000;

@@ -242,7 +242,8 @@ impl Suppressions {
             path: path.to_path_buf(),
             why,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+        let text = crate::input::read_text(path, crate::input::MAX_INPUT_BYTES)
+            .map_err(|e| bad(e.to_string()))?;
         Self::parse(&text).map_err(bad)
     }
 
