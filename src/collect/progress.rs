@@ -77,8 +77,17 @@ impl Progress {
     fn show(&self, what: &str) {
         let done = self.regions_done.load(Ordering::Relaxed);
         let started = self.regions_started.load(Ordering::Relaxed);
+        // Places come from AWS answers (accounts, regions): drawn on a terminal, so shown
+        // through the text report's one neutraliser.
+        let what = crate::report::escape::text::field(what);
         self.bar
             .set_message(format!("{done}/{started} regions · {what}"));
+    }
+
+    /// The message drawn now.
+    #[cfg(test)]
+    fn message(&self) -> String {
+        self.bar.message()
     }
 
     /// ALBs read and found so far, and regions done and started.
@@ -107,5 +116,15 @@ mod tests {
         p.region_done("region us-east-1", 3);
         assert_eq!(p.counts(), (3, 5, 1, 2));
         p.finish();
+    }
+
+    /// A place from an AWS answer reaches the terminal without its control characters.
+    #[test]
+    fn places_are_drawn_without_terminal_controls() {
+        let p = Progress::hidden();
+        p.region_started("account 111111111111 region \u{1b}]52;c;aGk=\u{7}eu-west-1\r");
+        let drawn = p.message();
+        assert!(!drawn.chars().any(char::is_control), "{drawn:?}");
+        assert!(drawn.contains("eu-west-1"), "{drawn:?}");
     }
 }
