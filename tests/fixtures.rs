@@ -124,6 +124,14 @@ const EXPECTED: &[(&str, i32, &[&str])] = &[
     // security groups and subnet ACL are beyond the appliance, not evaluated.
     ("backend-through-gwlb-endpoint/default", 3, &[]),
     ("backend-return-through-interface/default", 3, &[]),
+    // An AWS Network Firewall endpoint between the ALB and zone a's target, both ways: its
+    // rules are evaluated (ALB215); what lies beyond it stays not evaluated either way.
+    (
+        "backend-firewall-drops-target-port/default",
+        1,
+        &["ALB215:error:-"],
+    ),
+    ("backend-firewall-passes-target-port/default", 3, &[]),
     // Every node cut off from the identity provider: one cause, no zone.
     ("auth-internal-no-way-out/default", 1, &["ALB213:error:-"]),
     (

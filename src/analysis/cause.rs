@@ -122,6 +122,27 @@ pub enum Cause<'a> {
 }
 
 impl Cause<'_> {
+    /// A Network Firewall `decision` that drops a connection, with the rule group (or, for a
+    /// default action, the policy) a fix edits: one constructor for the client -> node path
+    /// (ALB113) and the node -> target path (ALB215).
+    pub fn firewall(
+        firewall: &crate::model::firewall::Firewall,
+        decision: &crate::net::firewall::Decision,
+    ) -> Self {
+        use crate::net::firewall::DecidedBy;
+        let edit = match &decision.by {
+            DecidedBy::StatelessRule { group_arn, .. }
+            | DecidedBy::StatefulRule { group_arn, .. } => group_arn.clone(),
+            _ => firewall.policy_arn.clone(),
+        };
+        Cause::Firewall {
+            arn: firewall.arn.clone(),
+            name: firewall.name.clone(),
+            decision: decision.to_string(),
+            edit,
+        }
+    }
+
     /// The id of what to change.
     pub fn resource(&self) -> String {
         match self {

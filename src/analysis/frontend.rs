@@ -17,7 +17,7 @@ use crate::model::{
 };
 use crate::net::addr_set::AddrSet;
 use crate::net::bpa;
-use crate::net::firewall::{DecidedBy, FirewallRules, ListenerTraffic};
+use crate::net::firewall::{FirewallRules, ListenerTraffic};
 use crate::net::inspection::Appliance;
 use crate::net::nacl::evaluate_tcp;
 use crate::net::port_set::{self, PortSet};
@@ -529,20 +529,8 @@ fn firewall_parts<'a>(
             .dropped
             .into_iter()
             .map(|d| {
-                let edit = match &d.decision.by {
-                    DecidedBy::StatelessRule { group_arn, .. }
-                    | DecidedBy::StatefulRule { group_arn, .. } => group_arn.clone(),
-                    _ => firewall.policy_arn.clone(),
-                };
-                (
-                    d.clients,
-                    Cause::Firewall {
-                        arn: firewall.arn.clone(),
-                        name: firewall.name.clone(),
-                        decision: d.decision.to_string(),
-                        edit,
-                    },
-                )
+                let cause = Cause::firewall(firewall, &d.decision);
+                (d.clients, cause)
             })
             .collect();
         parts.push((listener.port, drops));

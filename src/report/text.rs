@@ -145,15 +145,17 @@ fn render_alb(out: &mut String, lb: &AlbReport) {
     let _ = writeln!(out, "  nodes: {}", nodes.join(", "));
 
     type Belongs = fn(&Finding) -> bool;
+    // ALB215 (a firewall on the backend path) came after the target rules' codes.
+    fn backend(f: &Finding) -> bool {
+        (f.rule.as_str() >= "ALB200" && f.rule.as_str() < "ALB206") || f.rule == "ALB215"
+    }
     let sections: [(&str, Belongs); 4] = [
         ("Frontend: client -> ALB node", |f| {
             f.rule.as_str() < "ALB200"
         }),
-        ("Backend: ALB node -> target", |f| {
-            f.rule.as_str() >= "ALB200" && f.rule.as_str() < "ALB206"
-        }),
+        ("Backend: ALB node -> target", backend),
         ("Targets", |f| {
-            f.rule.as_str() >= "ALB206" && f.rule.as_str() < "ALB300"
+            f.rule.as_str() >= "ALB206" && f.rule.as_str() < "ALB300" && !backend(f)
         }),
         ("TLS: client -> HTTPS listener", |f| {
             f.rule.as_str() >= "ALB300"

@@ -107,6 +107,7 @@ pub static REGISTRY: &[&Rule] = &[
     &actions::alb212_protocol_version_mismatch::RULE,
     &actions::alb213_auth_idp_unreachable::RULE,
     &actions::alb214_listener_rule_unreachable::RULE,
+    &backend::alb215_firewall_drops_target::RULE,
     &tls::alb301_certificate_expired::RULE,
     &tls::alb302_certificate_expiring::RULE,
     &tls::alb303_certificate_not_issued::RULE,

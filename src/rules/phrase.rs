@@ -470,6 +470,10 @@ pub fn backend(rule: &Rule, ctx: &AlbContext, f: &PathFinding, resource: String)
             cause.remediation(peer, "1024-65535", "")
         }
         (Component::Route, _) => cause.remediation(&target_side, "", private),
+        (Component::Firewall, c) => format!(
+            "Change {} so that it passes TCP {port} from the ALB subnets ({node_side}) to {target_side}, and the responses back.",
+            c.change().join(", ")
+        ),
         _ => cause.remediation(
             &target_side,
             "",

@@ -4,6 +4,7 @@
 //! [`PathFinding`]s, judged here: one per broken node, or one for every node when all of them
 //! are broken alike, with the symptom the client sees.
 
+pub mod firewall;
 pub mod nodes;
 pub mod path;
 pub mod placement;

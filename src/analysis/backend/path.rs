@@ -7,7 +7,8 @@
 //! Balancer or firewall endpoint, a network interface or an instance
 //! (<https://docs.aws.amazon.com/vpc/latest/userguide/route-table-options.html#route-tables-appliance-routing>).
 //! The path is then judged up to the appliance (the ALB's security groups, the node subnet's
-//! ACL) and what lies beyond it is not evaluated: what the appliance does is unseen.
+//! ACL) and what lies beyond it is not evaluated: what the appliance does is unseen, except an
+//! AWS Network Firewall endpoint's rules, which [`super::firewall`] evaluates (ALB215).
 
 use std::collections::BTreeMap;
 
@@ -40,6 +41,8 @@ pub enum Component {
     Route,
     /// Route to an external IP target is a blackhole (ALB105).
     Blackhole,
+    /// An AWS Network Firewall endpoint on the path drops the connection (ALB215).
+    Firewall,
 }
 
 /// The outcome of one component for one (node, target, port).
@@ -159,8 +162,8 @@ pub fn verdicts<'a>(
 
     // An appliance on the way there or back: the target's side is beyond it.
     let external = matches!(target.placement, Placement::External { .. });
-    let beyond = if external {
-        None
+    let between = if external {
+        Between::default()
     } else {
         appliance_between(
             snapshot,
@@ -171,6 +174,18 @@ pub fn verdicts<'a>(
             node_addrs.as_ref().ok(),
         )
     };
+    if let Some(v) = super::firewall::verdict(
+        network,
+        target.group,
+        between.there.as_ref().map(|(_, id)| *id),
+        between.back.as_ref().map(|(_, id)| *id),
+        node_addrs.as_ref(),
+        &taddr,
+        port,
+    ) {
+        out.insert(Component::Firewall, v);
+    }
+    let beyond = between.there.or(between.back).map(|(why, _)| why);
     if let Some(why) = &beyond {
         out.insert(
             Component::TargetIngress,
@@ -288,36 +303,43 @@ pub fn verdicts<'a>(
     out
 }
 
-/// The appliance a route more specific than `local` sends the request (node subnet -> target)
-/// or the response (target subnet -> node) through, in words; `None` when neither does.
-fn appliance_between(
-    snapshot: &Snapshot,
+/// The appliances routes more specific than `local` send the request (node subnet -> target)
+/// and the response (target subnet -> node) through: each in words, with the route's target.
+#[derive(Default)]
+struct Between<'a> {
+    there: Option<(String, &'a str)>,
+    back: Option<(String, &'a str)>,
+}
+
+fn appliance_between<'a>(
+    snapshot: &'a Snapshot,
     lb: &LoadBalancer,
-    node: &Node<'_>,
+    node: &Node<'a>,
     target_subnet: Option<&str>,
     target: &AddrSet,
     node_addrs: Option<&AddrSet>,
-) -> Option<String> {
+) -> Between<'a> {
     let network = &snapshot.network;
-    let through = |table: &crate::model::RouteTable, dest: &AddrSet| -> Option<String> {
+    let through = |table: &'a crate::model::RouteTable, dest: &AddrSet| {
         let hits = lookup(table, dest, &network.prefix_lists).ok()?;
         hits.iter().filter_map(|h| h.route).find_map(|r| {
             (leads(r, &lb.vpc_id, network) == Leads::Appliance).then(|| {
-                format!(
+                let why = format!(
                     "route table {} sends {} through the appliance {}",
                     table.id,
                     crate::analysis::cause::destination(r),
                     r.target
-                )
+                );
+                (why, r.target.as_str())
             })
         })
     };
     let there = node.table.and_then(|t| through(t, target));
-    let back = || {
+    let back = (|| {
         let table = table_for_subnet(network, target_subnet?)?;
         through(table, node_addrs?)
-    };
-    there.or_else(back)
+    })();
+    Between { there, back }
 }
 
 /// One ACL crossing of a backend packet: whose subnet and ACL (`None`: no ACL of ours on the

@@ -274,6 +274,13 @@ pub fn evaluate(rules: &FirewallRules<'_>, traffic: &ListenerTraffic<'_>) -> Fir
     acc.finish(traffic.clients, compiled.notes)
 }
 
+/// Whether the policy's rules for `traffic` look at host names (domain lists): a caller that
+/// does not know which host name the connections carry cannot take [`evaluate`]'s verdict
+/// for requests without one as theirs.
+pub fn uses_host_names(rules: &FirewallRules<'_>, traffic: &ListenerTraffic<'_>) -> bool {
+    compile::compile(rules, traffic).uses_hosts
+}
+
 /// The set operations atoms and Suricata lists need, for addresses and ports alike.
 trait SetOps: Clone + Default {
     fn meet(&self, other: &Self) -> Self;
