@@ -131,6 +131,11 @@ const EXPECTED: &[(&str, i32, &[&str])] = &[
         1,
         &["ALB215:error:-"],
     ),
+    (
+        "backend-firewall-drops-from-one-zone/default",
+        1,
+        &["ALB215:error:us-east-1a"],
+    ),
     ("backend-firewall-passes-target-port/default", 3, &[]),
     // Every node cut off from the identity provider: one cause, no zone.
     ("auth-internal-no-way-out/default", 1, &["ALB213:error:-"]),
