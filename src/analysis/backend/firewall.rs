@@ -30,11 +30,14 @@ pub fn verdict<'a>(
     target: &AddrSet,
     port: u16,
 ) -> Option<Verdict<'a>> {
-    let firewall_at = |id: Option<&str>| match id.map(|id| appliance(network, id)) {
-        Some(Appliance::Firewall { firewall, .. }) => Some(firewall),
-        _ => None,
+    let firewall_at = |id: Option<&str>| {
+        let id = id?;
+        match appliance(network, id) {
+            a @ Appliance::Firewall { firewall, .. } => Some((firewall, a.unavailable(id))),
+            _ => None,
+        }
     };
-    let firewall = firewall_at(there).or_else(|| firewall_at(back))?;
+    let (firewall, unavailable) = firewall_at(there).or_else(|| firewall_at(back))?;
     if there != back {
         let way = |id: Option<&str>| id.unwrap_or("no appliance (the local route)").to_string();
         return Some(Verdict::Unknown(format!(
@@ -42,6 +45,12 @@ pub fn verdict<'a>(
             way(there),
             way(back),
             firewall.name
+        )));
+    }
+    // An endpoint that does not forward (yet, or any more) is no verdict on the rules.
+    if let Some(why) = unavailable {
+        return Some(Verdict::Unknown(format!(
+            "{why}: whether it forwards the traffic is not evaluated"
         )));
     }
     let nodes = match nodes {
@@ -109,6 +118,7 @@ pub fn verdict<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::firewall::EndpointStatus;
     use serde_json::json;
 
     const FW: &str = "arn:aws:network-firewall:us-east-1:1:firewall/ew";
@@ -228,6 +238,18 @@ mod tests {
             let v = judge(&n, there, back, 8080).unwrap();
             assert!(v.contains("sees only part of the flow"), "{v}");
         }
+    }
+
+    #[test]
+    fn an_endpoint_that_is_not_ready_is_not_evaluated() {
+        let mut n = network(json!([]), None);
+        assert_eq!(
+            judge(&n, Some("vpce-fw"), Some("vpce-fw"), 8080).as_deref(),
+            Some("pass")
+        );
+        n.firewalls.get_mut(FW).unwrap().endpoints[0].status = EndpointStatus::Creating;
+        let v = judge(&n, Some("vpce-fw"), Some("vpce-fw"), 8080).unwrap();
+        assert!(v.contains("is CREATING"), "{v}");
     }
 
     #[test]

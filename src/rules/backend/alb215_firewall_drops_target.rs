@@ -43,8 +43,8 @@ The contract judges a target's path up to the appliance: the target's security g
 target subnet's ACL lie beyond the firewall and stay `not_evaluated` (ALB202–ALB204 say so),
 whatever the firewall decides. Rules in Suricata syntax, domain lists (which host name the ALB
 sends a target is not evaluated; a stateless drop still counts), a flow of which only one
-direction crosses the endpoint, and anything else the evaluator cannot decide are listed in
-`not_evaluated`, never assumed to pass.
+direction crosses the endpoint, an endpoint that is not ready, and anything else the evaluator
+cannot decide are listed in `not_evaluated`, never assumed to pass.
 
 A code of its own rather than ALB113: the contract defines ALB113 as client -> listener
 traffic with a timeout, while a drop between the ALB and a target is a backend finding, one per
