@@ -5,8 +5,8 @@
 //! response.
 //!
 //! Stateful inspection needs both directions of a flow through the same endpoint
-//! (<https://docs.aws.amazon.com/network-firewall/latest/developerguide/arch-two-zone-igw.html>,
-//! "symmetric routing"), so a firewall is judged only when the node subnet's route to the
+//! (<https://docs.aws.amazon.com/network-firewall/latest/developerguide/arch-igw-ngw.html>,
+//! as for inspection at the edge), so a firewall is judged only when the node subnet's route to the
 //! target and the target subnet's route back lead to the same endpoint; otherwise the firewall
 //! sees half a flow, which is not evaluated. What lies beyond the firewall stays
 //! `not_evaluated` (the contract: "judged up to the appliance").
