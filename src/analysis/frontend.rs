@@ -481,20 +481,11 @@ fn firewall_parts<'a>(
         }
         _ => return (Vec::new(), Vec::new()),
     };
-    let Some(policy) = network.firewall_policies.get(&firewall.policy_arn) else {
-        return (
-            Vec::new(),
-            vec![format!(
-                "the policy {} of firewall {} was not read",
-                firewall.policy_arn, firewall.name
-            )],
-        );
+    let policy = match crate::net::firewall::policy_of(network, firewall) {
+        Ok(p) => p,
+        Err(why) => return (Vec::new(), vec![why]),
     };
-    let home_net = network
-        .vpcs
-        .get(&firewall.vpc_id)
-        .map(|v| AddrSet::from_nets(&v.cidrs))
-        .unwrap_or_default();
+    let home_net = crate::net::firewall::home_net(network, firewall);
     let rules = FirewallRules {
         policy,
         rule_groups: &network.rule_groups,

@@ -15,7 +15,9 @@ use super::path::Verdict;
 use crate::analysis::cause::Cause;
 use crate::model::{Network, TargetGroup};
 use crate::net::addr_set::AddrSet;
-use crate::net::firewall::{evaluate, uses_host_names, DecidedBy, FirewallRules, ListenerTraffic};
+use crate::net::firewall::{
+    evaluate, home_net, policy_of, uses_host_names, DecidedBy, FirewallRules, ListenerTraffic,
+};
 use crate::net::inspection::{appliance, Appliance};
 
 /// The firewall verdict for one node -> target connection on `port`, given the appliance
@@ -57,17 +59,11 @@ pub fn verdict<'a>(
         Ok(n) => n,
         Err(why) => return Some(Verdict::Unknown(why.clone())),
     };
-    let Some(policy) = network.firewall_policies.get(&firewall.policy_arn) else {
-        return Some(Verdict::Unknown(format!(
-            "the policy {} of firewall {} was not read",
-            firewall.policy_arn, firewall.name
-        )));
+    let policy = match policy_of(network, firewall) {
+        Ok(p) => p,
+        Err(why) => return Some(Verdict::Unknown(why)),
     };
-    let home_net = network
-        .vpcs
-        .get(&firewall.vpc_id)
-        .map(|v| AddrSet::from_nets(&v.cidrs))
-        .unwrap_or_default();
+    let home_net = home_net(network, firewall);
     let rules = FirewallRules {
         policy,
         rule_groups: &network.rule_groups,

@@ -107,7 +107,8 @@ use std::collections::BTreeMap;
 use super::addr_set::AddrSet;
 use super::port_set::{ports, PortSet};
 use super::EPHEMERAL_PORTS;
-use crate::model::firewall::{FirewallPolicy, RuleGroup};
+use crate::model::firewall::{Firewall, FirewallPolicy, RuleGroup};
+use crate::model::Network;
 use engine::{Combo, Outcome, Side};
 
 pub use decision::{DecidedBy, Decision, Packet, StatefulRuleRef};
@@ -140,6 +141,31 @@ pub struct FirewallRules<'a> {
     pub rule_groups: &'a BTreeMap<String, RuleGroup>,
     /// The firewall VPC's CIDR blocks.
     pub home_net: &'a AddrSet,
+}
+
+/// The policy `firewall` enforces, or why it is unknown (a missing one is never taken to pass).
+pub fn policy_of<'a>(
+    network: &'a Network,
+    firewall: &Firewall,
+) -> Result<&'a FirewallPolicy, String> {
+    network
+        .firewall_policies
+        .get(&firewall.policy_arn)
+        .ok_or_else(|| {
+            format!(
+                "the policy {} of firewall {} was not read",
+                firewall.policy_arn, firewall.name
+            )
+        })
+}
+
+/// `HOME_NET` unless the policy overrides it: the firewall VPC's CIDR blocks.
+pub fn home_net(network: &Network, firewall: &Firewall) -> AddrSet {
+    network
+        .vpcs
+        .get(&firewall.vpc_id)
+        .map(|v| AddrSet::from_nets(&v.cidrs))
+        .unwrap_or_default()
 }
 
 /// Clients whose connections one decision stops (for at least one ALB node, client port or
