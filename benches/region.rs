@@ -71,6 +71,13 @@ fn split(calls: &BTreeMap<String, usize>) -> (usize, usize) {
     (ec2, elb)
 }
 
+/// Each call's start, so that a call that opens a round of its own can be named.
+fn print_timeline(proxy: &Proxy) {
+    for (at, action) in proxy.timeline() {
+        println!("    {:>7.3} s  {action}", at.as_secs_f64());
+    }
+}
+
 fn main() {
     let mut sizes = Vec::new();
     let mut latency_ms = 100u64;
@@ -132,9 +139,7 @@ fn main() {
             proxy.rounds(latency / 2),
         );
         if timeline {
-            for (at, action) in proxy.timeline() {
-                println!("    {:>7.3} s  {action}", at.as_secs_f64());
-            }
+            print_timeline(&proxy);
         }
 
         proxy.reset();
@@ -149,10 +154,7 @@ fn main() {
             proxy.rounds(latency / 2),
         );
         if timeline {
-            // Each call's start, so that a call that opens a round of its own can be named.
-            for (at, action) in proxy.timeline() {
-                println!("    {:>7.3} s  {action}", at.as_secs_f64());
-            }
+            print_timeline(&proxy);
         }
 
         proxy.reset();
@@ -237,9 +239,7 @@ fn main() {
             proxy.rounds(latency / 2),
         );
         if timeline {
-            for (at, action) in proxy.timeline() {
-                println!("    {:>7.3} s  {action}", at.as_secs_f64());
-            }
+            print_timeline(&proxy);
         }
         Proxy::set_latency(Duration::ZERO);
     }

@@ -305,19 +305,7 @@ async fn stopped_instance_and_target_in_a_disabled_zone() {
         .unwrap();
 
     // An instance in us-east-1c, where the ALB has no subnet.
-    let subnet_c = w
-        .ec2
-        .create_subnet()
-        .vpc_id(&w.vpc)
-        .cidr_block("10.0.13.0/24")
-        .availability_zone("us-east-1c")
-        .send()
-        .await
-        .unwrap()
-        .subnet
-        .unwrap()
-        .subnet_id
-        .unwrap();
+    let subnet_c = w.subnet("10.0.13.0/24", "us-east-1c").await;
     let c = run_instance(&w.ec2, &subnet_c, &w.app_sg).await;
     register(&w.elb, &w.tg_arn, [(c.as_str(), None, None)]).await;
     let (_, report, _) = audit_live(&moto.endpoint, &w.alb_arn, &[]);

@@ -30,19 +30,7 @@ async fn a_gwlb_endpoint_towards_the_targets_leaves_what_lies_beyond_unevaluated
     let (code, report, stderr) = audit_live(&moto.endpoint, &w.alb_arn, &[]);
     assert_eq!(code, 0, "{report:#} {stderr}");
 
-    let appliance_subnet = w
-        .ec2
-        .create_subnet()
-        .vpc_id(&w.vpc)
-        .cidr_block("10.0.101.0/28")
-        .availability_zone("us-east-1a")
-        .send()
-        .await
-        .unwrap()
-        .subnet
-        .unwrap()
-        .subnet_id
-        .unwrap();
+    let appliance_subnet = w.subnet("10.0.101.0/28", "us-east-1a").await;
     let endpoint = w
         .ec2
         .create_vpc_endpoint()

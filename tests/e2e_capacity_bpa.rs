@@ -77,19 +77,7 @@ async fn denied_block_public_access_options_leave_only_alb109_unevaluated() {
 async fn a_nearly_full_small_subnet_cannot_scale_its_node() {
     let moto = Moto::start();
     let w = build(&moto.endpoint, &Spec::default()).await;
-    let small = w
-        .ec2
-        .create_subnet()
-        .vpc_id(&w.vpc)
-        .cidr_block("10.0.3.0/28")
-        .availability_zone("us-east-1b")
-        .send()
-        .await
-        .unwrap()
-        .subnet
-        .unwrap()
-        .subnet_id
-        .unwrap();
+    let small = w.subnet("10.0.3.0/28", "us-east-1b").await;
     w.reassociate(&small, &w.public_rtb).await;
     for _ in 0..4 {
         w.ec2

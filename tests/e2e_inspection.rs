@@ -27,21 +27,6 @@ struct Inspection {
     edge: String,
 }
 
-async fn subnet(w: &World, cidr: &str, zone: &str) -> String {
-    w.ec2
-        .create_subnet()
-        .vpc_id(&w.vpc)
-        .cidr_block(cidr)
-        .availability_zone(zone)
-        .send()
-        .await
-        .unwrap()
-        .subnet
-        .unwrap()
-        .subnet_id
-        .unwrap()
-}
-
 async fn route_to_endpoint(w: &World, table: &str, dest: &str, endpoint: &str) {
     w.ec2
         .create_route()
@@ -74,7 +59,7 @@ async fn inspect(w: &World) -> Inspection {
         ("10.0.101.0/28", "us-east-1a"),
         ("10.0.102.0/28", "us-east-1b"),
     ] {
-        let s = subnet(w, cidr, zone).await;
+        let s = w.subnet(cidr, zone).await;
         w.reassociate(&s, &fw_table).await;
         let e = w
             .ec2
@@ -298,7 +283,7 @@ enum Appliance {
 /// instance's interface, the ALB subnet's default route goes back through it, and the appliance's
 /// own subnet routes to the internet gateway. Returns (instance, interface).
 async fn interface_appliance(w: &World, state: Appliance) -> (String, String) {
-    let fw = subnet(w, "10.0.102.0/28", "us-east-1b").await;
+    let fw = w.subnet("10.0.102.0/28", "us-east-1b").await;
     w.reassociate(&fw, &w.public_rtb).await;
     let instance = run_instance(&w.ec2, &fw, &w.app_sg).await;
     let eni = w

@@ -386,6 +386,22 @@ async fn create_sg(ec2: &aws_sdk_ec2::Client, vpc: &str, name: &str) -> String {
 }
 
 impl World {
+    /// A new subnet of the world's VPC: `cidr` in `zone`.
+    pub async fn subnet(&self, cidr: &str, zone: &str) -> String {
+        self.ec2
+            .create_subnet()
+            .vpc_id(&self.vpc)
+            .cidr_block(cidr)
+            .availability_zone(zone)
+            .send()
+            .await
+            .unwrap()
+            .subnet
+            .unwrap()
+            .subnet_id
+            .unwrap()
+    }
+
     /// Moves `subnet` to route table `rtb`, replacing its current explicit association.
     pub async fn reassociate(&self, subnet: &str, rtb: &str) {
         let tables = self
