@@ -179,6 +179,15 @@ impl Collector {
             .retry_partition(partition())
             .build();
         let region = config.region().map(|r| r.to_string()).unwrap_or_default();
+        // Each service's quota is its own: one bound of `--concurrency` per service group, all
+        // under the run's overall bound.
+        let bound = || {
+            Caller::new(
+                options.concurrency,
+                global.clone(),
+                options.call_timeout.as_secs(),
+            )
+        };
         Collector {
             lambda: aws_sdk_lambda::Client::from_conf(lambda),
             cw: aws_sdk_cloudwatch::Client::from_conf(cw),
@@ -196,17 +205,9 @@ impl Collector {
                 .unwrap_or_else(|| format!("https://elasticloadbalancing.{region}.amazonaws.com")),
             place: fleet_scope(None, Some(&region)),
             region,
-            caller: Caller::new(
-                options.concurrency,
-                global.clone(),
-                options.call_timeout.as_secs(),
-            ),
-            metrics_caller: Caller::new(
-                options.concurrency,
-                global.clone(),
-                options.call_timeout.as_secs(),
-            ),
-            lambda_caller: Caller::new(options.concurrency, global, options.call_timeout.as_secs()),
+            caller: bound(),
+            metrics_caller: bound(),
+            lambda_caller: bound(),
             progress: Arc::new(Progress::hidden()),
         }
     }
