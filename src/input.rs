@@ -43,7 +43,7 @@ pub fn read_text(path: &Path, max_bytes: u64) -> Result<String, ReadError> {
             .position(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
         {
             return Err(ReadError::NotText(format!(
-                "byte {} is 0x{:02x}, which JSON never holds",
+                "byte {} is 0x{:02x}, which no JSON or TOML file holds",
                 bytes.len() + i,
                 block[i]
             )));
@@ -67,7 +67,7 @@ mod tests {
         let binary = dir.path().join("bin");
         std::fs::write(&binary, b"{\"a\":\x00}").unwrap();
         let e = read_text(&binary, 100).unwrap_err().to_string();
-        assert_eq!(e, "byte 5 is 0x00, which JSON never holds");
+        assert_eq!(e, "byte 5 is 0x00, which no JSON or TOML file holds");
         assert!(matches!(
             read_text(&dir.path().join("missing"), 10),
             Err(ReadError::Io(_))

@@ -81,7 +81,7 @@ fn a_snapshot_larger_than_the_bound_is_refused() {
 fn an_endless_binary_file_stops_at_once() {
     refused(
         &["audit", "--snapshot", "/dev/zero"],
-        "which JSON never holds",
+        "which no JSON or TOML file holds",
     );
 }
 
@@ -95,7 +95,7 @@ fn endless_baselines_suppressions_and_reports_stop_at_once() {
     for flag in ["--baseline", "--suppressions"] {
         refused(
             &["audit", "--snapshot", snapshot, flag, "/dev/zero"],
-            "which JSON never holds",
+            "which no JSON or TOML file holds",
         );
     }
     let out =
@@ -108,7 +108,7 @@ fn endless_baselines_suppressions_and_reports_stop_at_once() {
             "--output",
             out.to_str().unwrap(),
         ],
-        "which JSON never holds",
+        "which no JSON or TOML file holds",
     );
     assert!(!out.exists(), "nothing written");
 }
