@@ -39,6 +39,31 @@ impl Severity {
     }
 }
 
+/// A verdict the analysis judged: how bad, and what the client sees (`None`: nothing certain).
+/// Rules pass it to [`Finding::judged`] and never judge severity themselves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Judgement {
+    /// How bad.
+    pub severity: Severity,
+    /// What the client sees, when that is certain.
+    pub symptom: Option<Symptom>,
+}
+
+impl Judgement {
+    /// A verdict.
+    pub fn new(severity: Severity, symptom: Option<Symptom>) -> Self {
+        Judgement { severity, symptom }
+    }
+
+    /// The same verdict at most `cap`: what breaks nothing today is a note.
+    pub fn at_most(self, cap: Severity) -> Self {
+        Judgement {
+            severity: self.severity.min(cap),
+            ..self
+        }
+    }
+}
+
 /// What a client sees when the finding's path is broken.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
@@ -181,9 +206,16 @@ impl Finding {
         self
     }
 
-    /// Overrides the rule's default severity.
+    /// Sets the severity the analysis judged (never one a rule decides).
     pub fn severity(mut self, severity: Severity) -> Self {
         self.severity = severity;
+        self
+    }
+
+    /// Sets the severity and, when certain, the symptom the analysis judged.
+    pub fn judged(mut self, judgement: Judgement) -> Self {
+        self.severity = judgement.severity;
+        self.symptom = judgement.symptom;
         self
     }
 

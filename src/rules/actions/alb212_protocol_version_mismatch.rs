@@ -3,7 +3,6 @@
 
 use crate::analysis::AlbContext;
 use crate::finding::Severity;
-use crate::finding::Symptom;
 use crate::model::Dataset;
 use crate::rules::{Emitter, Rule};
 
@@ -89,7 +88,7 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
                     ),
                 )
                 .port(listener.port)
-                .symptom(Symptom::Http464)
+                .judged(used.refused_from(listener))
                 .change(vec![group.arn.clone()])
                 .evidence("listener", listener.arn.as_str())
                 .evidence("via", forward.via.as_str())
@@ -97,9 +96,6 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
                 .evidence("listener_protocol", listener.protocol.as_str());
             if let Some(on) = ctx.lb.http2_enabled {
                 finding = finding.evidence("http2_enabled", on);
-            }
-            if forward.weight == Some(0) {
-                finding = finding.severity(Severity::Note);
             }
             out.emit(finding);
         }

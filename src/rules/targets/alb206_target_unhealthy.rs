@@ -1,7 +1,8 @@
 //! ALB206: a target is unhealthy; its reason code says what clients see.
 
+use crate::analysis::targets::TargetVerdict;
 use crate::analysis::AlbContext;
-use crate::finding::{Severity, Symptom};
+use crate::finding::Severity;
 use crate::model::TargetType;
 use crate::rules::{Emitter, Rule, BACKEND_TARGETS};
 
@@ -69,27 +70,6 @@ every request to `i-0b2`.
     check,
 };
 
-/// Severity and symptom for a state and reason code; `None`: nothing to report.
-fn classify(state: &str, reason: Option<&str>) -> Option<(Severity, Option<Symptom>)> {
-    let severity = match state {
-        "unhealthy" | "unhealthy.draining" => Severity::Error,
-        "unused" | "unavailable" => Severity::Warning,
-        _ => return None,
-    };
-    let symptom = match reason {
-        Some("Target.Timeout") => Some(Symptom::Http504),
-        Some(
-            "Target.ResponseCodeMismatch"
-            | "Target.FailedHealthChecks"
-            | "Target.InvalidState"
-            | "Target.IpUnusable",
-        ) => Some(Symptom::Http502),
-        Some("Elb.InternalError" | "Target.NotRegistered") => Some(Symptom::Http503),
-        _ => None,
-    };
-    Some((severity, symptom))
-}
-
 fn check(ctx: &AlbContext, out: &mut Emitter) {
     let zones: Vec<&str> = ctx
         .lb
@@ -119,17 +99,10 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
             if reason == Some("Target.HealthCheckDisabled") && used.health_checks_off_by_default() {
                 continue;
             }
-            let Some((mut severity, mut symptom)) = classify(state, reason) else {
+            let Some(TargetVerdict { judgement, spare }) = used.unhealthy(state, reason, zone)
+            else {
                 continue;
             };
-            let spare = severity == Severity::Error && used.has_healthy_for(zone);
-            if spare {
-                severity = Severity::Warning;
-                symptom = None;
-            }
-            if !used.carries_traffic() {
-                severity = Severity::Note;
-            }
             let port = t.port.or(group.port);
             let description = t.description.as_deref().unwrap_or("no description");
             let mut message = format!(
@@ -140,14 +113,14 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
             );
             message.push_str(if spare {
                 ": the ALB sends its requests to the healthy targets, with less capacity."
-            } else if symptom.is_some() {
+            } else if judgement.symptom.is_some() {
                 ": no healthy target is left, so the group fails open and clients see what this target does."
             } else {
                 "."
             });
             let mut finding = RULE
                 .finding(&t.id, message, remediation(reason))
-                .severity(severity)
+                .judged(judgement)
                 .target(&t.id)
                 .change(vec![t.id.clone()])
                 .cause_key(format!("{} {}", group.arn, reason.unwrap_or(state)))
@@ -160,9 +133,6 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
             }
             if let Some(z) = zone {
                 finding = finding.evidence("target_zone", z);
-            }
-            if let Some(s) = symptom {
-                finding = finding.symptom(s);
             }
             out.emit(finding);
         }
@@ -183,39 +153,4 @@ fn remediation(reason: Option<&str>) -> String {
         _ => "Inspect the target's health description and the target group's health-check settings.",
     }
     .to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_documented_reason_maps() {
-        assert_eq!(classify("healthy", None), None);
-        assert_eq!(classify("initial", Some("Elb.InitialHealthChecking")), None);
-        assert_eq!(
-            classify("draining", Some("Target.DeregistrationInProgress")),
-            None
-        );
-        assert_eq!(
-            classify("unhealthy", Some("Target.Timeout")),
-            Some((Severity::Error, Some(Symptom::Http504)))
-        );
-        assert_eq!(
-            classify("unhealthy", Some("Target.FailedHealthChecks")),
-            Some((Severity::Error, Some(Symptom::Http502)))
-        );
-        assert_eq!(
-            classify("unused", Some("Target.NotRegistered")),
-            Some((Severity::Warning, Some(Symptom::Http503)))
-        );
-        assert_eq!(
-            classify("unavailable", Some("Target.HealthCheckDisabled")),
-            Some((Severity::Warning, None))
-        );
-        assert_eq!(
-            classify("unhealthy", Some("Target.SomethingNew")),
-            Some((Severity::Error, None))
-        );
-    }
 }

@@ -73,6 +73,7 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
                         zones.join(", ")
                     ),
                 )
+                .judged(used.outside_enabled_zones())
                 .target(&t.id)
                 .change(vec![ctx.lb.arn.clone()])
                 .cause_key(format!("{} {zone}", group.arn))
@@ -81,9 +82,6 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
                 .evidence("enabled_zones", zones.clone());
             if let Some(p) = t.port.or(group.port) {
                 finding = finding.port(p);
-            }
-            if !used.carries_traffic() {
-                finding = finding.severity(Severity::Note);
             }
             out.emit(finding);
         }

@@ -1,7 +1,7 @@
 //! ALB208: a target group that a listener forwards to has no registered targets.
 
 use crate::analysis::AlbContext;
-use crate::finding::{Severity, Symptom};
+use crate::finding::Severity;
 use crate::rules::{Emitter, Rule, BACKEND_TARGETS};
 
 pub static RULE: Rule = Rule {
@@ -60,7 +60,7 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
                 group.name, listener.port, forward.via
             )
         };
-        let mut finding = RULE
+        let finding = RULE
             .finding(
                 &group.arn,
                 message,
@@ -70,13 +70,10 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
                 ),
             )
             .port(listener.port)
-            .symptom(Symptom::Http503)
+            .judged(used.empty())
             .change(vec![group.arn.clone()])
             .evidence("listener", listener.arn.as_str())
             .evidence("via", forward.via.as_str());
-        if !carries {
-            finding = finding.severity(Severity::Note);
-        }
         out.emit(finding);
     }
 }

@@ -1,7 +1,8 @@
 //! ALB209: an instance target is not running.
 
+use crate::analysis::targets::TargetVerdict;
 use crate::analysis::AlbContext;
-use crate::finding::{Severity, Symptom};
+use crate::finding::Severity;
 use crate::model::TargetType;
 use crate::rules::{Emitter, Rule, BACKEND_INSTANCES};
 
@@ -52,7 +53,7 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
             if matches!(instance.state.as_str(), "running" | "pending") {
                 continue;
             }
-            let spare = used.has_healthy_for(zone);
+            let TargetVerdict { judgement, spare } = used.not_running(zone);
             let mut finding = RULE
                 .finding(
                     &instance.id,
@@ -69,6 +70,7 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
                     },
                     format!("Start {} or deregister it from {}.", instance.id, group.name),
                 )
+                .judged(judgement)
                 .target(&instance.id)
                 .change(vec![instance.id.clone()])
                 .cause_key(format!("{} {}", group.arn, instance.state))
@@ -76,14 +78,6 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
                 .evidence("state", instance.state.as_str());
             if let Some(p) = t.port.or(group.port) {
                 finding = finding.port(p);
-            }
-            finding = if spare {
-                finding.severity(Severity::Warning)
-            } else {
-                finding.symptom(Symptom::Http502)
-            };
-            if !used.carries_traffic() {
-                finding = finding.severity(Severity::Note);
             }
             out.emit(finding);
         }

@@ -1,7 +1,8 @@
 //! ALB210: with cross-zone load balancing off, an enabled zone has no healthy target.
 
+use crate::analysis::targets::ZoneOutcome;
 use crate::analysis::AlbContext;
-use crate::finding::{Severity, Symptom};
+use crate::finding::Severity;
 use crate::model::Dataset;
 use crate::rules::{Emitter, Rule};
 
@@ -55,70 +56,46 @@ us-east-1b: ALB210 for us-east-1b.
 };
 
 fn check(ctx: &AlbContext, out: &mut Emitter) {
+    let zones: Vec<&str> = ctx
+        .lb
+        .availability_zones
+        .iter()
+        .map(|z| z.zone.as_str())
+        .collect();
     for used in ctx.groups() {
         let Some(group) = used.group else {
             out.not_evaluated(format!("target group {} was not read", used.arn));
             continue;
         };
-        if !used.zonal() {
-            continue;
-        }
         let healthy = used.healthy_by_zone();
-        let zones: Vec<&str> = ctx
-            .lb
-            .availability_zones
-            .iter()
-            .map(|z| z.zone.as_str())
-            .collect();
         let healthy_in = |z: &str| healthy.get(&Some(z)).copied().unwrap_or(0);
-        for &zone in &zones {
-            if healthy_in(zone) > 0 {
-                continue;
-            }
-            let registered = used.targets().filter(|(_, z)| *z == Some(zone)).count();
-            // A node in DNS shares its clients with the other nodes in DNS only; a node a
-            // zonal shift keeps out of DNS is judged as it will be when the shift ends.
-            let in_dns = |z: &str| ctx.shifts().away_from(z).is_none();
-            let others = zones
-                .iter()
-                .any(|z| *z != zone && healthy_in(z) > 0 && (!in_dns(zone) || in_dns(z)));
-            let shifted_away: Vec<&str> = zones
-                .iter()
-                .copied()
-                .filter(|z| *z != zone && healthy_in(z) > 0 && in_dns(zone) && !in_dns(z))
-                .collect();
-            let none_left = if shifted_away.is_empty() {
-                "no zone has a healthy target".to_string()
-            } else {
-                format!(
-                    "the only healthy targets are in {}, which a zonal shift keeps out of DNS",
-                    shifted_away.join(", ")
-                )
+        for empty in used.zones_without_healthy(&zones, ctx.shifts()) {
+            let zone = empty.zone;
+            let none_left = |shifted: &[&str]| {
+                if shifted.is_empty() {
+                    "no zone has a healthy target".to_string()
+                } else {
+                    format!(
+                        "the only healthy targets are in {}, which a zonal shift keeps out of DNS",
+                        shifted.join(", ")
+                    )
+                }
             };
-            let (severity, symptom, effect) = match (others, used.dns_failover()) {
-                (true, true) => (
-                    Severity::Warning,
-                    None,
-                    format!("DNS failover takes the ALB node in {zone} out of service and its clients move to the other nodes, with less capacity"),
+            let effect = match &empty.outcome {
+                ZoneOutcome::FailsOver => format!("DNS failover takes the ALB node in {zone} out of service and its clients move to the other nodes, with less capacity"),
+                ZoneOutcome::Unavailable => format!("DNS failover is off, so clients sent to the ALB node in {zone} get 503 Service Unavailable"),
+                ZoneOutcome::FailsOpen { healthy_only_in } => format!(
+                    "{}, so every node fails open to its zone's unhealthy targets (see ALB206)",
+                    none_left(healthy_only_in)
                 ),
-                (true, false) => (
-                    Severity::Error,
-                    Some(Symptom::IntermittentHttp503),
-                    format!("DNS failover is off, so clients sent to the ALB node in {zone} get 503 Service Unavailable"),
-                ),
-                (false, _) if registered > 0 => (
-                    Severity::Error,
-                    None,
-                    format!("{none_left}, so every node fails open to its zone's unhealthy targets (see ALB206)"),
-                ),
-                (false, _) => (
-                    Severity::Error,
-                    Some(Symptom::Http503),
-                    format!("{none_left}: clients get 503 Service Unavailable"),
+                ZoneOutcome::NoneLeft { healthy_only_in } => format!(
+                    "{}: clients get 503 Service Unavailable",
+                    none_left(healthy_only_in)
                 ),
             };
-            let mut finding = RULE
-                .finding(
+            let registered = empty.registered;
+            out.emit(
+                RULE.finding(
                     &group.arn,
                     format!(
                         "Target group {} turns cross-zone load balancing off and has {} in {zone}: {effect}.",
@@ -130,16 +107,13 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
                         group.name
                     ),
                 )
-                .severity(if used.carries_traffic() { severity } else { Severity::Note })
+                .judged(empty.judgement)
                 .zone(zone)
                 .change(vec![group.arn.clone()])
                 .evidence("healthy_by_zone", zones.iter().map(|z| format!("{z}: {}", healthy_in(z))).collect::<Vec<_>>())
                 .evidence("registered_in_zone", registered)
-                .evidence("dns_failover", used.dns_failover());
-            if let Some(s) = symptom {
-                finding = finding.symptom(s);
-            }
-            out.emit(finding);
+                .evidence("dns_failover", used.dns_failover()),
+            );
         }
     }
 }

@@ -105,7 +105,7 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
                     ),
                 };
                 let status = reason.symptom();
-                let mut finding = RULE
+                let finding = RULE
                     .finding(
                         &group.arn,
                         format!(
@@ -119,16 +119,13 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
                         fix,
                     )
                     .port(listener.port)
-                    .symptom(status)
+                    .judged(used.not_invocable(status))
                     .change(vec![function.to_string()])
                     .cause_key(format!("{} {function} {}", group.arn, reason.error_reason()))
                     .evidence("listener", listener.arn.as_str())
                     .evidence("via", forward.via.as_str())
                     .evidence("function", function)
                     .evidence("error_reason", reason.error_reason());
-                if !used.carries_traffic() {
-                    finding = finding.severity(Severity::Note);
-                }
                 out.emit(finding);
             }
         }
