@@ -13,6 +13,7 @@
 //! node is not judged (the provider may sit in either part).
 
 use super::index::Index;
+use crate::finding::{Judgement, Severity, Symptom};
 use crate::model::bpa::ExclusionMode;
 use crate::model::{LoadBalancer, Network, Scheme, Snapshot};
 use crate::net::addr_set::AddrSet;
@@ -27,6 +28,17 @@ use crate::net::EPHEMERAL_PORTS;
 
 /// The port the identity provider's endpoints answer on.
 const HTTPS: u16 = 443;
+
+/// What logins get when some nodes cannot reach the identity provider (ALB213): 500 from
+/// every node when `every` node is cut, else from the nodes that are.
+pub fn logins_fail(every: bool) -> Judgement {
+    let symptom = if every {
+        Symptom::Http500
+    } else {
+        Symptom::IntermittentHttp500
+    };
+    Judgement::new(Severity::Error, Some(symptom))
+}
 
 /// What one node's way out to the identity provider is.
 #[derive(Clone, Debug, PartialEq, Eq)]

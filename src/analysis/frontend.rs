@@ -11,7 +11,7 @@ use super::index::Index;
 use super::return_path;
 use super::scope::ClientScope;
 use super::tls::TlsOptions;
-use crate::finding::{Severity, Symptom};
+use crate::finding::{Judgement, Severity, Symptom};
 use crate::model::{
     IpAddressType, LoadBalancer, Network, NetworkAcl, RouteTable, Scheme, Snapshot,
 };
@@ -91,6 +91,21 @@ pub struct Node<'a> {
     /// Internal ALBs: the destinations outside the VPC that the subnet routes through private
     /// connectivity, when its table could be read.
     pub private: Option<AddrSet>,
+}
+
+/// An internal ALB node that private clients other subnets serve cannot reach, judged.
+pub struct PrivateGap<'a> {
+    /// The node (index into [`Frontend::nodes`]).
+    pub node: usize,
+    /// Its subnet's route table.
+    pub table: &'a RouteTable,
+    /// Destinations other ALB subnets route privately and this one does not; empty when no
+    /// subnet routes any.
+    pub missing: AddrSet,
+    /// How many nodes lack some of those routes.
+    pub lacking: usize,
+    /// Severity and symptom.
+    pub judgement: Judgement,
 }
 
 /// The frontend analysis of one ALB.
@@ -356,6 +371,70 @@ impl<'a> Frontend<'a> {
     /// The blocks at one hop, in node then port order.
     pub fn at(&self, hop: Hop) -> impl Iterator<Item = &Block<'a>> {
         self.blocks.iter().filter(move |b| b.hop == hop)
+    }
+
+    /// Internal ALBs without named clients (ALB106): the nodes whose subnet routes fewer
+    /// destinations through private connectivity than the other ALB subnets together, or
+    /// every node when no subnet routes any. Destinations blackholed in a node's table are
+    /// left to ALB105 (one dead route, one finding). `Err`: why a node's routes are unknown.
+    pub fn private_gaps(&self, network: &Network) -> Result<Vec<PrivateGap<'a>>, String> {
+        let mut coverage = Vec::new();
+        for (i, node) in self.nodes.iter().enumerate() {
+            match (node.table, &node.private) {
+                (Some(table), Some(private)) => coverage.push((i, table, private)),
+                (None, _) => return Err(format!("no route table applies to {}", node.subnet_id)),
+                (Some(table), None) => {
+                    return Err(format!(
+                    "the private routes of {} could not be resolved (VPC blocks or prefix lists unknown)",
+                    table.id
+                ))
+                }
+            }
+        }
+        let all = coverage
+            .iter()
+            .fold(AddrSet::empty(), |acc, (_, _, c)| acc.union(c));
+        if all.is_empty() {
+            // No client outside the VPC is routed anywhere: by design, unless clients are named.
+            return Ok(coverage
+                .into_iter()
+                .map(|(node, table, _)| PrivateGap {
+                    node,
+                    table,
+                    missing: AddrSet::empty(),
+                    lacking: self.nodes.len(),
+                    judgement: Judgement::new(Severity::Note, Some(Symptom::Timeout)),
+                })
+                .collect());
+        }
+        let lacking = coverage
+            .iter()
+            .filter(|(_, _, c)| !all.difference(c).is_empty())
+            .count();
+        let mut out = Vec::new();
+        for (node, table, covered) in coverage {
+            let mut missing = all.difference(covered);
+            if let Ok(hits) = lookup(table, &missing, &network.prefix_lists) {
+                for hit in hits {
+                    if hit
+                        .route
+                        .is_some_and(|r| r.state == crate::model::RouteState::Blackhole)
+                    {
+                        missing = missing.difference(&hit.addrs);
+                    }
+                }
+            }
+            if !missing.is_empty() {
+                out.push(PrivateGap {
+                    node,
+                    table,
+                    missing,
+                    lacking,
+                    judgement: Judgement::new(Severity::Error, Some(Symptom::IntermittentTimeout)),
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// The reasons `hop` could not be evaluated somewhere.

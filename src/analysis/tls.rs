@@ -27,6 +27,7 @@
 //! gets the default certificate, whose names then do not match.
 //! <https://docs.aws.amazon.com/elasticloadbalancing/latest/application/https-listener-certificates.html>
 
+use crate::finding::{Judgement, Severity, Symptom};
 use crate::model::tls::{Certificate, CertificateSource, ListenerCertificate, SslPolicy};
 use crate::model::{Dataset, Listener, Snapshot};
 use crate::net::tls_names::{covered_by, pattern_coverage, PatternCoverage};
@@ -189,6 +190,18 @@ pub enum Coverage {
     Unknown(String),
     /// A pattern that admits no valid host name: nothing to cover.
     NoHost,
+}
+
+/// What an uncovered name does (ALB304): clients asking for an everyday name
+/// ([`Coverage::NotCovered`]) fail the handshake (an error); deeper hosts only a pattern
+/// admits, which few clients ask for, are a note.
+pub fn uncovered(everyday: bool) -> Judgement {
+    let severity = if everyday {
+        Severity::Error
+    } else {
+        Severity::Note
+    };
+    Judgement::new(severity, Some(Symptom::TlsError))
 }
 
 /// Whether the certificates of `presented` cover `name` (a host or a host-header pattern).

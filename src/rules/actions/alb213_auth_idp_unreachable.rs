@@ -1,9 +1,9 @@
 //! ALB213: an authenticate action whose identity provider some ALB node cannot reach.
 
-use crate::analysis::auth::{ways_out, WayOut};
+use crate::analysis::auth::{logins_fail, ways_out, WayOut};
 use crate::analysis::reachable::unreachable;
 use crate::analysis::AlbContext;
-use crate::finding::{Severity, Symptom};
+use crate::finding::Severity;
 use crate::model::Dataset;
 use crate::rules::{Emitter, Rule};
 
@@ -147,6 +147,7 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
                     ),
                 )
                 .port(l.port)
+                .judged(logins_fail(every))
                 .change(resource.clone())
                 .evidence("listener", l.arn.as_str())
                 .evidence("via", rule.via.as_str())
@@ -156,10 +157,8 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
                     "endpoints",
                     action.map(|a| a.endpoints.clone()).unwrap_or_default(),
                 );
-            if every {
-                finding = finding.symptom(Symptom::Http500);
-            } else {
-                finding = finding.symptom(Symptom::IntermittentHttp500).zone(zones[0]);
+            if !every {
+                finding = finding.zone(zones[0]);
             }
             out.emit(finding);
         }

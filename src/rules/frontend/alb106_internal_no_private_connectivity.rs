@@ -2,11 +2,9 @@
 
 use crate::analysis::frontend::Hop;
 use crate::analysis::AlbContext;
-use crate::finding::{Severity, Symptom};
-use crate::model::{Dataset, RouteState, Scheme};
-use crate::net::addr_set::AddrSet;
+use crate::finding::Severity;
+use crate::model::{Dataset, Scheme};
 use crate::net::render::{brief, cidr_list, entries_brief};
-use crate::net::route::lookup;
 use crate::rules::phrase::frontend_hop;
 use crate::rules::{Emitter, Rule};
 
@@ -85,83 +83,50 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
 /// No clients named: the subnets' private coverage must agree.
 fn compare_subnets(ctx: &AlbContext, out: &mut Emitter) {
     let fe = ctx.frontend();
-    let mut coverage = Vec::new();
-    for node in &fe.nodes {
-        match (node.table, &node.private) {
-            (Some(table), Some(private)) => coverage.push((node, table, private)),
-            (None, _) => {
-                out.not_evaluated(format!("no route table applies to {}", node.subnet_id));
-                return;
-            }
-            (Some(table), None) => {
-                out.not_evaluated(format!(
-                    "the private routes of {} could not be resolved (VPC blocks or prefix lists unknown)",
-                    table.id
-                ));
-                return;
-            }
+    let gaps = match fe.private_gaps(ctx.network()) {
+        Ok(gaps) => gaps,
+        Err(why) => {
+            out.not_evaluated(why);
+            return;
         }
-    }
-    let all = coverage
-        .iter()
-        .fold(AddrSet::empty(), |acc, (_, _, c)| acc.union(c));
-    let lacking = coverage
-        .iter()
-        .filter(|(_, _, c)| !all.difference(c).is_empty())
-        .count();
-    for (node, table, covered) in &coverage {
-        if all.is_empty() {
-            out.emit(
-                RULE.finding(
-                    node.subnet_id,
-                    format!(
-                        "No subnet of internal ALB {} routes through a VPN/Direct Connect gateway, transit gateway or peering connection: only clients inside {} can reach the node in {}.",
-                        ctx.lb.name, ctx.lb.vpc_id, node.zone
-                    ),
-                    format!(
-                        "If clients outside {} must connect, add routes to their networks through a VPN/Direct Connect gateway or transit gateway to {}; pass --client-cidr to check exact ranges.",
-                        ctx.lb.vpc_id, table.id
-                    ),
-                )
-                .severity(Severity::Note)
-                .zone(node.zone)
-                .symptom(Symptom::Timeout)
-                .change(vec![table.id.clone()])
-                .evidence("subnet", node.subnet_id)
-                .evidence("route_table", table.id.as_str()),
-            );
-            continue;
-        }
-        let mut missing = all.difference(covered);
-        // Destinations whose route here is a blackhole are ALB105's: one dead route, one finding.
-        if let Ok(hits) = lookup(table, &missing, &ctx.network().prefix_lists) {
-            for hit in hits {
-                if hit.route.is_some_and(|r| r.state == RouteState::Blackhole) {
-                    missing = missing.difference(&hit.addrs);
-                }
-            }
-        }
-        if missing.is_empty() {
-            continue;
-        }
-        out.emit(
+    };
+    for gap in gaps {
+        let node = &fe.nodes[gap.node];
+        let table = gap.table;
+        let finding = if gap.missing.is_empty() {
             RULE.finding(
                 node.subnet_id,
                 format!(
-                    "{} ({}) does not route {} through private connectivity, although other subnets of the ALB do: clients there time out at the ALB node in {} ({lacking} of {} nodes).",
-                    node.subnet_id, node.zone, brief(&missing), node.zone, ctx.node_count()
+                    "No subnet of internal ALB {} routes through a VPN/Direct Connect gateway, transit gateway or peering connection: only clients inside {} can reach the node in {}.",
+                    ctx.lb.name, ctx.lb.vpc_id, node.zone
+                ),
+                format!(
+                    "If clients outside {} must connect, add routes to their networks through a VPN/Direct Connect gateway or transit gateway to {}; pass --client-cidr to check exact ranges.",
+                    ctx.lb.vpc_id, table.id
+                ),
+            )
+        } else {
+            let missing = &gap.missing;
+            RULE.finding(
+                node.subnet_id,
+                format!(
+                    "{} ({}) does not route {} through private connectivity, although other subnets of the ALB do: clients there time out at the ALB node in {} ({} of {} nodes).",
+                    node.subnet_id, node.zone, brief(missing), node.zone, gap.lacking, ctx.node_count()
                 ),
                 format!(
                     "In {}, add the routes for {} that the other ALB subnets have (through the same VPN/Direct Connect gateway, transit gateway or peering connection), or associate the subnet with their route table.",
-                    table.id, entries_brief(&missing)
+                    table.id, entries_brief(missing)
                 ),
             )
-            .zone(node.zone)
-            .symptom(Symptom::IntermittentTimeout)
-            .change(vec![table.id.clone()])
-            .evidence("subnet", node.subnet_id)
-            .evidence("route_table", table.id.as_str())
-            .evidence("blocked", cidr_list(&missing)),
+            .evidence("blocked", cidr_list(missing))
+        };
+        out.emit(
+            finding
+                .judged(gap.judgement)
+                .zone(node.zone)
+                .change(vec![table.id.clone()])
+                .evidence("subnet", node.subnet_id)
+                .evidence("route_table", table.id.as_str()),
         );
     }
 }

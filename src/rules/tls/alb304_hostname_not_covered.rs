@@ -4,11 +4,11 @@ use serde_json::Value;
 
 use super::name_of;
 use crate::analysis::tls::{
-    coverage, is_pattern, judged_at, no_certificate_recorded, presented, served, Coverage,
-    NameSource, Presented,
+    coverage, is_pattern, judged_at, no_certificate_recorded, presented, served, uncovered,
+    Coverage, NameSource, Presented,
 };
 use crate::analysis::AlbContext;
-use crate::finding::{Severity, Symptom};
+use crate::finding::Severity;
 use crate::model::tls::{Certificate, CertificateSource, CertificateStatus};
 use crate::model::{Dataset, Listener};
 use crate::net::tls_names::{covered_by, pattern_coverage, PatternCoverage};
@@ -125,10 +125,10 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
                             Presented::NotRead(_) => Value::from(entry.arn.as_str()),
                         })
                         .collect();
-                    let mut finding = RULE
+                    let finding = RULE
                         .finding(&listener.arn, message, fix)
                         .port(listener.port)
-                        .symptom(Symptom::TlsError)
+                        .judged(uncovered(everyday))
                         .change(vec![listener.arn.clone()])
                         .cause_key(format!(
                             "{} {}",
@@ -145,9 +145,6 @@ fn check(ctx: &AlbContext, out: &mut Emitter) {
                         )
                         .evidence("uncovered_example", example.as_str())
                         .evidence("certificates", listed);
-                    if !everyday {
-                        finding = finding.severity(Severity::Note);
-                    }
                     out.emit(finding);
                 }
             }
