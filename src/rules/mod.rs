@@ -214,7 +214,7 @@ pub fn catalogue_markdown() -> String {
     }
     for r in REGISTRY {
         out.push_str(&format!(
-            "\n## {}\n\n**{}** — {}. Severity at most `{}` (the analysis lowers it where only some clients are cut, a zonal shift masks the node, or nothing is sent through the path), resource: {}, symptom: {}.\n\n{}\n",
+            "\n## {}\n\n**{}** — {}. Severity at most `{}` (the analysis lowers it where only some clients are cut, the ALB has healthy targets or nodes to use instead, a zonal shift masks the node, or nothing is sent through the path), resource: {}, symptom: {}.\n\n{}\n",
             r.code,
             r.name,
             r.title,
@@ -263,5 +263,51 @@ mod tests {
     fn find_is_case_insensitive() {
         assert_eq!(find("alb104").unwrap().name, "public-subnet-no-igw-route");
         assert!(find("ALB999").is_none());
+    }
+
+    /// The invariant ARCHITECTURE.md states in bold: a rule states its catalogue bound and
+    /// phrases the severity the analysis judged; it never picks one. Read from the source.
+    #[test]
+    fn rules_never_judge_severity() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(path);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules"),
+            &mut files,
+        );
+        assert!(
+            files.len() > REGISTRY.len(),
+            "the rule files were not found"
+        );
+        let mut judged = Vec::new();
+        for file in &files {
+            let text = std::fs::read_to_string(file).unwrap();
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for (n, line) in code.lines().enumerate() {
+                let line = line.trim();
+                let picks = ["Note", "Warning", "Error"]
+                    .iter()
+                    .any(|s| line.contains(&format!("Severity::{s}")));
+                let bound = line.starts_with("severity: Severity::");
+                let reads = line.contains("== Severity::");
+                if picks && !bound && !reads {
+                    judged.push(format!("{}:{}: {line}", file.display(), n + 1));
+                }
+            }
+        }
+        assert!(
+            judged.is_empty(),
+            "rules judging severity:\n{}",
+            judged.join("\n")
+        );
     }
 }
