@@ -177,6 +177,11 @@ const EXPECTED: &[(&str, i32, &[&str])] = &[
     ("onprem-ip-target-unrouted/default", 1, &["ALB205:error:-"]),
     ("rule-only-empty-group/default", 1, &["ALB208:error:-"]),
     ("stopped-instance/default", 0, &["ALB209:warning:-"]),
+    (
+        "stopped-instance-no-healthy-left/default",
+        1,
+        &["ALB209:error:-", "ALB209:error:-"],
+    ),
     ("target-in-disabled-az/default", 0, &["ALB207:warning:-"]),
     (
         "target-sg-admits-one-subnet/default",
@@ -800,24 +805,45 @@ fn fix_worlds_state_their_verdicts() {
     assert_eq!(causes.len(), 1, "the dynamic ports are one cause");
 }
 
-/// The catalogue's severity is a bound the analysis keeps: no finding of any fixture is more
-/// severe than its rule says (docs/rules.md states it as "at most").
+/// The catalogue (docs/rules.md, `rules`, `explain`) says what the analysis does: no finding of
+/// any fixture is more severe than its rule's bound ("at most"), every bound is reached by some
+/// fixture finding, and every symptom a finding carries is one its rule's entry names.
 #[test]
-fn no_finding_is_more_severe_than_its_rule() {
-    let out = Command::new(env!("CARGO_BIN_EXE_alb-audit"))
-        .arg("rules")
-        .output()
-        .unwrap();
+fn findings_stay_within_their_catalogue_entry() {
+    let catalogue = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules.md"),
+    )
+    .unwrap();
     let rank = |s: &str| ["note", "warning", "error"].iter().position(|x| *x == s);
-    let bound: std::collections::BTreeMap<String, usize> = String::from_utf8(out.stdout)
-        .unwrap()
+    // | [ALB101](#alb101) | name | severity | resource | symptom |
+    let entries: std::collections::BTreeMap<String, (usize, String)> = catalogue
         .lines()
-        .filter_map(|l| {
-            let mut words = l.split_whitespace();
-            Some((words.next()?.to_string(), rank(words.next()?)?))
+        .filter(|l| l.starts_with("| [ALB"))
+        .map(|l| {
+            let cells: Vec<&str> = l.split(" | ").collect();
+            let code = cells[0].trim_start_matches("| [")[..6].to_string();
+            (
+                code,
+                (
+                    rank(cells[2]).unwrap(),
+                    cells[4].trim_end_matches(" |").to_string(),
+                ),
+            )
         })
         .collect();
-    assert!(bound.len() > 30, "{bound:?}");
+    assert!(entries.len() > 30, "{entries:?}");
+    // The symptoms an entry names: its words, with `(intermittent-)x` standing for both.
+    let names = |text: &str, symptom: Option<&str>| {
+        let wanted = symptom.unwrap_or("null");
+        text.replace("(intermittent-)", "~")
+            .split([' ', ',', '(', ')', ';', ':'])
+            .any(|w| match w.strip_prefix('~') {
+                Some(base) => wanted == base || wanted == format!("intermittent-{base}"),
+                None => wanted == w,
+            })
+    };
+    let mut reached = std::collections::BTreeMap::new();
+    let mut unnamed = std::collections::BTreeSet::new();
     let mut checked = 0;
     for dir in std::fs::read_dir(fixtures_dir()).unwrap() {
         let expected = dir.unwrap().path().join("expected");
@@ -834,17 +860,37 @@ fn no_finding_is_more_severe_than_its_rule() {
             for lb in report["load_balancers"].as_array().unwrap() {
                 for f in lb["findings"].as_array().unwrap() {
                     let rule = f["rule"].as_str().unwrap();
+                    let (bound, symptoms) = &entries[rule];
                     let severity = rank(f["severity"].as_str().unwrap()).unwrap();
                     assert!(
-                        severity <= bound[rule],
+                        severity <= *bound,
                         "{}: {rule} is {} above its rule's bound",
                         path.display(),
                         f["severity"]
                     );
+                    let symptom = f["symptom"].as_str();
+                    if !names(symptoms, symptom) {
+                        unnamed.insert(format!(
+                            "{rule}'s symptom {} is not in its catalogue entry `{symptoms}`",
+                            symptom.unwrap_or("null")
+                        ));
+                    }
+                    let top = reached.entry(rule.to_string()).or_insert(0);
+                    *top = (*top).max(severity);
                     checked += 1;
                 }
             }
         }
     }
     assert!(checked > 100, "only {checked} findings checked");
+    assert!(unnamed.is_empty(), "{unnamed:#?}");
+    let short: Vec<String> = entries
+        .iter()
+        .filter(|(rule, (bound, _))| reached.get(*rule) != Some(bound))
+        .map(|(rule, (bound, _))| format!("{rule}: bound {bound}, reached {:?}", reached.get(rule)))
+        .collect();
+    assert!(
+        short.is_empty(),
+        "no fixture reaches the severity these catalogue entries name: {short:#?}"
+    );
 }

@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
     name: "target-unhealthy",
     severity: Severity::Error,
     title: "A target is unhealthy",
-    symptom: "per reason code (see the table)",
+    symptom: "http-502, http-503 or http-504 by reason code (see the table); null when healthy targets take its requests or the reason is unknown",
     resource: "target id",
     needs: &BACKEND_TARGETS,
     doc: r#"

@@ -12,7 +12,7 @@ pub static RULE: Rule = Rule {
     name: "target-not-running",
     severity: Severity::Error,
     title: "An instance target is not running",
-    symptom: "http-502",
+    symptom: "http-502; null when healthy targets take its requests",
     resource: "instance id",
     needs: &BACKEND_INSTANCES,
     doc: r#"

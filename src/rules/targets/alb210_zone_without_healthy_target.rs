@@ -13,7 +13,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     title:
         "A target group with cross-zone load balancing off has no healthy target in an enabled zone",
-    symptom: "intermittent-http-503, or null when DNS failover takes the node out",
+    symptom: "intermittent-http-503 (DNS failover off), http-503 (no healthy target in any zone in DNS, none registered here); null when DNS failover takes the node out or the nodes fail open (ALB206)",
     resource: "target group ARN",
     needs: &[
         Dataset::Listeners,
