@@ -660,7 +660,7 @@ fn fix_worlds_state_their_verdicts() {
         usize,
         bool,
     );
-    let cases: [(&str, &[Row]); 7] = [
+    let cases: [(&str, &[Row]); 8] = [
         // The ALB subnet's table also serves private subnets: a table of its own, verified.
         (
             "route-table-shared-with-private",
@@ -728,7 +728,20 @@ fn fix_worlds_state_their_verdicts() {
                 ("ALB103", "error", Some("us-east-1b"), "timeout", 1, true),
             ],
         ),
-        // One dead transit-gateway route, one finding (no ALB106 beside ALB105).
+        // Private routes in one zone only: the other subnet gets the same route to the VPN.
+        (
+            "internal-vpn-in-one-az",
+            &[(
+                "ALB106",
+                "error",
+                Some("us-east-1b"),
+                "intermittent-timeout",
+                1,
+                true,
+            )],
+        ),
+        // One dead transit-gateway route, one finding (no ALB106 beside ALB105), and its fix
+        // takes the way the other ALB subnet routes those clients (its VPN gateway).
         (
             "internal-tgw-blackhole",
             &[(
@@ -736,8 +749,8 @@ fn fix_worlds_state_their_verdicts() {
                 "error",
                 Some("us-east-1b"),
                 "intermittent-timeout",
-                0,
-                false,
+                1,
+                true,
             )],
         ),
     ];

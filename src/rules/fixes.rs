@@ -14,6 +14,8 @@ use crate::fix::{Change, Fix, Peer};
 use crate::model::{Network, RouteTable, Scheme, TargetIpAddressType, TargetType};
 use crate::net::addr_set::AddrSet;
 use crate::net::nacl::IMPLICIT_DENY;
+use crate::net::reach::{leads, Leads};
+use crate::net::route::lookup;
 use crate::net::EPHEMERAL_PORTS;
 
 /// The ports ECS gives tasks on their hosts by default: targets registered there belong
@@ -122,6 +124,48 @@ fn route_plan(
         .collect()
 }
 
+/// The private gateway (VPN/Direct Connect, transit gateway, peering) through which another
+/// subnet of the ALB routes every one of `nets`, active: for an internal ALB, the way its
+/// clients come in, which the node's own table can take too. `None` when no other subnet
+/// routes all of them one such way (which way the clients come is then not known).
+fn private_way_elsewhere(ctx: &AlbContext, node: usize, nets: &[IpNet]) -> Option<String> {
+    let network = ctx.network();
+    let dest = AddrSet::from_nets(nets);
+    ctx.frontend()
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| *j != node)
+        .filter_map(|(_, n)| n.table)
+        .find_map(|table| {
+            let hits = lookup(table, &dest, &network.prefix_lists).ok()?;
+            let mut targets = hits.iter().map(|h| {
+                h.route
+                    .filter(|r| leads(r, &ctx.lb.vpc_id, network) == Leads::Private)
+                    .map(|r| r.target.as_str())
+            });
+            let first = targets.next()??;
+            targets.all(|t| t == Some(first)).then(|| first.to_string())
+        })
+}
+
+/// An internal ALB node's missing or dead private routes to `nets`: the way another ALB
+/// subnet routes them, in the node's table (or a table of its own when the table is shared).
+pub fn private_routes(ctx: &AlbContext, node: usize, table: &RouteTable, nets: &[IpNet]) -> Fix {
+    match private_way_elsewhere(ctx, node, nets) {
+        Some(target) => Fix::proposed(route_plan(
+            ctx,
+            ctx.frontend().nodes[node].subnet_id,
+            table,
+            nets,
+            &target,
+        )),
+        None => Fix::none(
+            "no other ALB subnet routes these clients through private connectivity: which gateway they come through is not known",
+        ),
+    }
+}
+
 /// The fix of a frontend block.
 pub fn frontend(ctx: &AlbContext, block: &Block) -> Fix {
     if block.severity == Severity::Note {
@@ -170,6 +214,14 @@ pub fn frontend(ctx: &AlbContext, block: &Block) -> Fix {
             };
             Fix::proposed(route_plan(ctx, node.subnet_id, table, &nets, &gw))
         }
+        (Hop::Route | Hop::Blackhole, Cause::NoRoute { table })
+        | (Hop::Route | Hop::Blackhole, Cause::Route { table, .. })
+        | (Hop::Route | Hop::Blackhole, Cause::Blackhole { table, .. }) => match block.node {
+            Some(i) => private_routes(ctx, i, table, &nets),
+            None => {
+                Fix::none("every node is cut: which gateway the clients come through is not known")
+            }
+        },
         _ => Fix::none("no structured change is known for this cause"),
     }
 }

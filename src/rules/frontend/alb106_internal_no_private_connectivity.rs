@@ -3,8 +3,10 @@
 use crate::analysis::frontend::Hop;
 use crate::analysis::AlbContext;
 use crate::finding::Severity;
+use crate::fix::Fix;
 use crate::model::{Dataset, Scheme};
 use crate::net::render::{brief, cidr_list, entries_brief};
+use crate::rules::fixes::private_routes;
 use crate::rules::phrase::frontend_hop;
 use crate::rules::{Emitter, Rule};
 
@@ -105,6 +107,9 @@ fn compare_subnets(ctx: &AlbContext, out: &mut Emitter) {
                     ctx.lb.vpc_id, table.id
                 ),
             )
+            .fix(Fix::none(
+                "nothing to change if only clients inside the VPC should connect; name the clients with --client-cidr to get the change for them",
+            ))
         } else {
             let missing = &gap.missing;
             RULE.finding(
@@ -119,6 +124,7 @@ fn compare_subnets(ctx: &AlbContext, out: &mut Emitter) {
                 ),
             )
             .evidence("blocked", cidr_list(missing))
+            .fix(private_routes(ctx, gap.node, table, &missing.to_cidrs()))
         };
         out.emit(
             finding
