@@ -27,6 +27,10 @@ pub const SG_RULES_PER_DIRECTION: usize = 60;
 /// <https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html#vpc-limits-nacls>
 pub const ACL_ENTRIES_PER_DIRECTION: usize = 20;
 
+/// AWS's default quota of non-propagated routes per route table, counted for IPv4 and IPv6
+/// apart. <https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html#vpc-limits-route-tables>
+pub const ROUTES_PER_TABLE: usize = 50;
+
 /// A finding's fix as the report carries it (`fix` in JSON).
 #[derive(
     Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,

@@ -3,8 +3,8 @@
 
 use ipnet::IpNet;
 
-use super::{Change, Peer, ACL_ENTRIES_PER_DIRECTION, SG_RULES_PER_DIRECTION};
-use crate::model::{Network, NetworkAcl};
+use super::{Change, Peer, ACL_ENTRIES_PER_DIRECTION, ROUTES_PER_TABLE, SG_RULES_PER_DIRECTION};
+use crate::model::{Network, NetworkAcl, RouteOrigin, RouteTable};
 use crate::net::nacl::IMPLICIT_DENY;
 
 /// One rule in `group` admitting `peer` on `ports`, if the group's rules in that direction
@@ -44,6 +44,38 @@ pub fn sg_rule(
         ports,
         peer,
     })
+}
+
+/// `plan` (route changes for `table`, or a table of its own copied from it) if the table it
+/// leaves holds no more static routes of each family than the quota.
+pub fn routes_fit(table: &RouteTable, plan: Vec<Change>) -> Result<Vec<Change>, String> {
+    for v4 in [true, false] {
+        let of_family = |n: &IpNet| matches!(n, IpNet::V4(_)) == v4;
+        let statics = table
+            .routes
+            .iter()
+            .filter(|r| r.target != "local" && r.origin != RouteOrigin::EnableVgwRoutePropagation)
+            .filter_map(|r| r.destination)
+            .filter(of_family)
+            .count();
+        let mut total = statics;
+        for change in &plan {
+            match change {
+                Change::AddRoute { destination, .. } if of_family(destination) => total += 1,
+                Change::OwnRouteTable { routes, .. } => {
+                    total = routes.iter().filter(|(d, _)| of_family(d)).count();
+                }
+                _ => {}
+            }
+        }
+        if total > ROUTES_PER_TABLE {
+            return Err(format!(
+                "the route table would hold {total} static {} routes, more than the default quota of {ROUTES_PER_TABLE}: route a wider block you choose",
+                if v4 { "IPv4" } else { "IPv6" }
+            ));
+        }
+    }
+    Ok(plan)
 }
 
 /// Entries in `acl` allowing `ports` to or from each of `cidrs`, numbered below `below` (the
@@ -148,5 +180,48 @@ mod tests {
         let cidrs: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap(), "::/0".parse().unwrap()];
         let err = acl_entries(&acl(&many), false, (443, 443), &cidrs, None).unwrap_err();
         assert!(err.contains("quota of 20"), "{err}");
+    }
+
+    #[test]
+    fn routes_stay_within_the_quota_per_family() {
+        let route = |i: usize, origin| crate::model::Route {
+            destination: Some(format!("10.{i}.0.0/16").parse().unwrap()),
+            destination_prefix_list: None,
+            target: "vgw-1".into(),
+            state: crate::model::RouteState::Active,
+            origin,
+        };
+        let table = |n: usize, origin| RouteTable {
+            id: "rtb-1".into(),
+            vpc_id: "vpc-1".into(),
+            main: false,
+            subnet_ids: vec![],
+            gateway_ids: vec![],
+            routes: (0..n).map(|i| route(i, origin)).collect(),
+        };
+        let add = |d: &str| Change::AddRoute {
+            table: "rtb-1".into(),
+            destination: d.parse().unwrap(),
+            target: "vgw-1".into(),
+        };
+        let full = table(ROUTES_PER_TABLE, RouteOrigin::CreateRoute);
+        let err = routes_fit(&full, vec![add("192.168.0.0/16")]).unwrap_err();
+        assert!(err.contains("51 static IPv4 routes"), "{err}");
+        // IPv6 is counted apart, and propagated routes not at all.
+        assert!(routes_fit(&full, vec![add("2001:db8::/32")]).is_ok());
+        let propagated = table(ROUTES_PER_TABLE, RouteOrigin::EnableVgwRoutePropagation);
+        assert!(routes_fit(&propagated, vec![add("192.168.0.0/16")]).is_ok());
+        // A table of its own holds exactly the routes it lists.
+        let own = |n: usize| Change::OwnRouteTable {
+            subnet: "subnet-1".into(),
+            vpc: "vpc-1".into(),
+            from: "rtb-1".into(),
+            explicit: true,
+            routes: (0..n)
+                .map(|i| (format!("10.{i}.0.0/16").parse().unwrap(), "vgw-1".into()))
+                .collect(),
+        };
+        assert!(routes_fit(&full, vec![own(ROUTES_PER_TABLE)]).is_ok());
+        assert!(routes_fit(&full, vec![own(ROUTES_PER_TABLE + 1)]).is_err());
     }
 }

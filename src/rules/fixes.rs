@@ -9,7 +9,7 @@ use crate::analysis::cause::Cause;
 use crate::analysis::frontend::{Block, Hop};
 use crate::analysis::AlbContext;
 use crate::finding::Severity;
-use crate::fix::plan::{acl_entries, sg_rule};
+use crate::fix::plan::{acl_entries, routes_fit, sg_rule};
 use crate::fix::{Change, Fix, Peer};
 use crate::model::{Network, RouteTable, Scheme, TargetIpAddressType, TargetType};
 use crate::net::addr_set::AddrSet;
@@ -79,7 +79,7 @@ fn route_plan(
     table: &RouteTable,
     destinations: &[IpNet],
     target: &str,
-) -> Vec<Change> {
+) -> Result<Vec<Change>, String> {
     let network = ctx.network();
     let alb_subnets: Vec<&str> = ctx
         .lb
@@ -96,15 +96,18 @@ fn route_plan(
             .filter(|(d, _)| !destinations.contains(d))
             .collect();
         routes.extend(destinations.iter().map(|d| (*d, target.to_string())));
-        return vec![Change::OwnRouteTable {
-            subnet: subnet.to_string(),
-            vpc: table.vpc_id.clone(),
-            from: table.id.clone(),
-            explicit: table.subnet_ids.iter().any(|s| s == subnet),
-            routes,
-        }];
+        return routes_fit(
+            table,
+            vec![Change::OwnRouteTable {
+                subnet: subnet.to_string(),
+                vpc: table.vpc_id.clone(),
+                from: table.id.clone(),
+                explicit: table.subnet_ids.iter().any(|s| s == subnet),
+                routes,
+            }],
+        );
     }
-    destinations
+    let plan = destinations
         .iter()
         .map(|d| {
             if table.routes.iter().any(|r| r.destination == Some(*d)) {
@@ -121,7 +124,8 @@ fn route_plan(
                 }
             }
         })
-        .collect()
+        .collect();
+    routes_fit(table, plan)
 }
 
 /// The private gateway (VPN/Direct Connect, transit gateway, peering) through which another
@@ -153,7 +157,7 @@ fn private_way_elsewhere(ctx: &AlbContext, node: usize, nets: &[IpNet]) -> Optio
 /// subnet routes them, in the node's table (or a table of its own when the table is shared).
 pub fn private_routes(ctx: &AlbContext, node: usize, table: &RouteTable, nets: &[IpNet]) -> Fix {
     match private_way_elsewhere(ctx, node, nets) {
-        Some(target) => Fix::proposed(route_plan(
+        Some(target) => or_none(route_plan(
             ctx,
             ctx.frontend().nodes[node].subnet_id,
             table,
@@ -212,7 +216,7 @@ pub fn frontend(ctx: &AlbContext, block: &Block) -> Fix {
                     ctx.lb.vpc_id
                 ));
             };
-            Fix::proposed(route_plan(ctx, node.subnet_id, table, &nets, &gw))
+            or_none(route_plan(ctx, node.subnet_id, table, &nets, &gw))
         }
         (Hop::Route | Hop::Blackhole, Cause::NoRoute { table })
         | (Hop::Route | Hop::Blackhole, Cause::Route { table, .. })
