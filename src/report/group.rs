@@ -57,6 +57,35 @@ impl<'a> Cause<'a> {
             .unwrap_or(self.lead.severity)
     }
 
+    /// The ports its findings are on, ascending: `443`, or `32768, 32791, 33012` for targets
+    /// on ECS dynamic ports (one cause), at most `shown` of them; `None` when none has a port.
+    pub fn ports(&self, shown: usize) -> Option<String> {
+        let mut ports: Vec<u16> = self.distinct(|f| f.port).into_iter().flatten().collect();
+        ports.sort_unstable();
+        let mut label = ports
+            .iter()
+            .take(shown)
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        if ports.len() > shown {
+            label.push_str(&format!(" (+{} more)", ports.len() - shown));
+        }
+        (!ports.is_empty()).then_some(label)
+    }
+
+    /// [`Cause::ports`] in words: `port 443`, `ports 32768, 32791`.
+    pub fn ports_phrase(&self, shown: usize) -> Option<String> {
+        let many = self
+            .distinct(|f| f.port)
+            .into_iter()
+            .flatten()
+            .nth(1)
+            .is_some();
+        self.ports(shown)
+            .map(|p| format!("{} {p}", if many { "ports" } else { "port" }))
+    }
+
     /// Whether the baseline accepts every finding of the cause (then it does not fail).
     pub fn baselined(&self) -> bool {
         self.findings.iter().all(|f| f.baselined)
@@ -260,6 +289,30 @@ pub(crate) mod tests {
             }
             .label(5),
             None
+        );
+    }
+
+    #[test]
+    fn a_cause_names_every_port_its_findings_are_on() {
+        let on = |port: u16, target: &str| Finding {
+            port: Some(port),
+            ..finding("fp", Some(target), Severity::Error)
+        };
+        let findings = [on(33012, "i-0b2"), on(32768, "i-0a1"), on(32791, "i-0a1")];
+        let causes = by_cause(findings.iter());
+        assert_eq!(causes.len(), 1);
+        assert_eq!(
+            causes[0].ports_phrase(5).as_deref(),
+            Some("ports 32768, 32791, 33012")
+        );
+        assert_eq!(
+            causes[0].ports(2).as_deref(),
+            Some("32768, 32791 (+1 more)")
+        );
+        let one = [on(443, "i-0a1"), on(443, "i-0b2")];
+        assert_eq!(
+            by_cause(one.iter())[0].ports_phrase(5).as_deref(),
+            Some("port 443")
         );
     }
 

@@ -130,7 +130,7 @@ fn render_safe(report: &Report) -> String {
                 f.rule,
                 cell(lb),
                 cell(f.availability_zone.as_deref().unwrap_or("all")),
-                f.port.map(|p| p.to_string()).unwrap_or_default(),
+                c.ports(group::SHOWN).unwrap_or_default(),
                 cell(&c.affected().label(group::SHOWN).unwrap_or_default()),
                 changes(c, true),
                 symptoms.join(", "),
@@ -153,7 +153,7 @@ fn render_safe(report: &Report) -> String {
                         .unwrap_or("every node")
                         .to_string(),
                 ),
-                f.port.map(|p| format!("port {p}")),
+                c.ports_phrase(group::SHOWN),
             ]
             .into_iter()
             .flatten()

@@ -248,7 +248,10 @@ fn render_cause(out: &mut String, cause: &Cause<'_>) {
             Severity::Note => "i",
         },
     );
-    let port = f.port.map(|p| format!(" port {p}")).unwrap_or_default();
+    let port = cause
+        .ports_phrase(group::SHOWN)
+        .map(|p| format!(" {p}"))
+        .unwrap_or_default();
     let accepted = if cause.baselined() {
         " (baselined)"
     } else {

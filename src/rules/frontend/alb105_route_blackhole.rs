@@ -37,8 +37,10 @@ peering connection, VPC endpoint) is deleted. Longest-prefix match still selects
 traffic is dropped: the clients it covers time out at the nodes in that subnet.
 
 ## How to fix
-Delete the blackholed route or point it at a live target in the route table named in the
-finding.
+Point the blackholed route at a live target in the route table named in the finding (deleting
+it leaves the clients it served without a route). On an internal ALB's frontend, when another
+ALB subnet routes the same clients through one gateway, the finding's `fix` replaces the route
+with that gateway, verified on a copy of the snapshot.
 
 ## Example
 `rtb-0dd` has `0.0.0.0/0 -> igw-1` and `198.51.100.0/24 -> nat-gone (blackhole)`: clients in

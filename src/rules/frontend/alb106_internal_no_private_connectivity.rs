@@ -46,7 +46,10 @@ lacks the route makes connections to its node time out, so clients see intermitt
 ## How to fix
 Add the missing route (for example `10.50.0.0/16 -> tgw-…` or enable route propagation from the
 virtual private gateway) to the route table named in the evidence, or use the same route table
-for every ALB subnet.
+for every ALB subnet. Where another ALB subnet routes those clients through one gateway, the
+finding's `fix` adds the same route (in a table of the subnet's own when its table is shared
+beyond the ALB), verified on a copy of the snapshot; when no subnet routes them, which gateway
+they come through is not known and no change is proposed.
 
 ## Example
 Subnets A and B share a VPC; A's table routes `192.168.0.0/16 -> vgw-1`, B's has only `local`:
