@@ -94,6 +94,21 @@ pub struct RouteHit<'a> {
     pub route: Option<&'a Route>,
 }
 
+/// The routes of `table` that a route to `dest` would not take addresses from: CIDR routes
+/// strictly inside `dest`, which win by the longest prefix (the `local` route aside, which
+/// no fix moves). A fix that routes `dest` elsewhere must move them too.
+pub fn more_specific<'a>(table: &'a RouteTable, dest: &IpNet) -> Vec<&'a Route> {
+    table
+        .routes
+        .iter()
+        .filter(|r| r.target != "local")
+        .filter(|r| {
+            r.destination
+                .is_some_and(|d| d.prefix_len() > dest.prefix_len() && dest.contains(&d))
+        })
+        .collect()
+}
+
 /// Splits `dest` by the route each address takes in `table` (longest prefix match, then route
 /// priority). Fails with the id of a destination prefix list whose entries are unknown.
 pub fn lookup<'a>(
@@ -186,6 +201,37 @@ mod tests {
             gateway_ids: vec![],
             routes,
         }
+    }
+
+    #[test]
+    fn more_specific_routes_are_those_a_wider_route_never_takes_from() {
+        let t = table(vec![
+            route("10.0.0.0/16", "local"),
+            route("0.0.0.0/0", "nat-1"),
+            route("198.51.100.0/24", "vgw-1"),
+            route("198.51.100.0/25", "tgw-1"),
+            route("198.51.100.128/26", "pcx-1"),
+        ]);
+        let inner = |d: &str| -> Vec<String> {
+            more_specific(&t, &d.parse().unwrap())
+                .iter()
+                .map(|r| describe(r))
+                .collect()
+        };
+        assert_eq!(
+            inner("198.51.100.0/24"),
+            ["198.51.100.0/25 -> tgw-1", "198.51.100.128/26 -> pcx-1"]
+        );
+        // Neither the route itself, nor wider ones, nor `local`.
+        assert_eq!(inner("198.51.100.0/25"), Vec::<String>::new());
+        assert_eq!(inner("10.0.0.0/8"), Vec::<String>::new());
+        // A lookup agrees: the wider route keeps only what the inner ones leave.
+        let hits = lookup(&t, &set("198.51.100.0/24"), &BTreeMap::new()).unwrap();
+        let wide = hits
+            .iter()
+            .filter(|h| h.route.is_some_and(|r| r.target == "vgw-1"))
+            .fold(AddrSet::empty(), |acc, h| acc.union(&h.addrs));
+        assert_eq!(wide, set("198.51.100.192/26"));
     }
 
     fn set(c: &str) -> AddrSet {

@@ -15,7 +15,7 @@ use crate::model::{Network, RouteTable, Scheme, TargetIpAddressType, TargetType}
 use crate::net::addr_set::AddrSet;
 use crate::net::nacl::IMPLICIT_DENY;
 use crate::net::reach::{leads, Leads};
-use crate::net::route::lookup;
+use crate::net::route::{lookup, more_specific};
 use crate::net::EPHEMERAL_PORTS;
 
 /// The ports ECS gives tasks on their hosts by default: targets registered there belong
@@ -72,7 +72,8 @@ fn shared_beyond(network: &Network, table: &RouteTable, alb_subnets: &[&str]) ->
 
 /// Routes for `destinations` to `target` in the ALB subnet's `table`: in place when only the
 /// ALB's subnets use it, else in a table of the subnet's own (never repointing a table that
-/// private subnets share).
+/// private subnets share). Routes more specific than a destination go to `target` too: they
+/// would keep those addresses otherwise (longest prefix wins).
 fn route_plan(
     ctx: &AlbContext,
     subnet: &str,
@@ -80,6 +81,16 @@ fn route_plan(
     destinations: &[IpNet],
     target: &str,
 ) -> Result<Vec<Change>, String> {
+    let mut all: Vec<IpNet> = destinations.to_vec();
+    for d in destinations {
+        for r in more_specific(table, d) {
+            match r.destination {
+                Some(inner) if r.target != target && !all.contains(&inner) => all.push(inner),
+                _ => {}
+            }
+        }
+    }
+    let destinations = all.as_slice();
     let network = ctx.network();
     let alb_subnets: Vec<&str> = ctx
         .lb
@@ -110,7 +121,12 @@ fn route_plan(
     let plan = destinations
         .iter()
         .map(|d| {
-            if table.routes.iter().any(|r| r.destination == Some(*d)) {
+            // A propagated route cannot be replaced; a static one beside it wins.
+            let replaceable = |r: &&crate::model::Route| {
+                r.destination == Some(*d)
+                    && r.origin != crate::model::RouteOrigin::EnableVgwRoutePropagation
+            };
+            if table.routes.iter().any(|r| replaceable(&r)) {
                 Change::ReplaceRoute {
                     table: table.id.clone(),
                     destination: *d,

@@ -17,7 +17,7 @@ use crate::finding::{Finding, Severity, Symptom};
 use crate::model::{Dataset, Scheme};
 use crate::net::addr_set::AddrSet;
 use crate::net::render::{brief, entries_brief};
-use crate::net::route::describe;
+use crate::net::route::{describe, more_specific};
 
 /// The frontend blocks at `hop`, as findings of `rule`, plus what could not be evaluated.
 pub fn frontend_hop(
@@ -170,6 +170,25 @@ pub fn frontend(rule: &Rule, ctx: &AlbContext, block: &Block, resource: String) 
                 other => other.clause(),
             };
             let mut fix = cause.remediation(&entries, "", &via);
+            if let Some(table) = n.table {
+                let inner: Vec<String> = scope
+                    .entry_nets(&block.blocked)
+                    .iter()
+                    .flat_map(|d| more_specific(table, d))
+                    .filter(|r| r.target != via)
+                    .map(describe)
+                    .collect();
+                if !inner.is_empty() {
+                    fix.push_str(&format!(
+                        " The more specific route{} {} also catch{} them and win{} over a wider one: point {} to {via} too.",
+                        if inner.len() > 1 { "s" } else { "" },
+                        inner.join(", "),
+                        if inner.len() > 1 { "" } else { "es" },
+                        if inner.len() > 1 { "" } else { "s" },
+                        if inner.len() > 1 { "them" } else { "it" },
+                    ));
+                }
+            }
             if !internal {
                 fix.push_str(&format!(
                     " Or enable a public subnet in {} for the ALB instead.",
