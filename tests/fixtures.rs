@@ -178,6 +178,16 @@ const EXPECTED: &[(&str, i32, &[&str])] = &[
     ("rule-only-empty-group/default", 1, &["ALB208:error:-"]),
     ("stopped-instance/default", 0, &["ALB209:warning:-"]),
     (
+        "office-routed-over-vpn-in-halves/office-client",
+        1,
+        &["ALB104:error:us-east-1a", "ALB104:error:us-east-1b"],
+    ),
+    (
+        "alb-acl-drops-responses-from-app-subnets/default",
+        1,
+        &["ALB204:error:-", "ALB204:error:-"],
+    ),
+    (
         "stopped-instance-no-healthy-left/default",
         1,
         &["ALB209:error:-", "ALB209:error:-"],
@@ -660,7 +670,7 @@ fn fix_worlds_state_their_verdicts() {
         usize,
         bool,
     );
-    let cases: [(&str, &[Row]); 8] = [
+    let cases: [(&str, &[Row]); 10] = [
         // The ALB subnet's table also serves private subnets: a table of its own, verified.
         (
             "route-table-shared-with-private",
@@ -740,6 +750,24 @@ fn fix_worlds_state_their_verdicts() {
                 true,
             )],
         ),
+        // The office's two /25 halves go to the VPN: a wider route to the internet gateway
+        // would lose to them, so the fix moves them too.
+        (
+            "office-routed-over-vpn-in-halves/office-client",
+            &[
+                ("ALB104", "error", Some("us-east-1a"), "timeout", 3, true),
+                ("ALB104", "error", Some("us-east-1b"), "timeout", 3, true),
+            ],
+        ),
+        // One ACL drops the responses of targets in two subnets: one cause, one fix that
+        // admits both subnets under distinct rule numbers.
+        (
+            "alb-acl-drops-responses-from-app-subnets",
+            &[
+                ("ALB204", "error", None, "http-504", 2, true),
+                ("ALB204", "error", None, "http-504", 2, true),
+            ],
+        ),
         // One dead transit-gateway route, one finding (no ALB106 beside ALB105), and its fix
         // takes the way the other ALB subnet routes those clients (its VPN gateway).
         (
@@ -755,9 +783,20 @@ fn fix_worlds_state_their_verdicts() {
         ),
     ];
     for (world, rows) in cases {
+        // `dir/case` runs the case's arguments from its cases.json; `dir` runs none.
+        let (dir, case) = world.split_once('/').unwrap_or((world, ""));
+        let args: Vec<String> = if case.is_empty() {
+            Vec::new()
+        } else {
+            let cases: serde_json::Value = serde_json::from_str(
+                &std::fs::read_to_string(fixtures_dir().join(dir).join("cases.json")).unwrap(),
+            )
+            .unwrap();
+            serde_json::from_value(cases[case].clone()).unwrap()
+        };
         let (_, report) = audit(
-            &fixtures_dir().join(world).join("snapshot.json"),
-            &[],
+            &fixtures_dir().join(dir).join("snapshot.json"),
+            &args,
             "json",
         );
         let report: serde_json::Value = serde_json::from_str(&report).unwrap();

@@ -1441,7 +1441,7 @@ proptest! {
     #![proptest_config(Config { cases: 32, ..Config::default() })]
 
     /// Every fix marked verified, applied to the broken world, leaves no finding of its cause
-    /// and no finding that is new or worse; every finding carries a fix (changes or a note).
+    /// and no finding that is new or worse.
     #[test]
     fn verified_fixes_fix_and_break_nothing(w in world()) {
         let snapshot: alb_audit::model::Snapshot =
@@ -1453,8 +1453,6 @@ proptest! {
         let before = fingerprints(&snapshot, &options);
         for outcome in alb_audit::rules::evaluate(&snapshot, &options) {
             for f in outcome.findings {
-                prop_assert!(!f.fix.changes.is_empty() || f.fix.note.is_some() || !f.fix.verified,
-                    "{} has neither changes nor a note", f.rule);
                 if !f.fix.verified {
                     continue;
                 }

@@ -5,6 +5,7 @@ use ipnet::IpNet;
 
 use super::{Change, Peer, ACL_ENTRIES_PER_DIRECTION, ROUTES_PER_TABLE, SG_RULES_PER_DIRECTION};
 use crate::model::{Network, NetworkAcl, RouteOrigin, RouteTable};
+use crate::net::addr_set::AddrSet;
 use crate::net::nacl::IMPLICIT_DENY;
 
 /// One rule in `group` admitting `peer` on `ports`, if the group's rules in that direction
@@ -76,6 +77,76 @@ pub fn routes_fit(table: &RouteTable, plan: Vec<Change>) -> Result<Vec<Change>, 
         }
     }
     Ok(plan)
+}
+
+/// One plan for a cause whose findings each proposed their own (one per target, say targets in
+/// two subnets behind one ACL): identical changes once; ACL entries and security-group rules
+/// that let more peers through the same way are planned again together, so that their rule
+/// numbers do not collide, adjacent blocks join, and the quota holds for the whole.
+pub fn merge(network: &Network, plans: &[&[Change]]) -> Result<Vec<Change>, String> {
+    type Way = (String, bool, (u16, u16));
+    let mut out: Vec<Change> = Vec::new();
+    let mut entries: Vec<(Way, Vec<IpNet>, i32)> = Vec::new();
+    let mut rules: Vec<(Way, Vec<IpNet>)> = Vec::new();
+    for change in plans.iter().flat_map(|p| p.iter()) {
+        match change {
+            Change::AddAclEntry {
+                acl,
+                egress,
+                rule_number,
+                ports,
+                cidr,
+            } => {
+                let way = (acl.clone(), *egress, *ports);
+                match entries.iter_mut().find(|(w, _, _)| *w == way) {
+                    Some((_, cidrs, lowest)) => {
+                        cidrs.push(*cidr);
+                        *lowest = (*lowest).min(*rule_number);
+                    }
+                    None => entries.push((way, vec![*cidr], *rule_number)),
+                }
+            }
+            Change::AddSgRule {
+                group,
+                egress,
+                ports,
+                peer: Peer::Cidrs(cidrs),
+            } => {
+                let way = (group.clone(), *egress, *ports);
+                match rules.iter_mut().find(|(w, _)| *w == way) {
+                    Some((_, all)) => all.extend(cidrs),
+                    None => rules.push((way, cidrs.clone())),
+                }
+            }
+            other if !out.contains(other) => out.push(other.clone()),
+            _ => {}
+        }
+    }
+    let joined = |nets: &[IpNet]| AddrSet::from_nets(nets).to_cidrs();
+    for ((group, egress, ports), cidrs) in rules {
+        out.push(sg_rule(
+            network,
+            &group,
+            egress,
+            ports,
+            Peer::Cidrs(joined(&cidrs)),
+        )?);
+    }
+    for ((id, egress, ports), cidrs, lowest) in entries {
+        let acl = network
+            .network_acls
+            .get(&id)
+            .ok_or_else(|| format!("network ACL {id} was not read"))?;
+        // Below the lowest number any finding chose: before every deny each one found.
+        out.extend(acl_entries(
+            acl,
+            egress,
+            ports,
+            &joined(&cidrs),
+            Some(lowest + 1),
+        )?);
+    }
+    Ok(out)
 }
 
 /// Entries in `acl` allowing `ports` to or from each of `cidrs`, numbered below `below` (the
@@ -223,5 +294,60 @@ mod tests {
         };
         assert!(routes_fit(&full, vec![own(ROUTES_PER_TABLE)]).is_ok());
         assert!(routes_fit(&full, vec![own(ROUTES_PER_TABLE + 1)]).is_err());
+    }
+
+    #[test]
+    fn plans_of_one_cause_merge_without_colliding() {
+        let mut network: Network = serde_json::from_value(serde_json::json!({
+            "security_groups": {"sg-1": {"id": "sg-1"}},
+        }))
+        .unwrap();
+        network
+            .network_acls
+            .insert("acl-1".into(), acl(&[99, 130, 32767]));
+        let numbered = |cidr: &str, rule_number| Change::AddAclEntry {
+            acl: "acl-1".into(),
+            egress: false,
+            rule_number,
+            ports: (1024, 65535),
+            cidr: cidr.parse().unwrap(),
+        };
+        // Each finding alone takes 129, the slot below the deny at 130.
+        let entry = |cidr: &str| numbered(cidr, 129);
+        let rule = |cidr: &str| Change::AddSgRule {
+            group: "sg-1".into(),
+            egress: true,
+            ports: (8080, 8080),
+            peer: Peer::Cidrs(vec![cidr.parse().unwrap()]),
+        };
+        let route = Change::AddRoute {
+            table: "rtb-1".into(),
+            destination: "0.0.0.0/0".parse().unwrap(),
+            target: "igw-1".into(),
+        };
+        let a = [entry("10.0.1.0/24"), rule("10.0.2.0/25"), route.clone()];
+        let b = [entry("10.0.3.0/24"), rule("10.0.2.128/25"), route.clone()];
+        let merged = merge(&network, &[&a, &b]).unwrap();
+        assert_eq!(
+            merged,
+            vec![
+                route,
+                Change::AddSgRule {
+                    group: "sg-1".into(),
+                    egress: true,
+                    ports: (8080, 8080),
+                    peer: Peer::Cidrs(vec!["10.0.2.0/24".parse().unwrap()]),
+                },
+                numbered("10.0.3.0/24", 128),
+                numbered("10.0.1.0/24", 129),
+            ]
+        );
+        // The quota holds for the whole, not per finding.
+        let many: Vec<Vec<Change>> = (0..20)
+            .map(|i| vec![entry(&format!("10.{i}.0.0/24"))])
+            .collect();
+        let plans: Vec<&[Change]> = many.iter().map(Vec::as_slice).collect();
+        let err = merge(&network, &plans).unwrap_err();
+        assert!(err.contains("quota of 20"), "{err}");
     }
 }

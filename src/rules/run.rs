@@ -1,14 +1,15 @@
 //! Running the catalogue: for each ALB, each rule of [`super::REGISTRY`] runs unless data it
 //! needs is missing, in which case it is `not_evaluated` with the failed read as the reason.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use super::{Rule, REGISTRY};
 use crate::analysis::index::Index;
 use crate::analysis::tls::TlsOptions;
 use crate::analysis::{AlbContext, ClientScope};
 use crate::finding::{Finding, NotApplicable, NotEvaluated};
-use crate::model::{Dataset, LoadBalancer, Snapshot};
+use crate::fix::{Change, Fix};
+use crate::model::{Dataset, LoadBalancer, Network, Snapshot};
 use crate::net::addr_set::AddrSet;
 
 /// What the user asked to check beyond the snapshot itself.
@@ -120,6 +121,37 @@ pub fn evaluate_unverified<'a>(snapshot: &'a Snapshot, options: &Options) -> Vec
         .collect()
 }
 
+/// Findings that share a fingerprint are one cause, with one fix: where each proposed its own
+/// (one per target, say), the plans become one ([`crate::fix::plan::merge`]), which is what a
+/// person pastes and what verification applies.
+fn one_fix_per_cause(network: &Network, findings: &mut [Finding]) {
+    /// A cause's distinct plans, in the order its findings proposed them.
+    type Plans<'f> = (HashSet<&'f [Change]>, Vec<&'f [Change]>);
+    let mut plans: BTreeMap<&str, Plans> = BTreeMap::new();
+    for f in findings.iter().filter(|f| !f.fix.plan.is_empty()) {
+        let (seen, ordered) = plans.entry(f.fingerprint.as_str()).or_default();
+        if seen.insert(f.fix.plan.as_slice()) {
+            ordered.push(f.fix.plan.as_slice());
+        }
+    }
+    let merged: Vec<(String, Fix)> = plans
+        .into_iter()
+        .filter(|(_, (_, ordered))| ordered.len() > 1)
+        .map(|(fingerprint, (_, ordered))| {
+            let fix = match crate::fix::plan::merge(network, &ordered) {
+                Ok(plan) => Fix::proposed(plan),
+                Err(why) => Fix::none(why),
+            };
+            (fingerprint.to_string(), fix)
+        })
+        .collect();
+    for (fingerprint, fix) in merged {
+        for f in findings.iter_mut().filter(|f| f.fingerprint == fingerprint) {
+            f.fix = fix.clone();
+        }
+    }
+}
+
 fn evaluate_alb<'a>(ctx: &AlbContext<'a, '_>) -> AlbOutcome<'a> {
     let mut findings = Vec::new();
     let mut not_evaluated = BTreeSet::new();
@@ -150,6 +182,7 @@ fn evaluate_alb<'a>(ctx: &AlbContext<'a, '_>) -> AlbOutcome<'a> {
         }
         f.fingerprint = f.compute_fingerprint(&ctx.lb.arn);
     }
+    one_fix_per_cause(ctx.network(), &mut findings);
     super::phrase::shift_masks(&mut findings);
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let not_applicable = ctx
