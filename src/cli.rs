@@ -68,6 +68,10 @@ enum Command {
         /// The snapshot the report was made from.
         #[arg(long, value_name = "FILE")]
         snapshot: PathBuf,
+        /// The clients and TLS flags the report was made with: a finding's fingerprint
+        /// exists only under the same ones.
+        #[command(flatten)]
+        clients: ClientArgs,
     },
     /// Show one rule's documentation.
     Explain {
@@ -91,24 +95,8 @@ struct AuditArgs {
     /// With --snapshot: refuse a file larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_SNAPSHOT_BYTES, value_parser = clap::value_parser!(u64).range(1..))]
     max_snapshot_bytes: u64,
-    /// Clients that must get through, as CIDR blocks (repeatable; IPv4 or IPv6).
-    #[arg(long = "client-cidr", value_name = "CIDR")]
-    client_cidr: Vec<String>,
-    /// A host name clients use, which every HTTPS listener's certificates must cover
-    /// (repeatable); `probe` sends the first as `Host` and TLS SNI.
-    #[arg(long, value_name = "NAME")]
-    hostname: Vec<String>,
-    /// The TLS version of the oldest clients that must connect: TLSv1.0, TLSv1.1, TLSv1.2 or
-    /// TLSv1.3 (repeatable).
-    #[arg(long = "client-tls", value_name = "VERSION")]
-    client_tls: Vec<String>,
-    /// Warn this many days before a listener certificate that ACM does not renew expires.
-    #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_CERT_EXPIRY_DAYS, value_parser = clap::value_parser!(u32).range(0..=3650))]
-    cert_expiry_days: u32,
-    /// A client's certificate chain (PEM, leaf first) that mutual-TLS verify listeners must
-    /// accept: verified against the trust store's CA bundle and revocation lists (ALB306).
-    #[arg(long = "client-cert", value_name = "FILE")]
-    client_cert: Option<PathBuf>,
+    #[command(flatten)]
+    clients: ClientArgs,
     /// Report format [default: text on a terminal, json otherwise].
     #[arg(long, value_enum)]
     format: Option<Format>,
@@ -129,6 +117,53 @@ struct AuditArgs {
     suppressions: Option<PathBuf>,
     #[command(flatten)]
     aws: AwsArgs,
+}
+
+/// Who the clients are and what they ask of the HTTPS listeners: what an audit judges
+/// against, so `audit`, `probe` and `explain-fix` take the same flags.
+#[derive(Debug, Args)]
+struct ClientArgs {
+    /// Clients that must get through, as CIDR blocks (repeatable; IPv4 or IPv6).
+    #[arg(long = "client-cidr", value_name = "CIDR")]
+    client_cidr: Vec<String>,
+    /// A host name clients use, which every HTTPS listener's certificates must cover
+    /// (repeatable); `probe` sends the first as `Host` and TLS SNI.
+    #[arg(long, value_name = "NAME")]
+    hostname: Vec<String>,
+    /// The TLS version of the oldest clients that must connect: TLSv1.0, TLSv1.1, TLSv1.2 or
+    /// TLSv1.3 (repeatable).
+    #[arg(long = "client-tls", value_name = "VERSION")]
+    client_tls: Vec<String>,
+    /// Warn this many days before a listener certificate that ACM does not renew expires.
+    #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_CERT_EXPIRY_DAYS, value_parser = clap::value_parser!(u32).range(0..=3650))]
+    cert_expiry_days: u32,
+    /// A client's certificate chain (PEM, leaf first) that mutual-TLS verify listeners must
+    /// accept: verified against the trust store's CA bundle and revocation lists (ALB306).
+    #[arg(long = "client-cert", value_name = "FILE")]
+    client_cert: Option<PathBuf>,
+}
+
+impl ClientArgs {
+    /// The evaluation options these flags ask for, each flag checked once.
+    fn options(&self) -> Result<Options> {
+        Ok(Options {
+            client_cidrs: parse_cidrs(&self.client_cidr)?,
+            tls: TlsOptions {
+                hostnames: parse_hostnames(&self.hostname)?,
+                client_tls: self
+                    .client_tls
+                    .iter()
+                    .map(|v| v.parse())
+                    .collect::<Result<_, _>>()?,
+                cert_expiry_days: self.cert_expiry_days,
+                client_cert: self
+                    .client_cert
+                    .as_deref()
+                    .map(load_client_cert)
+                    .transpose()?,
+            },
+        })
+    }
 }
 
 /// `probe`: the audit's options, and how to probe.
@@ -291,10 +326,12 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::ExplainFix {
             fingerprint,
             snapshot,
+            clients,
         } => {
+            let options = clients.options()?;
             let parsed = load_snapshot(&snapshot)?;
-            let text = crate::fix::explain::explain(&parsed, &Options::default(), &fingerprint)
-                .ok_or_else(|| {
+            let text =
+                crate::fix::explain::explain(&parsed, &options, &fingerprint).ok_or_else(|| {
                     Error::Usage(format!(
                         "no finding of {} has fingerprint {fingerprint}",
                         snapshot.display()
@@ -360,21 +397,7 @@ fn audit(args: AuditArgs) -> Result<u8> {
 }
 
 fn run_audit(args: &AuditArgs) -> Result<Audited> {
-    let client_cidrs = parse_cidrs(&args.client_cidr)?;
-    let tls = TlsOptions {
-        hostnames: parse_hostnames(&args.hostname)?,
-        client_tls: args
-            .client_tls
-            .iter()
-            .map(|v| v.parse())
-            .collect::<Result<_, _>>()?,
-        cert_expiry_days: args.cert_expiry_days,
-        client_cert: args
-            .client_cert
-            .as_deref()
-            .map(load_client_cert)
-            .transpose()?,
-    };
+    let options = args.clients.options()?;
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
     let suppressions = args
         .suppressions
@@ -399,7 +422,6 @@ fn run_audit(args: &AuditArgs) -> Result<Audited> {
             }
         }
     };
-    let options = Options { client_cidrs, tls };
     let parts = fleet
         .parts
         .iter()
@@ -497,7 +519,9 @@ fn write_report(report: &report::Report, args: &AuditArgs, baselined: bool) -> R
 /// listener, joined with the findings into the audit's report.
 fn probe(args: ProbeArgs) -> Result<u8> {
     let settings = Settings {
-        host: parse_hostnames(&args.audit.hostname)?.into_iter().next(),
+        host: parse_hostnames(&args.audit.clients.hostname)?
+            .into_iter()
+            .next(),
         path: args.path.clone(),
         timeout: args.connect_timeout,
         resolve: args

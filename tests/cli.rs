@@ -838,3 +838,74 @@ fn group_health_port(world: &mut serde_json::Value, port: &str) {
         group["health_check_port"] = port.into();
     }
 }
+
+/// The fingerprints of a snapshot's findings under `flags`, by rule.
+fn fingerprints(snapshot: &str, flags: &[&str]) -> Vec<(String, String)> {
+    let mut args = vec!["audit", "--snapshot", snapshot, "--format", "json"];
+    args.extend(flags);
+    let (_, stdout, stderr) = run(&args);
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect(&stderr);
+    report["load_balancers"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["fingerprint"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn explain_fix_prints_the_change_and_the_verdicts_before_and_after() {
+    let blackhole = fixture("internal-tgw-blackhole");
+    let blackhole = blackhole.to_str().unwrap();
+    let found = fingerprints(blackhole, &[]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (code, out, err) = run(&["explain-fix", &found[0].1, "--snapshot", blackhole]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("ALB105 error on rtb-0b:"), "{out}");
+    assert!(
+        out.contains("$ aws ec2 replace-route --route-table-id rtb-0b --destination-cidr-block 192.168.0.0/16 --gateway-id vgw-0vpn"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Verdicts before (1):\n  ALB105 error rtb-0b us-east-1b"),
+        "{out}"
+    );
+    assert!(out.contains("Verdicts after (0):"), "{out}");
+    assert!(
+        out.ends_with("Verified: the finding is gone and no finding is new or worse.\n"),
+        "{out}"
+    );
+
+    // A scoped audit's finding is explained under the same flags: without them the same
+    // cause is a note about a partial restriction, with no change to propose.
+    let office = fixture("office-routed-over-vpn-in-halves");
+    let office = office.to_str().unwrap();
+    let scope = ["--client-cidr", "198.51.100.0/24"];
+    let scoped = fingerprints(office, &scope);
+    assert_eq!(scoped.len(), 2, "{scoped:?}");
+    let mut args = vec!["explain-fix", scoped[0].1.as_str(), "--snapshot", office];
+    args.extend(scope);
+    let (code, out, err) = run(&args);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("point the route 198.51.100.0/25 to igw-0ee"),
+        "{out}"
+    );
+    assert!(out.contains("Verified:"), "{out}");
+    let (code, out, _) = run(&["explain-fix", &scoped[0].1, "--snapshot", office]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("ALB104 note"), "{out}");
+    assert!(
+        out.contains("No structured fix: a partial restriction"),
+        "{out}"
+    );
+    assert_bad_input(
+        &["explain-fix", "0123456789abcdef", "--snapshot", office],
+        "has fingerprint 0123456789abcdef",
+    );
+}
