@@ -670,7 +670,7 @@ fn fix_worlds_state_their_verdicts() {
         usize,
         bool,
     );
-    let cases: [(&str, &[Row]); 10] = [
+    let cases: [(&str, &[Row]); 11] = [
         // The ALB subnet's table also serves private subnets: a table of its own, verified.
         (
             "route-table-shared-with-private",
@@ -767,6 +767,19 @@ fn fix_worlds_state_their_verdicts() {
                 ("ALB204", "error", None, "http-504", 2, true),
                 ("ALB204", "error", None, "http-504", 2, true),
             ],
+        ),
+        // Requests come through the firewall endpoint, responses leave straight: the fix sends
+        // them back through the same endpoint, so inspection stays.
+        (
+            "inspection-asymmetric-in-b",
+            &[(
+                "ALB110",
+                "error",
+                Some("us-east-1b"),
+                "intermittent-timeout",
+                1,
+                true,
+            )],
         ),
         // One dead transit-gateway route, one finding (no ALB106 beside ALB105), and its fix
         // takes the way the other ALB subnet routes those clients (its VPN gateway).

@@ -242,6 +242,48 @@ pub fn frontend(ctx: &AlbContext, block: &Block) -> Fix {
                 Fix::none("every node is cut: which gateway the clients come through is not known")
             }
         },
+        // Responses leave through the endpoint requests came in by: inspection stays, on both
+        // halves of each connection. Every route back the block names moves (clients may
+        // leave by several).
+        (
+            Hop::Inspection,
+            Cause::Asymmetric {
+                table,
+                entered: Some((_, via_route)),
+                ..
+            },
+        ) => {
+            let mut routes_back = Vec::new();
+            for (_, part) in &block.parts {
+                if let Cause::Asymmetric { route, .. } = part {
+                    match route.destination {
+                        Some(d) if !routes_back.contains(&d) => routes_back.push(d),
+                        Some(_) => {}
+                        None => {
+                            return Fix::none(
+                                "a route back is to a prefix list: no single route to point",
+                            )
+                        }
+                    }
+                }
+            }
+            match node {
+                Some(node) => or_none(route_plan(
+                    ctx,
+                    node.subnet_id,
+                    table,
+                    &routes_back,
+                    &via_route.target,
+                )),
+                None => Fix::none("no node"),
+            }
+        }
+        (Hop::Inspection, Cause::Asymmetric { entered: None, .. }) => Fix::none(
+            "requests are not inspected on the way in: inspect them too, or stop inspecting responses; either changes what is inspected, which is for you to choose",
+        ),
+        (Hop::BlockPublicAccess, _) => Fix::none(
+            "VPC Block Public Access is an account-wide control: excluding a subnet from it is a security decision, not proposed as a change",
+        ),
         _ => Fix::none("no structured change is known for this cause"),
     }
 }
