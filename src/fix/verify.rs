@@ -6,6 +6,10 @@ use crate::finding::Finding;
 use crate::model::Snapshot;
 use crate::rules::run::{evaluate_unverified, Options};
 
+/// Why a fix is not verified when it leaves its own cause: a plan that does so is a defect of
+/// the plan (the fix property in tests/verdicts.rs holds every plan to removing its cause).
+pub const STILL_THERE: &str = "the finding is still there after the change";
+
 /// The verdicts of the ALBs in the VPC of a finding, before and after its fix.
 #[derive(Clone, Debug)]
 pub struct Verification {
@@ -54,7 +58,7 @@ pub fn verify(
         .iter()
         .any(|(arn, f)| arn == lb_arn && f.fingerprint == fingerprint)
     {
-        Some("the finding is still there after the change".to_string())
+        Some(STILL_THERE.to_string())
     } else {
         after
             .iter()

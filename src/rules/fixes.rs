@@ -85,7 +85,12 @@ fn route_plan(
     for d in destinations {
         for r in more_specific(table, d) {
             match r.destination {
-                Some(inner) if r.target != target && !all.contains(&inner) => all.push(inner),
+                Some(inner)
+                    if (r.target != target || r.state == crate::model::RouteState::Blackhole)
+                        && !all.contains(&inner) =>
+                {
+                    all.push(inner)
+                }
                 _ => {}
             }
         }

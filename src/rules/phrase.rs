@@ -14,7 +14,7 @@ use crate::analysis::frontend::{Block, Hop};
 use crate::analysis::shift::Away;
 use crate::analysis::AlbContext;
 use crate::finding::{Finding, Severity, Symptom};
-use crate::model::{Dataset, Scheme};
+use crate::model::{Dataset, RouteState, Scheme};
 use crate::net::addr_set::AddrSet;
 use crate::net::render::{brief, entries_brief};
 use crate::net::route::{describe, more_specific};
@@ -175,7 +175,7 @@ pub fn frontend(rule: &Rule, ctx: &AlbContext, block: &Block, resource: String) 
                     .entry_nets(&block.blocked)
                     .iter()
                     .flat_map(|d| more_specific(table, d))
-                    .filter(|r| r.target != via)
+                    .filter(|r| r.target != via || r.state == RouteState::Blackhole)
                     .map(describe)
                     .collect();
                 if !inner.is_empty() {
