@@ -670,7 +670,7 @@ fn fix_worlds_state_their_verdicts() {
         usize,
         bool,
     );
-    let cases: [(&str, &[Row]); 11] = [
+    let cases: [(&str, &[Row]); 12] = [
         // The ALB subnet's table also serves private subnets: a table of its own, verified.
         (
             "route-table-shared-with-private",
@@ -774,6 +774,18 @@ fn fix_worlds_state_their_verdicts() {
             "inspection-asymmetric-in-b",
             &[(
                 "ALB110",
+                "error",
+                Some("us-east-1b"),
+                "intermittent-timeout",
+                1,
+                true,
+            )],
+        ),
+        // The firewall subnet's own table has no way back to the internet: the fix adds it there.
+        (
+            "inspection-subnet-without-return-route",
+            &[(
+                "ALB112",
                 "error",
                 Some("us-east-1b"),
                 "intermittent-timeout",

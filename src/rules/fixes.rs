@@ -11,7 +11,9 @@ use crate::analysis::AlbContext;
 use crate::finding::Severity;
 use crate::fix::plan::{acl_entries, routes_fit, sg_rule};
 use crate::fix::{Change, Fix, Peer};
-use crate::model::{Network, RouteTable, Scheme, TargetIpAddressType, TargetType};
+use crate::model::{
+    Network, RouteOrigin, RouteState, RouteTable, Scheme, TargetIpAddressType, TargetType,
+};
 use crate::net::addr_set::AddrSet;
 use crate::net::nacl::IMPLICIT_DENY;
 use crate::net::reach::{leads, Leads};
@@ -70,23 +72,15 @@ fn shared_beyond(network: &Network, table: &RouteTable, alb_subnets: &[&str]) ->
             }))
 }
 
-/// Routes for `destinations` to `target` in the ALB subnet's `table`: in place when only the
-/// ALB's subnets use it, else in a table of the subnet's own (never repointing a table that
-/// private subnets share). Routes more specific than a destination go to `target` too: they
-/// would keep those addresses otherwise (longest prefix wins).
-fn route_plan(
-    ctx: &AlbContext,
-    subnet: &str,
-    table: &RouteTable,
-    destinations: &[IpNet],
-    target: &str,
-) -> Result<Vec<Change>, String> {
+/// `destinations` and the routes of `table` more specific than one of them that do not
+/// already lead to `target`: those would keep their addresses otherwise (longest prefix wins).
+fn with_more_specific(table: &RouteTable, destinations: &[IpNet], target: &str) -> Vec<IpNet> {
     let mut all: Vec<IpNet> = destinations.to_vec();
     for d in destinations {
         for r in more_specific(table, d) {
             match r.destination {
                 Some(inner)
-                    if (r.target != target || r.state == crate::model::RouteState::Blackhole)
+                    if (r.target != target || r.state == RouteState::Blackhole)
                         && !all.contains(&inner) =>
                 {
                     all.push(inner)
@@ -95,43 +89,23 @@ fn route_plan(
             }
         }
     }
-    let destinations = all.as_slice();
-    let network = ctx.network();
-    let alb_subnets: Vec<&str> = ctx
-        .lb
-        .availability_zones
-        .iter()
-        .map(|z| z.subnet_id.as_str())
-        .collect();
-    if shared_beyond(network, table, &alb_subnets) {
-        let mut routes: Vec<(IpNet, String)> = table
-            .routes
-            .iter()
-            .filter(|r| r.target != "local" && r.state == crate::model::RouteState::Active)
-            .filter_map(|r| Some((r.destination?, r.target.clone())))
-            .filter(|(d, _)| !destinations.contains(d))
-            .collect();
-        routes.extend(destinations.iter().map(|d| (*d, target.to_string())));
-        return routes_fit(
-            table,
-            vec![Change::OwnRouteTable {
-                subnet: subnet.to_string(),
-                vpc: table.vpc_id.clone(),
-                from: table.id.clone(),
-                explicit: table.subnet_ids.iter().any(|s| s == subnet),
-                routes,
-            }],
-        );
-    }
+    all
+}
+
+/// Each of `destinations` to `target` in `table` itself: a static route replaced, else one
+/// added (a propagated route cannot be replaced; a static one beside it wins).
+fn in_place(
+    table: &RouteTable,
+    destinations: &[IpNet],
+    target: &str,
+) -> Result<Vec<Change>, String> {
     let plan = destinations
         .iter()
         .map(|d| {
-            // A propagated route cannot be replaced; a static one beside it wins.
-            let replaceable = |r: &&crate::model::Route| {
-                r.destination == Some(*d)
-                    && r.origin != crate::model::RouteOrigin::EnableVgwRoutePropagation
-            };
-            if table.routes.iter().any(|r| replaceable(&r)) {
+            let replaceable = table.routes.iter().any(|r| {
+                r.destination == Some(*d) && r.origin != RouteOrigin::EnableVgwRoutePropagation
+            });
+            if replaceable {
                 Change::ReplaceRoute {
                     table: table.id.clone(),
                     destination: *d,
@@ -147,6 +121,47 @@ fn route_plan(
         })
         .collect();
     routes_fit(table, plan)
+}
+
+/// Routes for `destinations` (and the more specific routes inside them) to `target` for the
+/// ALB subnet `subnet`: in its `table` when only the ALB's subnets use it, else in a table of
+/// the subnet's own (never repointing a table that private subnets share).
+fn route_plan(
+    ctx: &AlbContext,
+    subnet: &str,
+    table: &RouteTable,
+    destinations: &[IpNet],
+    target: &str,
+) -> Result<Vec<Change>, String> {
+    let all = with_more_specific(table, destinations, target);
+    let network = ctx.network();
+    let alb_subnets: Vec<&str> = ctx
+        .lb
+        .availability_zones
+        .iter()
+        .map(|z| z.subnet_id.as_str())
+        .collect();
+    if !shared_beyond(network, table, &alb_subnets) {
+        return in_place(table, &all, target);
+    }
+    let mut routes: Vec<(IpNet, String)> = table
+        .routes
+        .iter()
+        .filter(|r| r.target != "local" && r.state == RouteState::Active)
+        .filter_map(|r| Some((r.destination?, r.target.clone())))
+        .filter(|(d, _)| !all.contains(d))
+        .collect();
+    routes.extend(all.iter().map(|d| (*d, target.to_string())));
+    routes_fit(
+        table,
+        vec![Change::OwnRouteTable {
+            subnet: subnet.to_string(),
+            vpc: table.vpc_id.clone(),
+            from: table.id.clone(),
+            explicit: table.subnet_ids.iter().any(|s| s == subnet),
+            routes,
+        }],
+    )
 }
 
 /// The private gateway (VPN/Direct Connect, transit gateway, peering) through which another
@@ -286,6 +301,26 @@ pub fn frontend(ctx: &AlbContext, block: &Block) -> Fix {
         (Hop::Inspection, Cause::Asymmetric { entered: None, .. }) => Fix::none(
             "requests are not inspected on the way in: inspect them too, or stop inspecting responses; either changes what is inspected, which is for you to choose",
         ),
+        // The appliance's own subnet sends the responses on to the internet gateway, in its own
+        // table only: a table the appliance subnet shares is left alone.
+        (
+            Hop::InspectionReturn,
+            Cause::ApplianceNoReturn { subnet, table, .. },
+        ) if ctx.lb.scheme != Scheme::Internal => {
+            let Some(gw) = igw(network, &ctx.lb.vpc_id) else {
+                return Fix::none(format!(
+                    "no internet gateway is attached to {}",
+                    ctx.lb.vpc_id
+                ));
+            };
+            if table.main || table.subnet_ids.iter().any(|s| s != subnet) {
+                return Fix::none(format!(
+                    "{} also serves other subnets: give {subnet} a route table of its own with a route for the clients to {gw}",
+                    table.id
+                ));
+            }
+            or_none(in_place(table, &with_more_specific(table, &nets, &gw), &gw))
+        }
         (Hop::BlockPublicAccess, _) => Fix::none(
             "VPC Block Public Access is an account-wide control: excluding a subnet from it is a security decision, not proposed as a change",
         ),

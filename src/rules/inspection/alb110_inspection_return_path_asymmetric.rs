@@ -43,7 +43,10 @@ one Availability Zone only" after inserting a firewall.
 Make the ALB subnet's route for the clients (usually `0.0.0.0/0`) point to the endpoint that the
 edge route table sends the subnet's requests to — the endpoint in the same zone — or, if that
 subnet is not to be inspected, drop both the edge route and the endpoint route. For a transit
-gateway, enable appliance mode on the inspection VPC's attachment.
+gateway, enable appliance mode on the inspection VPC's attachment. Where requests come through
+an endpoint, the finding's `fix` points every route back it names to that endpoint, verified
+on a copy of the snapshot; where they come straight from the gateway, either way changes what
+is inspected, and no change is proposed.
 
 ## Example
 The edge route table sends `10.0.2.0/24` (subnet B) to `vpce-0fwb`, but subnet B's table routes

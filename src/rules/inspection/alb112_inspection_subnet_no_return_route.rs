@@ -33,7 +33,8 @@ endpoint) or was created without a default route.
 
 ## How to fix
 Give the firewall subnet its own route table with `0.0.0.0/0` (and `::/0`) to the internet
-gateway.
+gateway. When the subnet already has a table of its own, the finding's `fix` adds the route
+there, verified on a copy of the snapshot; a table it shares is left alone.
 
 ## Example
 `vpce-0fwa` sits in `subnet-0fa`, whose table has only `10.0.0.0/16 local`: responses from node A
