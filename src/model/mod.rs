@@ -235,6 +235,24 @@ pub struct LoadBalancer {
     pub http2_enabled: Option<bool>,
 }
 
+impl LoadBalancer {
+    /// The enabled zones, in node order: where its nodes are (rules compare targets' zones).
+    pub fn zone_names(&self) -> Vec<&str> {
+        self.availability_zones
+            .iter()
+            .map(|z| z.zone.as_str())
+            .collect()
+    }
+
+    /// The ALB subnets, in node order: what its own route tables and ACLs serve.
+    pub fn subnet_ids(&self) -> Vec<&str> {
+        self.availability_zones
+            .iter()
+            .map(|z| z.subnet_id.as_str())
+            .collect()
+    }
+}
+
 /// An enabled Availability Zone and the ALB subnet in it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ZoneSubnet {

@@ -62,16 +62,8 @@ impl<'a> Cause<'a> {
     pub fn ports(&self, shown: usize) -> Option<String> {
         let mut ports: Vec<u16> = self.distinct(|f| f.port).into_iter().flatten().collect();
         ports.sort_unstable();
-        let mut label = ports
-            .iter()
-            .take(shown)
-            .map(u16::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
-        if ports.len() > shown {
-            label.push_str(&format!(" (+{} more)", ports.len() - shown));
-        }
-        (!ports.is_empty()).then_some(label)
+        let ports: Vec<String> = ports.iter().map(u16::to_string).collect();
+        (!ports.is_empty()).then(|| listed(&ports, shown, ", "))
     }
 
     /// [`Cause::ports`] in words: `port 443`, `ports 32768, 32791`.
@@ -182,34 +174,29 @@ impl Affected<'_> {
         match self.ids.as_slice() {
             [] => None,
             [one] => Some(format!("{} {one}", self.noun)),
-            ids => {
-                let mut label = format!(
-                    "{} {}s: {}",
-                    ids.len(),
-                    self.noun,
-                    ids.iter()
-                        .take(shown)
-                        .copied()
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
-                if ids.len() > shown {
-                    label.push_str(&format!(" (+{} more)", ids.len() - shown));
-                }
-                Some(label)
-            }
+            ids => Some(format!(
+                "{} {}s: {}",
+                ids.len(),
+                self.noun,
+                listed(ids, shown, ", ")
+            )),
         }
     }
 }
 
 /// Differing values of one field of a cause, `a | b | c (+4 more)`, at most `shown` of them.
 pub fn joined(values: &[impl AsRef<str>], shown: usize) -> String {
+    listed(values, shown, " | ")
+}
+
+/// At most `shown` of `values`, separated by `sep`, and how many more there are.
+fn listed(values: &[impl AsRef<str>], shown: usize, sep: &str) -> String {
     let mut out = values
         .iter()
         .take(shown)
         .map(AsRef::as_ref)
         .collect::<Vec<_>>()
-        .join(" | ");
+        .join(sep);
     if values.len() > shown {
         out.push_str(&format!(" (+{} more)", values.len() - shown));
     }

@@ -135,12 +135,7 @@ fn route_plan(
 ) -> Result<Vec<Change>, String> {
     let all = with_more_specific(table, destinations, target);
     let network = ctx.network();
-    let alb_subnets: Vec<&str> = ctx
-        .lb
-        .availability_zones
-        .iter()
-        .map(|z| z.subnet_id.as_str())
-        .collect();
+    let alb_subnets = ctx.lb.subnet_ids();
     if !shared_beyond(network, table, &alb_subnets) {
         return in_place(table, &all, target);
     }

@@ -71,12 +71,7 @@ every request to `i-0b2`.
 };
 
 fn check(ctx: &AlbContext, out: &mut Emitter) {
-    let zones: Vec<&str> = ctx
-        .lb
-        .availability_zones
-        .iter()
-        .map(|z| z.zone.as_str())
-        .collect();
+    let zones = ctx.lb.zone_names();
     for used in ctx.groups() {
         let Some(group) = used.group else {
             out.not_evaluated(format!("target group {} was not read", used.arn));

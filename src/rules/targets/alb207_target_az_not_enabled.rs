@@ -46,12 +46,7 @@ The ALB uses us-east-1a and us-east-1b; `i-0c3` runs in us-east-1c and never rec
 };
 
 fn check(ctx: &AlbContext, out: &mut Emitter) {
-    let zones: Vec<&str> = ctx
-        .lb
-        .availability_zones
-        .iter()
-        .map(|z| z.zone.as_str())
-        .collect();
+    let zones = ctx.lb.zone_names();
     for used in ctx.groups() {
         let Some(group) = used.group else { continue };
         for (t, zone) in used.targets() {
