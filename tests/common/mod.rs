@@ -40,6 +40,7 @@ impl Moto {
     /// Starts `moto_server` on a free port, waits until it accepts connections, and puts the
     /// layer beside moto (with its defaults) in front of it.
     pub fn start() -> Moto {
+        raise_descriptor_limit();
         let bin = std::env::var("MOTO_SERVER").unwrap_or_else(|_| "moto_server".into());
         for _ in 0..5 {
             let port = free_port();
@@ -72,6 +73,28 @@ impl Moto {
         }
         panic!("moto_server did not start");
     }
+}
+
+/// Lifts this process's soft limit on open descriptors to its hard limit, once: a test binary
+/// runs its tests side by side, each with SDK connection pools, proxy connections and moto's
+/// sockets, and a default soft limit of 1024 is within reach on a loaded machine.
+fn raise_descriptor_limit() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit and setrlimit only read and write the struct passed to them.
+        unsafe {
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0
+                && limit.rlim_cur < limit.rlim_max
+            {
+                limit.rlim_cur = limit.rlim_max;
+                libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+            }
+        }
+    });
 }
 
 impl Moto {

@@ -323,7 +323,11 @@ struct Server {
 
 impl Server {
     fn serve(self, conn: TcpStream) {
-        let mut writer = conn.try_clone().unwrap();
+        // Out of descriptors (a loaded machine): drop the connection, as a busy server would;
+        // the client retries.
+        let Ok(mut writer) = conn.try_clone() else {
+            return;
+        };
         let mut reader = BufReader::new(conn);
         while let Some(req) = read_request(&mut reader) {
             let action = action(&req);
