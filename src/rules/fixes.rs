@@ -74,20 +74,24 @@ fn shared_beyond(network: &Network, table: &RouteTable, alb_subnets: &[&str]) ->
 
 /// `destinations` and the routes of `table` more specific than one of them that do not
 /// already lead to `target`: those would keep their addresses otherwise (longest prefix wins).
+/// A destination those routes cover whole needs no route of its own.
 fn with_more_specific(table: &RouteTable, destinations: &[IpNet], target: &str) -> Vec<IpNet> {
-    let mut all: Vec<IpNet> = destinations.to_vec();
-    for d in destinations {
-        for r in more_specific(table, d) {
-            match r.destination {
-                Some(inner)
-                    if (r.target != target || r.state == RouteState::Blackhole)
-                        && !all.contains(&inner) =>
-                {
-                    all.push(inner)
-                }
-                _ => {}
-            }
+    let mut all: Vec<IpNet> = Vec::new();
+    let mut push = |net: IpNet| {
+        if !all.contains(&net) {
+            all.push(net);
         }
+    };
+    for d in destinations {
+        let inner: Vec<IpNet> = more_specific(table, d)
+            .into_iter()
+            .filter(|r| r.target != target || r.state == RouteState::Blackhole)
+            .filter_map(|r| r.destination)
+            .collect();
+        if !AddrSet::from_net(d).is_subset(&AddrSet::from_nets(&inner)) {
+            push(*d);
+        }
+        inner.into_iter().for_each(&mut push);
     }
     all
 }

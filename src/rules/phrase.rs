@@ -170,22 +170,33 @@ pub fn frontend(rule: &Rule, ctx: &AlbContext, block: &Block, resource: String) 
                 other => other.clause(),
             };
             let mut fix = cause.remediation(&entries, "", &via);
+            // Routes more specific than the clients' blocks keep them (longest prefix wins):
+            // they move too, and alone when they cover the blocks whole.
             if let Some(table) = n.table {
-                let inner: Vec<String> = scope
-                    .entry_nets(&block.blocked)
+                let nets = scope.entry_nets(&block.blocked);
+                let inner: Vec<&crate::model::Route> = nets
                     .iter()
                     .flat_map(|d| more_specific(table, d))
                     .filter(|r| r.target != via || r.state == RouteState::Blackhole)
-                    .map(describe)
                     .collect();
-                if !inner.is_empty() {
+                let whole = AddrSet::from_nets(&nets)
+                    .is_subset(&AddrSet::from_nets(inner.iter().filter_map(|r| r.destination.as_ref())));
+                let many = inner.len() > 1;
+                let listed = inner.iter().map(|r| describe(r)).collect::<Vec<_>>().join(", ");
+                if !inner.is_empty() && whole {
+                    fix = format!(
+                        "In {}, point the route{} {listed} to {via}: {} all of {entries}.",
+                        table.id,
+                        if many { "s" } else { "" },
+                        if many { "together they cover" } else { "it covers" },
+                    );
+                } else if !inner.is_empty() {
                     fix.push_str(&format!(
-                        " The more specific route{} {} also catch{} them and win{} over a wider one: point {} to {via} too.",
-                        if inner.len() > 1 { "s" } else { "" },
-                        inner.join(", "),
-                        if inner.len() > 1 { "" } else { "es" },
-                        if inner.len() > 1 { "" } else { "s" },
-                        if inner.len() > 1 { "them" } else { "it" },
+                        " The more specific route{} {listed} also catch{} them and win{} over a wider one: point {} to {via} too.",
+                        if many { "s" } else { "" },
+                        if many { "" } else { "es" },
+                        if many { "" } else { "s" },
+                        if many { "them" } else { "it" },
                     ));
                 }
             }
