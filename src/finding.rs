@@ -50,7 +50,8 @@ pub struct Judgement {
 }
 
 impl Judgement {
-    /// A verdict.
+    /// A verdict; `symptom` is `None` when what the client sees is not certain (a target AWS
+    /// reports with an unknown reason code, say).
     pub fn new(severity: Severity, symptom: Option<Symptom>) -> Self {
         Judgement { severity, symptom }
     }

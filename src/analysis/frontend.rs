@@ -102,9 +102,10 @@ pub struct PrivateGap<'a> {
     /// Destinations other ALB subnets route privately and this one does not; empty when no
     /// subnet routes any.
     pub missing: AddrSet,
-    /// How many nodes lack some of those routes.
+    /// How many nodes lack some of those routes: the share of clients that time out.
     pub lacking: usize,
-    /// Severity and symptom.
+    /// An error where other subnets prove the clients exist; a note where no subnet routes
+    /// any (clients inside the VPC only may well be the design).
     pub judgement: Judgement,
 }
 

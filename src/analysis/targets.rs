@@ -240,7 +240,7 @@ impl<'a> GroupUse<'a> {
 /// A broken target, judged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TargetVerdict {
-    /// Severity and symptom.
+    /// How bad the broken target is for clients, and what they see.
     pub judgement: Judgement,
     /// The ALB sends the target's share to healthy targets instead: capacity, not errors.
     pub spare: bool,
@@ -249,13 +249,13 @@ pub struct TargetVerdict {
 /// An enabled zone where a zonal group has no healthy target, judged.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EmptyZone<'a> {
-    /// The zone.
+    /// The zone whose node has no healthy target of the group.
     pub zone: &'a str,
     /// How many of the group's targets are registered there (none healthy).
     pub registered: usize,
     /// What happens to the node's clients.
     pub outcome: ZoneOutcome<'a>,
-    /// Severity and symptom.
+    /// How bad it is for the node's clients, and what they see.
     pub judgement: Judgement,
 }
 
