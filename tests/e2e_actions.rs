@@ -8,26 +8,21 @@ mod common;
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, AuthenticateOidcActionConfig, ProtocolEnum, RuleCondition,
 };
-use common::world::{build, create_route_table, forward, Spec, World};
+use common::world::{build, create_group, create_route_table, forward, Spec, World};
 use common::{audit_live, fired, layer, Moto};
 
 /// A target group with no targets.
 async fn empty_group(w: &World, name: &str, version: Option<&str>) -> String {
-    w.elb
-        .create_target_group()
-        .name(name)
-        .protocol(ProtocolEnum::Http)
-        .set_protocol_version(version.map(str::to_string))
-        .port(8080)
-        .vpc_id(&w.vpc)
-        .send()
-        .await
-        .unwrap()
-        .target_groups
-        .unwrap()
-        .remove(0)
-        .target_group_arn
-        .unwrap()
+    create_group(
+        w.elb
+            .create_target_group()
+            .name(name)
+            .protocol(ProtocolEnum::Http)
+            .set_protocol_version(version.map(str::to_string))
+            .port(8080)
+            .vpc_id(&w.vpc),
+    )
+    .await
 }
 
 fn rule_findings<'a>(report: &'a serde_json::Value, rule: &str) -> Vec<&'a serde_json::Value> {

@@ -5,10 +5,11 @@ mod common;
 
 use aws_sdk_ec2::types::{IpPermission, IpRange, PrefixListId};
 use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, ForwardActionConfig, ProtocolEnum, RuleCondition, TargetGroupTuple,
-    TargetTypeEnum,
+    Action, ActionTypeEnum, ForwardActionConfig, RuleCondition, TargetGroupTuple, TargetTypeEnum,
 };
-use common::world::{build, forward, register, run_instance, tcp, tcp_from_group, Spec, World};
+use common::world::{
+    build, forward, http_group, register, run_instance, tcp, tcp_from_group, Spec, World,
+};
 use common::{audit_live, finding, fired, Moto};
 
 /// Replaces the app group's inbound rules with `rule`.
@@ -27,24 +28,6 @@ async fn app_ingress(w: &World, rule: IpPermission) {
         .send()
         .await
         .unwrap();
-}
-
-async fn target_group(w: &World, name: &str, kind: TargetTypeEnum, port: i32) -> String {
-    w.elb
-        .create_target_group()
-        .name(name)
-        .protocol(ProtocolEnum::Http)
-        .port(port)
-        .vpc_id(&w.vpc)
-        .target_type(kind)
-        .send()
-        .await
-        .unwrap()
-        .target_groups
-        .unwrap()
-        .remove(0)
-        .target_group_arn
-        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -171,7 +154,7 @@ async fn health_check_port_that_differs() {
 async fn weighted_forward_and_rule_only_groups() {
     let moto = Moto::start();
     let w = build(&moto.endpoint, &Spec::default()).await;
-    let green = target_group(&w, "green", TargetTypeEnum::Instance, 9090).await;
+    let green = http_group(&w, "green", TargetTypeEnum::Instance, 9090).await;
     register(&w.elb, &green, [(w.instances[0].as_str(), None, None)]).await;
     w.elb
         .modify_listener()
@@ -200,7 +183,7 @@ async fn weighted_forward_and_rule_only_groups() {
         .send()
         .await
         .unwrap();
-    let api = target_group(&w, "api", TargetTypeEnum::Instance, 9000).await;
+    let api = http_group(&w, "api", TargetTypeEnum::Instance, 9000).await;
     w.elb
         .create_rule()
         .listener_arn(&w.listener_arns[0])
@@ -233,7 +216,7 @@ async fn weighted_forward_and_rule_only_groups() {
 async fn on_premises_ip_target_with_and_without_vpn_route() {
     let moto = Moto::start();
     let w = build(&moto.endpoint, &Spec::default()).await;
-    let onprem = target_group(&w, "onprem", TargetTypeEnum::Ip, 8443).await;
+    let onprem = http_group(&w, "onprem", TargetTypeEnum::Ip, 8443).await;
     register(&w.elb, &onprem, [("192.168.10.5", None, Some("all"))]).await;
     w.elb
         .modify_listener()

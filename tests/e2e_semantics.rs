@@ -8,32 +8,15 @@ mod common;
 
 use aws_sdk_ec2::types::{IpPermission, IpRange, Ipv6Range, RuleAction};
 use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, ForwardActionConfig, IpAddressType, ProtocolEnum, RuleCondition,
+    Action, ActionTypeEnum, ForwardActionConfig, IpAddressType, RuleCondition,
     TargetGroupAttribute, TargetGroupTuple, TargetTypeEnum,
 };
 use common::proxy::{Fault, Proxy};
 use common::world::{
-    build, create_route_table, forward, register, run_instance, tcp, tcp_from_group, Spec, World,
+    build, create_route_table, forward, http_group, register, run_instance, tcp, tcp_from_group,
+    Spec, World,
 };
 use common::{audit_live, finding, fired, Moto};
-
-async fn new_group(w: &World, name: &str, kind: TargetTypeEnum) -> String {
-    w.elb
-        .create_target_group()
-        .name(name)
-        .protocol(ProtocolEnum::Http)
-        .port(8080)
-        .vpc_id(&w.vpc)
-        .target_type(kind)
-        .send()
-        .await
-        .unwrap()
-        .target_groups
-        .unwrap()
-        .remove(0)
-        .target_group_arn
-        .unwrap()
-}
 
 /// Gives the VPC, the ALB subnets and the ALB's node interfaces IPv6, makes the ALB dualstack,
 /// opens its group and the default ACL to `::/0`, and routes `::/0` to the internet gateway.
@@ -242,7 +225,7 @@ async fn a_group_reference_admits_no_internet_client() {
 async fn weight_zero_and_rule_only_groups() {
     let moto = Moto::start();
     let w = build(&moto.endpoint, &Spec::default()).await;
-    let green = new_group(&w, "green", TargetTypeEnum::Instance).await;
+    let green = http_group(&w, "green", TargetTypeEnum::Instance, 8080).await;
     w.elb
         .modify_listener()
         .listener_arn(&w.listener_arns[0])
@@ -276,7 +259,7 @@ async fn weight_zero_and_rule_only_groups() {
     assert_eq!(code, 0);
 
     // /api goes to a group whose instance's group does not admit the ALB.
-    let api = new_group(&w, "api", TargetTypeEnum::Instance).await;
+    let api = http_group(&w, "api", TargetTypeEnum::Instance, 8080).await;
     let closed = w
         .ec2
         .create_security_group()
@@ -397,7 +380,7 @@ async fn gateway_endpoint_routes_are_not_client_routes() {
 async fn unread_vpc_blocks_leave_ip_targets_unevaluated() {
     let moto = Moto::start();
     let w = build(&moto.endpoint, &Spec::default()).await;
-    let ips = new_group(&w, "ips", TargetTypeEnum::Ip).await;
+    let ips = http_group(&w, "ips", TargetTypeEnum::Ip, 8080).await;
     register(
         &w.elb,
         &ips,

@@ -66,19 +66,13 @@ impl Lambda {
             .unwrap()
             .function_arn
             .unwrap();
-        let tg = self
-            .elb
-            .create_target_group()
-            .name(name)
-            .target_type(TargetTypeEnum::Lambda)
-            .send()
-            .await
-            .unwrap()
-            .target_groups
-            .unwrap()
-            .remove(0)
-            .target_group_arn
-            .unwrap();
+        let tg = super::world::create_group(
+            self.elb
+                .create_target_group()
+                .name(name)
+                .target_type(TargetTypeEnum::Lambda),
+        )
+        .await;
         register(&self.elb, &tg, [(function.as_str(), None, None)]).await;
         self.priority += 1;
         self.elb

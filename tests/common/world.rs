@@ -302,7 +302,35 @@ pub async fn create_node_interfaces(
     enis
 }
 
-/// Registers `(id, port, zone)` targets in `tg`.
+/// Creates the target group `request` describes and returns its ARN.
+pub async fn create_group(
+    request: aws_sdk_elasticloadbalancingv2::operation::create_target_group::builders::CreateTargetGroupFluentBuilder,
+) -> String {
+    request
+        .send()
+        .await
+        .unwrap()
+        .target_groups
+        .unwrap()
+        .remove(0)
+        .target_group_arn
+        .unwrap()
+}
+
+/// An empty HTTP target group of `kind` on `port` in the world's VPC.
+pub async fn http_group(w: &World, name: &str, kind: TargetTypeEnum, port: i32) -> String {
+    create_group(
+        w.elb
+            .create_target_group()
+            .name(name)
+            .protocol(ProtocolEnum::Http)
+            .port(port)
+            .vpc_id(&w.vpc)
+            .target_type(kind),
+    )
+    .await
+}
+
 /// A listener or rule action that forwards everything to `tg`.
 pub fn forward(tg: &str) -> Action {
     Action::builder()
@@ -318,21 +346,15 @@ async fn instance_group(
     vpc: &str,
     instances: &[String],
 ) -> String {
-    let arn = elb
-        .create_target_group()
-        .name(name)
-        .protocol(ProtocolEnum::Http)
-        .port(8080)
-        .vpc_id(vpc)
-        .target_type(TargetTypeEnum::Instance)
-        .send()
-        .await
-        .unwrap()
-        .target_groups
-        .unwrap()
-        .remove(0)
-        .target_group_arn
-        .unwrap();
+    let arn = create_group(
+        elb.create_target_group()
+            .name(name)
+            .protocol(ProtocolEnum::Http)
+            .port(8080)
+            .vpc_id(vpc)
+            .target_type(TargetTypeEnum::Instance),
+    )
+    .await;
     register(
         elb,
         &arn,
@@ -342,6 +364,7 @@ async fn instance_group(
     arn
 }
 
+/// Registers `(id, port, zone)` targets in `tg`.
 pub async fn register<'t>(
     elb: &aws_sdk_elasticloadbalancingv2::Client,
     tg: &str,
