@@ -825,39 +825,35 @@ fn judge<'a>(
                 .filter(|&j| j != i && (!in_dns[i] || in_dns[j]))
                 .collect()
         };
-        if partial(hop, &parts) {
-            out.push(Block {
-                hop,
-                node,
-                port,
-                blocked,
-                parts,
-                severity: severity.min(Severity::Warning),
-                symptom: Symptom::IntermittentTimeout,
-            });
-            continue;
-        }
-        let symptom = match node {
-            None => Symptom::Timeout,
-            Some(i) if peers(i).is_empty() => Symptom::Timeout,
-            Some(i) => {
-                let total = ports
-                    .iter()
-                    .filter(|p| port.is_none_or(|q| q == **p))
-                    .any(|&p| {
-                        let mut everywhere = blocked.clone();
-                        for j in peers(i) {
-                            everywhere = everywhere
-                                .intersection(&local.get(&(j, p)).cloned().unwrap_or_default());
-                        }
-                        !everywhere.is_empty()
-                    });
-                if total {
-                    Symptom::Timeout
-                } else {
-                    Symptom::IntermittentTimeout
+        let (severity, symptom) = if partial(hop, &parts) {
+            (
+                severity.min(Severity::Warning),
+                Symptom::IntermittentTimeout,
+            )
+        } else {
+            let symptom = match node {
+                None => Symptom::Timeout,
+                Some(i) if peers(i).is_empty() => Symptom::Timeout,
+                Some(i) => {
+                    let total = ports
+                        .iter()
+                        .filter(|p| port.is_none_or(|q| q == **p))
+                        .any(|&p| {
+                            let mut everywhere = blocked.clone();
+                            for j in peers(i) {
+                                everywhere = everywhere
+                                    .intersection(&local.get(&(j, p)).cloned().unwrap_or_default());
+                            }
+                            !everywhere.is_empty()
+                        });
+                    if total {
+                        Symptom::Timeout
+                    } else {
+                        Symptom::IntermittentTimeout
+                    }
                 }
-            }
+            };
+            (severity, symptom)
         };
         out.push(Block {
             hop,
