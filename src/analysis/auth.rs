@@ -318,42 +318,18 @@ fn block_public_access(network: &Network, internal: bool, subnet: &str) -> WayOu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::bpa::{BlockMode, Exclusion};
-    use crate::model::{Subnet, Vpc};
+    use crate::model::bpa::BlockMode;
 
     fn network(mode: BlockMode, exclusions: Vec<(&str, ExclusionMode)>) -> Network {
-        let mut n = Network::default();
-        n.vpcs.insert(
-            "vpc-1".into(),
-            Vpc {
-                id: "vpc-1".into(),
-                cidrs: vec![],
-                block_public_access: Some(mode),
-            },
-        );
-        n.subnets.insert(
-            "subnet-a".into(),
-            Subnet {
-                id: "subnet-a".into(),
-                vpc_id: "vpc-1".into(),
-                availability_zone: "us-east-1a".into(),
-                availability_zone_id: None,
-                cidrs: vec![],
-                block_public_access: Some(mode),
-                available_ip_addresses: None,
-            },
-        );
-        n.block_public_access.mode = Some(mode);
+        let mut n = bpa::tests::network(Some(mode), Some(mode));
+        if let Some(vpc) = n.vpcs.get_mut("vpc-1") {
+            vpc.block_public_access = Some(mode);
+        }
         n.block_public_access.exclusions_allowed = true;
         n.block_public_access.exclusions = Some(
             exclusions
                 .into_iter()
-                .map(|(resource, mode)| Exclusion {
-                    id: format!("vpcbpa-exclude-{resource}"),
-                    resource_id: resource.into(),
-                    mode,
-                    state: "create-complete".into(),
-                })
+                .map(|(resource, mode)| bpa::tests::exclusion(resource, mode, "create-complete"))
                 .collect(),
         );
         n

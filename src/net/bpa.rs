@@ -151,12 +151,14 @@ pub fn mode_name(mode: BlockMode) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::bpa::Exclusion;
     use crate::model::{Subnet, Vpc};
 
-    fn network(subnet: Option<BlockMode>, account: Option<BlockMode>) -> Network {
+    /// vpc-1 with subnet-a, the subnet's and the account's modes, no exclusions: the world
+    /// the Block Public Access tests of other modules start from too.
+    pub(crate) fn network(subnet: Option<BlockMode>, account: Option<BlockMode>) -> Network {
         let mut n = Network::default();
         n.vpcs.insert(
             "vpc-1".into(),
@@ -183,7 +185,8 @@ mod tests {
         n
     }
 
-    fn exclusion(resource: &str, mode: ExclusionMode, state: &str) -> Exclusion {
+    /// An exclusion of `resource` in `state`.
+    pub(crate) fn exclusion(resource: &str, mode: ExclusionMode, state: &str) -> Exclusion {
         Exclusion {
             id: format!("vpcbpa-exclude-{resource}"),
             resource_id: resource.into(),
