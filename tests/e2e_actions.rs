@@ -8,7 +8,7 @@ mod common;
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, AuthenticateOidcActionConfig, ProtocolEnum, RuleCondition,
 };
-use common::world::{build, create_group, create_route_table, forward, Spec, World};
+use common::world::{build, create_group, forward, Spec, World};
 use common::{audit_live, fired, layer, Moto};
 
 /// A target group with no targets.
@@ -152,17 +152,7 @@ async fn an_internal_alb_without_nat_in_one_zone_fails_logins_there() {
     assert_eq!(found[0]["symptom"], "http-500");
     assert!(found[0]["availability_zone"].is_null());
 
-    let nat = w.nat_gateway().await;
-    let rtb = create_route_table(&w.ec2, &w.vpc).await;
-    w.ec2
-        .create_route()
-        .route_table_id(&rtb)
-        .destination_cidr_block("0.0.0.0/0")
-        .nat_gateway_id(&nat)
-        .send()
-        .await
-        .unwrap();
-    w.reassociate(&w.alb_subnets[0], &rtb).await;
+    w.route_through_nat(&w.alb_subnets[0]).await;
     let (code, report, _) = audit_live(&moto.endpoint, &w.alb_arn, &[]);
     let found = rule_findings(&report, "ALB213");
     assert_eq!(found.len(), 1, "{report:#}");

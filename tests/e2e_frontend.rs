@@ -23,17 +23,7 @@ async fn healthy_world_passes() {
 async fn nat_route_in_one_subnet_is_intermittent() {
     let moto = Moto::start();
     let w = build(&moto.endpoint, &Spec::default()).await;
-    let nat = w.nat_gateway().await;
-    let rtb = create_route_table(&w.ec2, &w.vpc).await;
-    w.ec2
-        .create_route()
-        .route_table_id(&rtb)
-        .destination_cidr_block("0.0.0.0/0")
-        .nat_gateway_id(&nat)
-        .send()
-        .await
-        .unwrap();
-    w.reassociate(&w.alb_subnets[1], &rtb).await;
+    let (rtb, nat) = w.route_through_nat(&w.alb_subnets[1]).await;
     let (code, report, _) = audit_live(&moto.endpoint, &w.alb_arn, &[]);
     assert_eq!(fired(&report), vec!["ALB104:us-east-1b"], "{report:#}");
     let f = finding(&report, "ALB104", Some("us-east-1b"));

@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
 use common::layer::cbor;
-use common::world::{build, create_route_table, Spec, World, REGION};
+use common::world::{build, Spec, World, REGION};
 use common::{alb_audit, audit_live, audit_snapshot, sdk_config, Moto};
 use serde_json::Value;
 
@@ -41,17 +41,7 @@ async fn put(endpoint: &str, w: &World, zone: &str, metric: &str, value: f64) {
 
 /// Zone b's ALB subnet routes 0.0.0.0/0 to a NAT gateway: ALB104 in us-east-1b.
 async fn broken_zone_b(w: &World) {
-    let nat = w.nat_gateway().await;
-    let rtb = create_route_table(&w.ec2, &w.vpc).await;
-    w.ec2
-        .create_route()
-        .route_table_id(&rtb)
-        .destination_cidr_block("0.0.0.0/0")
-        .nat_gateway_id(&nat)
-        .send()
-        .await
-        .unwrap();
-    w.reassociate(&w.alb_subnets[1], &rtb).await;
+    w.route_through_nat(&w.alb_subnets[1]).await;
 }
 
 fn observed(report: &Value) -> &Value {

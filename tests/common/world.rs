@@ -508,7 +508,25 @@ impl World {
             .unwrap()
     }
 
-    /// A NAT gateway in app subnet a (with a new Elastic IP).
+    /// Gives `subnet` a route table of its own whose `0.0.0.0/0` goes to a new NAT gateway (the
+    /// article's broken zone); returns the table and the gateway.
+    pub async fn route_through_nat(&self, subnet: &str) -> (String, String) {
+        let nat = self.nat_gateway().await;
+        let rtb = create_route_table(&self.ec2, &self.vpc).await;
+        self.ec2
+            .create_route()
+            .route_table_id(&rtb)
+            .destination_cidr_block("0.0.0.0/0")
+            .nat_gateway_id(&nat)
+            .send()
+            .await
+            .unwrap();
+        self.reassociate(subnet, &rtb).await;
+        (rtb, nat)
+    }
+
+    /// A NAT gateway in ALB subnet a, which routes to the internet gateway (with a new
+    /// Elastic IP).
     pub async fn nat_gateway(&self) -> String {
         let alloc = self
             .ec2
