@@ -5,7 +5,6 @@
 
 mod common;
 
-use aws_sdk_ec2::types::VpcEndpointType;
 use common::world::{build, Spec};
 use common::{audit_live, fired, Moto};
 
@@ -31,20 +30,7 @@ async fn a_gwlb_endpoint_towards_the_targets_leaves_what_lies_beyond_unevaluated
     assert_eq!(code, 0, "{report:#} {stderr}");
 
     let appliance_subnet = w.subnet("10.0.101.0/28", "us-east-1a").await;
-    let endpoint = w
-        .ec2
-        .create_vpc_endpoint()
-        .vpc_id(&w.vpc)
-        .vpc_endpoint_type(VpcEndpointType::GatewayLoadBalancer)
-        .service_name("com.amazonaws.vpce.us-east-1.vpce-svc-0appliance")
-        .subnet_ids(&appliance_subnet)
-        .send()
-        .await
-        .unwrap()
-        .vpc_endpoint
-        .unwrap()
-        .vpc_endpoint_id
-        .unwrap();
+    let endpoint = w.gwlb_endpoint(&appliance_subnet).await;
     w.ec2
         .create_route()
         .route_table_id(&w.public_rtb)

@@ -15,7 +15,6 @@
 
 mod common;
 
-use aws_sdk_ec2::types::VpcEndpointType;
 use common::world::{build, create_route_table, run_instance, Spec, World};
 use common::{audit_live, finding, fired, Moto};
 
@@ -61,20 +60,7 @@ async fn inspect(w: &World) -> Inspection {
     ] {
         let s = w.subnet(cidr, zone).await;
         w.reassociate(&s, &fw_table).await;
-        let e = w
-            .ec2
-            .create_vpc_endpoint()
-            .vpc_id(&w.vpc)
-            .vpc_endpoint_type(VpcEndpointType::GatewayLoadBalancer)
-            .service_name("com.amazonaws.vpce.us-east-1.vpce-svc-0appliance")
-            .subnet_ids(&s)
-            .send()
-            .await
-            .unwrap()
-            .vpc_endpoint
-            .unwrap()
-            .vpc_endpoint_id
-            .unwrap();
+        let e = w.gwlb_endpoint(&s).await;
         endpoints.push(e);
         firewall_subnets.push(s);
     }

@@ -409,6 +409,23 @@ async fn create_sg(ec2: &aws_sdk_ec2::Client, vpc: &str, name: &str) -> String {
 }
 
 impl World {
+    /// A Gateway Load Balancer endpoint (an inspection appliance) in `subnet`; its id.
+    pub async fn gwlb_endpoint(&self, subnet: &str) -> String {
+        self.ec2
+            .create_vpc_endpoint()
+            .vpc_id(&self.vpc)
+            .vpc_endpoint_type(aws_sdk_ec2::types::VpcEndpointType::GatewayLoadBalancer)
+            .service_name("com.amazonaws.vpce.us-east-1.vpce-svc-0appliance")
+            .subnet_ids(subnet)
+            .send()
+            .await
+            .unwrap()
+            .vpc_endpoint
+            .unwrap()
+            .vpc_endpoint_id
+            .unwrap()
+    }
+
     /// A new subnet of the world's VPC: `cidr` in `zone`.
     pub async fn subnet(&self, cidr: &str, zone: &str) -> String {
         self.ec2
