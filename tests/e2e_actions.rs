@@ -106,6 +106,18 @@ async fn a_grpc_group_behind_an_http_listener_answers_464() {
     assert_eq!(code, 1);
 }
 
+/// An internal ALB whose first listener authenticates users: its nodes must reach the
+/// identity provider themselves.
+async fn internal_alb_with_logins(moto: &Moto) -> World {
+    let spec = Spec {
+        internal: true,
+        ..Spec::default()
+    };
+    let w = build(&moto.endpoint, &spec).await;
+    authenticate_default_action(&w).await;
+    w
+}
+
 /// The first listener's default action authenticates users (OIDC), then forwards.
 async fn authenticate_default_action(w: &World) {
     let authenticate = Action::builder()
@@ -139,12 +151,7 @@ async fn authenticate_default_action(w: &World) {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_internal_alb_without_nat_in_one_zone_fails_logins_there() {
     let moto = Moto::start();
-    let spec = Spec {
-        internal: true,
-        ..Spec::default()
-    };
-    let w = build(&moto.endpoint, &spec).await;
-    authenticate_default_action(&w).await;
+    let w = internal_alb_with_logins(&moto).await;
     let (_, report, _) = audit_live(&moto.endpoint, &w.alb_arn, &[]);
     // Neither node has a way out yet: every login fails.
     let found = rule_findings(&report, "ALB213");
@@ -174,12 +181,7 @@ async fn an_internal_alb_without_nat_in_one_zone_fails_logins_there() {
 async fn block_bidirectional_cuts_the_nat_gateways_way_to_the_identity_provider() {
     for (mode, cut) in [("block-bidirectional", true), ("block-ingress", false)] {
         let moto = Moto::start();
-        let spec = Spec {
-            internal: true,
-            ..Spec::default()
-        };
-        let w = build(&moto.endpoint, &spec).await;
-        authenticate_default_action(&w).await;
+        let w = internal_alb_with_logins(&moto).await;
         let nat = w.nat_gateway().await;
         w.ec2
             .create_route()
