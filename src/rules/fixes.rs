@@ -72,9 +72,22 @@ fn shared_beyond(network: &Network, table: &RouteTable, alb_subnets: &[&str]) ->
             }))
 }
 
-/// `destinations` and the routes of `table` more specific than one of them that do not
-/// already lead to `target`: those would keep their addresses otherwise (longest prefix wins).
-/// A destination those routes cover whole needs no route of its own.
+/// The routes of `table` more specific than `destination` that do not already lead (live) to
+/// `target`: a route for `destination` would leave them their addresses (longest prefix
+/// wins), so a fix moves them too, and the remediation says so.
+pub(super) fn in_the_way<'t>(
+    table: &'t RouteTable,
+    destination: &IpNet,
+    target: &str,
+) -> Vec<&'t crate::model::Route> {
+    more_specific(table, destination)
+        .into_iter()
+        .filter(|r| r.target != target || r.state == RouteState::Blackhole)
+        .collect()
+}
+
+/// `destinations` and the routes [`in_the_way`] of each; a destination those routes cover
+/// whole needs no route of its own.
 fn with_more_specific(table: &RouteTable, destinations: &[IpNet], target: &str) -> Vec<IpNet> {
     let mut all: Vec<IpNet> = Vec::new();
     let mut push = |net: IpNet| {
@@ -83,9 +96,8 @@ fn with_more_specific(table: &RouteTable, destinations: &[IpNet], target: &str) 
         }
     };
     for d in destinations {
-        let inner: Vec<IpNet> = more_specific(table, d)
+        let inner: Vec<IpNet> = in_the_way(table, d, target)
             .into_iter()
-            .filter(|r| r.target != target || r.state == RouteState::Blackhole)
             .filter_map(|r| r.destination)
             .collect();
         if !AddrSet::from_net(d).is_subset(&AddrSet::from_nets(&inner)) {

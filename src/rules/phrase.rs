@@ -14,10 +14,10 @@ use crate::analysis::frontend::{Block, Hop};
 use crate::analysis::shift::Away;
 use crate::analysis::AlbContext;
 use crate::finding::{Finding, Severity, Symptom};
-use crate::model::{Dataset, RouteState, Scheme};
+use crate::model::{Dataset, Scheme};
 use crate::net::addr_set::AddrSet;
 use crate::net::render::{brief, entries_brief};
-use crate::net::route::{describe, more_specific};
+use crate::net::route::describe;
 
 /// The frontend blocks at `hop`, as findings of `rule`, plus what could not be evaluated.
 pub fn frontend_hop(
@@ -176,8 +176,7 @@ pub fn frontend(rule: &Rule, ctx: &AlbContext, block: &Block, resource: String) 
                 let nets = scope.entry_nets(&block.blocked);
                 let inner: Vec<&crate::model::Route> = nets
                     .iter()
-                    .flat_map(|d| more_specific(table, d))
-                    .filter(|r| r.target != via || r.state == RouteState::Blackhole)
+                    .flat_map(|d| super::fixes::in_the_way(table, d, &via))
                     .collect();
                 let whole = AddrSet::from_nets(&nets)
                     .is_subset(&AddrSet::from_nets(inner.iter().filter_map(|r| r.destination.as_ref())));
