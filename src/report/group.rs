@@ -60,22 +60,21 @@ impl<'a> Cause<'a> {
     /// The ports its findings are on, ascending: `443`, or `32768, 32791, 33012` for targets
     /// on ECS dynamic ports (one cause), at most `shown` of them; `None` when none has a port.
     pub fn ports(&self, shown: usize) -> Option<String> {
-        let mut ports: Vec<u16> = self.distinct(|f| f.port).into_iter().flatten().collect();
-        ports.sort_unstable();
-        let ports: Vec<String> = ports.iter().map(u16::to_string).collect();
-        (!ports.is_empty()).then(|| listed(&ports, shown, ", "))
+        self.listed_ports(shown).map(|(_, label)| label)
     }
 
     /// [`Cause::ports`] in words: `port 443`, `ports 32768, 32791`.
     pub fn ports_phrase(&self, shown: usize) -> Option<String> {
-        let many = self
-            .distinct(|f| f.port)
-            .into_iter()
-            .flatten()
-            .nth(1)
-            .is_some();
-        self.ports(shown)
-            .map(|p| format!("{} {p}", if many { "ports" } else { "port" }))
+        self.listed_ports(shown)
+            .map(|(n, label)| format!("{} {label}", if n > 1 { "ports" } else { "port" }))
+    }
+
+    /// How many distinct ports the findings are on, and [`Cause::ports`]' label.
+    fn listed_ports(&self, shown: usize) -> Option<(usize, String)> {
+        let mut ports: Vec<u16> = self.distinct(|f| f.port).into_iter().flatten().collect();
+        ports.sort_unstable();
+        let ports: Vec<String> = ports.iter().map(u16::to_string).collect();
+        (!ports.is_empty()).then(|| (ports.len(), listed(&ports, shown, ", ")))
     }
 
     /// Whether the baseline accepts every finding of the cause (then it does not fail).
