@@ -345,6 +345,21 @@ fn every_piece_at_once() {
         let mut planted = snapshot.clone();
         plant(&mut planted, None, &h);
         let snapshot: Snapshot = serde_json::from_value(planted).unwrap();
-        check_all(&name, &report_of(&snapshot, &h), &h).unwrap();
+        let report = report_of(&snapshot, &h);
+        check_all(&name, &report, &h).unwrap();
+        // `explain-fix` prints the same strings as text of its own.
+        for lb in &report.load_balancers {
+            for f in &lb.findings {
+                let text = alb_audit::fix::explain::explain(
+                    &snapshot,
+                    &Options::default(),
+                    &f.fingerprint,
+                )
+                .unwrap();
+                check_text(&text)
+                    .map_err(|e| format!("{name}: explain-fix: {e}"))
+                    .unwrap();
+            }
+        }
     }
 }

@@ -1,9 +1,12 @@
 //! `alb-audit explain-fix`: one cause's fix, its commands, and the verdicts of the ALBs in its
 //! VPC before and after the change, so a person sees what the fix does before making it.
+//! It is text for a terminal: every string in it that comes from AWS goes through the text
+//! report's escaper ([`crate::report::escape::text`]), as the text report's do.
 
 use super::verify;
 use crate::finding::Finding;
 use crate::model::Snapshot;
+use crate::report::escape::text::{commands, field};
 use crate::rules::run::{evaluate_unverified, Options};
 
 fn line(arn: &str, f: &Finding) -> String {
@@ -11,20 +14,25 @@ fn line(arn: &str, f: &Finding) -> String {
         "  {} {} {} {}{}{} [{}] {}\n",
         f.rule,
         f.severity.as_str(),
-        f.resource,
-        f.availability_zone.as_deref().unwrap_or("every zone"),
+        field(&f.resource),
+        field(f.availability_zone.as_deref().unwrap_or("every zone")),
         f.port.map(|p| format!(" port {p}")).unwrap_or_default(),
         f.symptom
             .map(|s| format!(" ({})", s.as_str()))
             .unwrap_or_default(),
         &f.fingerprint[..f.fingerprint.len().min(12)],
-        arn.rsplit('/').nth(1).unwrap_or(arn)
+        field(arn.rsplit('/').nth(1).unwrap_or(arn))
     )
 }
 
 /// The explanation of the fix of the cause `fingerprint`, or `None` when no finding of the
 /// snapshot has it.
 pub fn explain(snapshot: &Snapshot, options: &Options, fingerprint: &str) -> Option<String> {
+    render(snapshot, options, fingerprint).map(|text| commands(&text))
+}
+
+/// [`explain`]'s text, each string from AWS escaped, before CI commands are neutralised.
+fn render(snapshot: &Snapshot, options: &Options, fingerprint: &str) -> Option<String> {
     let outcomes = evaluate_unverified(snapshot, options);
     let (lb, finding) = outcomes.iter().find_map(|o| {
         o.findings
@@ -41,14 +49,14 @@ pub fn explain(snapshot: &Snapshot, options: &Options, fingerprint: &str) -> Opt
         "{} {} on {}: {}\n\n",
         finding.rule,
         finding.severity.as_str(),
-        finding.resource,
-        finding.message
+        field(&finding.resource),
+        field(&finding.message)
     );
     if finding.fix.plan.is_empty() {
         out.push_str(&format!(
             "No structured fix: {}\nRemediation: {}\n",
-            finding.fix.note.as_deref().unwrap_or("none is known"),
-            finding.remediation
+            field(finding.fix.note.as_deref().unwrap_or("none is known")),
+            field(&finding.remediation)
         ));
         return Some(out);
     }
@@ -56,9 +64,9 @@ pub fn explain(snapshot: &Snapshot, options: &Options, fingerprint: &str) -> Opt
     for c in &finding.fix.plan {
         out.push_str(&format!(
             "  {}: {}\n    $ {}\n",
-            c.resource(),
-            c.edit(),
-            c.command()
+            field(c.resource()),
+            field(&c.edit()),
+            field(&c.command())
         ));
     }
     let v = verify(
@@ -79,7 +87,7 @@ pub fn explain(snapshot: &Snapshot, options: &Options, fingerprint: &str) -> Opt
     }
     out.push_str(&match &v.why {
         None => "\nVerified: the finding is gone and no finding is new or worse.\n".to_string(),
-        Some(why) => format!("\nNot verified: {why}.\n"),
+        Some(why) => format!("\nNot verified: {}.\n", field(why)),
     });
     Some(out)
 }
